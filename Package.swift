@@ -1,0 +1,52 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// One settings list for every Swift target.
+/// Release builds target the x86-64 vector extensions the kernels are written for
+/// (AVX2 + FMA + F16C): `SIMD8<Float>.addProduct` then lowers to `vfmadd…ps ymm`
+/// instead of a call to `fmaf` per lane. Debug builds stay portable.
+let vectorFlags: [SwiftSetting] = [
+    .unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mf16c"], .when(platforms: [.linux], configuration: .release)),
+]
+let swiftSettings: [SwiftSetting] = vectorFlags
+
+let package = Package(
+    name: "Strata",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "strata", targets: ["strata"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CJemalloc",
+            pkgConfig: "jemalloc",
+            providers: [.apt(["libjemalloc-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLZ4",
+            pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"])]
+        ),
+        .target(name: "Memory", dependencies: ["CJemalloc", "CLZ4"], swiftSettings: swiftSettings),
+        .target(name: "Runtime", dependencies: ["Memory"], swiftSettings: swiftSettings),
+        .target(name: "Engine", dependencies: ["Runtime", "Memory"], swiftSettings: swiftSettings),
+        .target(name: "Server", dependencies: ["Engine"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "strata",
+            dependencies: [
+                "Server", "Engine", "Runtime", "Memory",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "TestSupport", dependencies: ["Engine", "Runtime", "Memory"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "MemoryTests", dependencies: ["Memory", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "StrataTests", dependencies: ["strata", "TestSupport"], swiftSettings: swiftSettings),
+    ]
+)
