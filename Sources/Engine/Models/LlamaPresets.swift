@@ -1,0 +1,20 @@
+/// Llama shapes used for speed work with random weights (../shared/models/README.md).
+public struct LlamaPreset: Sendable {
+    public let name: String
+    public let config: LlamaConfig
+    /// Whether `output.weight` is the embedding (no separate tensor).
+    public let tiedOutput: Bool
+
+    /// Every known preset, by name.
+    public static let all: [LlamaPreset] = [
+        LlamaPreset(name: "stories15M", config: LlamaConfig(dim: 288, hiddenDim: 768, layers: 6, heads: 6, kvHeads: 6, vocabularySize: 32000, contextLength: 256), tiedOutput: true),
+        LlamaPreset(name: "stories42M", config: LlamaConfig(dim: 512, hiddenDim: 1376, layers: 8, heads: 8, kvHeads: 8, vocabularySize: 32000, contextLength: 1024), tiedOutput: true),
+        LlamaPreset(name: "stories110M", config: LlamaConfig(dim: 768, hiddenDim: 2048, layers: 12, heads: 12, kvHeads: 12, vocabularySize: 32000, contextLength: 1024), tiedOutput: true),
+        LlamaPreset(name: "tinyllama-1.1b", config: LlamaConfig(dim: 2048, hiddenDim: 5632, layers: 22, heads: 32, kvHeads: 4, vocabularySize: 32000, contextLength: 2048), tiedOutput: false),
+    ]
+
+    /// The preset called `name` (case-insensitive).
+    public static func named(_ name: String) -> LlamaPreset? {
+        all.first { $0.name.lowercased() == name.lowercased() }
+    }
+}

@@ -1,0 +1,57 @@
+import Memory
+
+/// A model ready to run: weights mapped, tokenizer built.
+public struct LoadedModel: Sendable {
+    public enum Format: String, Sendable { case gguf, llama2c }
+
+    public let path: String
+    public let format: Format
+    public let model: LlamaModel
+    public let tokenizer: Tokenizer
+    /// Size of the model file in bytes.
+    public let fileBytes: Int
+}
+
+/// Opens model files: recognizes the format by its magic and the architecture by its
+/// metadata, then hands the file to that architecture's loader.
+public enum ModelLoader {
+    /// Architectures by GGUF `general.architecture` name.
+    static let registry: [String: @Sendable (GGUFFile) throws(ModelFileError) -> LlamaModel] = [
+        "llama": { gguf throws(ModelFileError) in try LlamaModel(table: gguf, config: LlamaConfig(gguf: gguf)) },
+    ]
+
+    /// Loads `path`. A llama2.c checkpoint needs its tokenizer file: `tokenizerPath`, or
+    /// `tokenizer.bin` beside the checkpoint.
+    public static func load(path: String, tokenizerPath: String? = nil) throws(ModelFileError) -> LoadedModel {
+        let file: MappedFile
+        do { file = try MappedFile(path: path, minimumSize: 4) } catch { throw .file(error) }
+        let magic = file.unsafeBytes.loadUnaligned(as: UInt32.self)
+        if UInt32(littleEndian: magic) == GGUFFile.magic {
+            let gguf = try GGUFFile(file: file)
+            guard let arch = gguf.architecture else { throw .missingKey("general.architecture") }
+            guard let load = registry[arch] else { throw .unsupportedArchitecture(arch) }
+            let model = try load(gguf)
+            let tokenizer = try Tokenizer(vocabulary: Vocabulary(gguf: gguf))
+            try checkVocabulary(tokenizer, model)
+            return LoadedModel(path: path, format: .gguf, model: model, tokenizer: tokenizer, fileBytes: file.size)
+        }
+        let checkpoint = try Llama2CCheckpoint(file: file)
+        let model = try LlamaModel(table: checkpoint, config: checkpoint.config)
+        let tokenizerFile = tokenizerPath ?? siblingPath(of: path, named: "tokenizer.bin")
+        let vocabulary = try Vocabulary(llama2cTokenizerAt: tokenizerFile, vocabularySize: checkpoint.config.vocabularySize)
+        let tokenizer = try Tokenizer(vocabulary: vocabulary)
+        return LoadedModel(path: path, format: .llama2c, model: model, tokenizer: tokenizer, fileBytes: file.size)
+    }
+
+    static func checkVocabulary(_ tokenizer: Tokenizer, _ model: LlamaModel) throws(ModelFileError) {
+        let n = tokenizer.vocabulary.tokens.count
+        guard n == model.config.vocabularySize else {
+            throw .invalidTokenizer("the vocabulary has \(n) tokens but the model's embedding has \(model.config.vocabularySize) rows")
+        }
+    }
+
+    static func siblingPath(of path: String, named name: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return name }
+        return String(path[...slash]) + name
+    }
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writing to the terminal: generated text to stdout (flushed as it streams), everything
+/// else to stderr.
+enum Console {
+    static func out(_ text: String) { write(1, text) }
+
+    static func err(_ text: String) { write(2, text) }
+
+    /// Unbuffered, so streamed text appears as it is produced; retries short writes and EINTR.
+    private static func write(_ fd: Int32, _ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            var done = 0
+            while done < bytes.count {
+                let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                done += n
+            }
+        }
+    }
+
+    /// Prints `error: …` and exits non-zero.
+    static func fail(_ error: any Error) -> ExitCode {
+        err("error: \(error)\n")
+        return ExitCode.failure
+    }
+}
+
+/// Where to find things when the user names nothing.
+enum Defaults {
+    static let modelName = "stories260K.gguf"
+
+    /// `models/stories260K.gguf` from the working directory, else the `models/` folder of
+    /// the checkout that holds this executable (`.build/<config>/strata`).
+    static var modelPath: String {
+        let local = "models/" + modelName
+        if access(local, R_OK) == 0 { return local }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = buffer.withUnsafeMutableBufferPointer { b in
+            b.withMemoryRebound(to: CChar.self) { readlink("/proc/self/exe", $0.baseAddress!, $0.count - 1) }
+        }
+        if n > 0 {
+            var parts = String(decoding: buffer[0..<n], as: UTF8.self).split(separator: "/", omittingEmptySubsequences: false)
+            for _ in 0..<3 where parts.count > 1 {
+                parts.removeLast()
+                let candidate = parts.joined(separator: "/") + "/" + local
+                if access(candidate, R_OK) == 0 { return candidate }
+            }
+        }
+        return local
+    }
+
+    /// One thread per online core.
+    static var threads: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+}
+
+/// Byte counts for people.
+func formatBytes(_ n: Int) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+    var value = Double(n)
+    var unit = 0
+    while value >= 1024, unit < units.count - 1 {
+        value /= 1024
+        unit += 1
+    }
+    return unit == 0 ? "\(n) B" : String(format1: value) + " " + units[unit]
+}
+
+extension String {
+    /// A number with one decimal, without Foundation.
+    init(format1 value: Double) {
+        let tenths = Int((value * 10).rounded())
+        self = "\(tenths / 10).\(abs(tenths % 10))"
+    }
+
+    /// A number with two decimals, without Foundation.
+    init(format2 value: Double) {
+        let hundredths = Int((value * 100).rounded())
+        let frac = abs(hundredths % 100)
+        self = "\(hundredths / 100).\(frac < 10 ? "0" : "")\(frac)"
+    }
+}

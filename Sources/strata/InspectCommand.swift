@@ -1,0 +1,21 @@
+import ArgumentParser
+import Engine
+
+/// `strata inspect`: a model file's metadata and tensor table.
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Print a model file's metadata and tensor table.")
+
+    @Argument(help: "GGUF file or llama2.c checkpoint.")
+    var path: String
+
+    func run() throws {
+        do {
+            let report = try ModelInspector.report(path: path)
+            Console.out(report)
+        } catch {
+            throw Console.fail(error)
+        }
+    }
+}

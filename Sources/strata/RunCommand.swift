@@ -1,0 +1,111 @@
+import ArgumentParser
+import Engine
+import Memory
+import Runtime
+
+/// `strata run`: generate from one prompt, streaming the text to stdout.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Generate text from a prompt and print it as it is produced.")
+
+    @Option(name: .long, help: "Model file (GGUF or llama2.c .bin). Default: models/stories260K.gguf.")
+    var model: String?
+
+    @Option(name: .long, help: "Tokenizer file for a llama2.c checkpoint (default: tokenizer.bin beside it).")
+    var tokenizer: String?
+
+    @Option(name: .long, help: "Prompt text (default: empty, BOS only).")
+    var prompt: String = ""
+
+    @Option(name: [.customShort("n"), .customLong("max-tokens")], help: "Tokens to generate.")
+    var maxTokens: Int = 256
+
+    @Option(name: .customLong("temp"), help: "Temperature; 0 is greedy.")
+    var temperature: Float = 0.8
+
+    @Option(name: .customLong("top-k"), help: "Top-k (0 disables).")
+    var topK: Int = 40
+
+    @Option(name: .customLong("top-p"), help: "Top-p (1 disables).")
+    var topP: Float = 0.95
+
+    @Option(name: .customLong("min-p"), help: "Min-p (0 disables).")
+    var minP: Float = 0.05
+
+    @Option(name: .customLong("repeat-penalty"), help: "Repetition penalty over the last 64 tokens (1 disables).")
+    var repeatPenalty: Float = 1.0
+
+    @Option(name: .long, help: "Random seed (default: random).")
+    var seed: UInt64?
+
+    @Option(name: .long, help: "Worker threads (default: one per core).")
+    var threads: Int?
+
+    @Option(name: .long, help: "Context size in tokens (default: the model's, at most 4096).")
+    var ctx: Int?
+
+    func validate() throws {
+        guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be >= 0") }
+        if let threads, threads < 1 || threads > 1024 { throw ValidationError("--threads must be in 1...1024") }
+        if let ctx, ctx < 1 { throw ValidationError("--ctx must be >= 1") }
+    }
+
+    func run() throws {
+        var sampling = SamplingParameters()
+        sampling.temperature = temperature
+        sampling.topK = topK
+        sampling.topP = topP
+        sampling.minP = minP
+        sampling.repetitionPenalty = repeatPenalty
+        sampling.seed = seed
+        do {
+            try sampling.validate()
+        } catch {
+            throw ValidationError(error.description)
+        }
+
+        let clock = ContinuousClock()
+        let loadStart = clock.now
+        let loaded: LoadedModel
+        do {
+            loaded = try ModelLoader.load(path: model ?? Defaults.modelPath, tokenizerPath: tokenizer)
+        } catch {
+            throw Console.fail(error)
+        }
+        let pool = ThreadPool(threads: threads ?? Defaults.threads)
+        let capacity = ctx ?? min(loaded.model.config.contextLength, 4096)
+        let promptTokens = loaded.tokenizer.encode(prompt, addBOS: true)
+        let generator: Generator
+        do {
+            let context = try LlamaContext(model: loaded.model, pool: pool, capacity: capacity)
+            guard promptTokens.count < context.capacity else {
+                throw EvaluationError.contextFull(position: 0, adding: promptTokens.count, capacity: context.capacity)
+            }
+            generator = try Generator(context: context, tokenizer: loaded.tokenizer, prompt: promptTokens,
+                                      sampling: sampling, maxTokens: maxTokens)
+        } catch {
+            throw Console.fail(error)
+        }
+        let loadDuration = clock.now - loadStart
+
+        do {
+            while let piece = try generator.next() {
+                if !piece.text.isEmpty { Console.out(piece.text) }
+            }
+        } catch {
+            Console.out("\n")
+            throw Console.fail(error)
+        }
+        Console.out("\n")
+
+        let s = generator.stats
+        let ms = Double(loadDuration.components.seconds) * 1000 + Double(loadDuration.components.attoseconds) * 1e-15
+        var summary = "load: \(String(format1: ms)) ms"
+        summary += " | prompt: \(s.promptTokens) tokens, \(String(format2: s.promptTokensPerSecond)) tok/s"
+        summary += " | generation: \(s.generatedTokens) tokens, \(String(format2: s.generationTokensPerSecond)) tok/s"
+        summary += " | peak RSS: \(ProcessMemory.peakResidentBytes().map(formatBytes) ?? "n/a")"
+        if let reason = generator.stopReason, reason == .contextFull { summary += " | stopped: context full" }
+        Console.err(summary + "\n")
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Engine
+import Runtime
+
+/// `strata synth`: a random-weight GGUF of a known shape, for speed work.
+struct SynthCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "synth",
+        abstract: "Write a random-weight Llama GGUF of a known shape.")
+
+    @Option(name: .long, help: "Shape: \(LlamaPreset.all.map(\.name).joined(separator: ", ")).")
+    var shape: String
+
+    @Option(name: .long, help: "Type of the weight matrices: f32, f16, bf16, q8_0, q4_0.")
+    var type: String = "f32"
+
+    @Option(name: .long, help: "GGUF whose tokenizer is copied (32000-token Llama vocab).")
+    var vocab: String = "models/vocab/ggml-vocab-llama-spm.gguf"
+
+    @Option(name: .long, help: "Random seed.")
+    var seed: UInt64 = 1
+
+    @Argument(help: "Output file.")
+    var output: String
+
+    func run() throws {
+        guard let preset = LlamaPreset.named(shape) else {
+            throw ValidationError("unknown shape '\(shape)'; known: \(LlamaPreset.all.map(\.name).joined(separator: ", "))")
+        }
+        guard let dtype = DType.allCases.first(where: { $0.description == type.lowercased() }) else {
+            throw ValidationError("unknown type '\(type)'; known: \(DType.allCases.map(\.description).joined(separator: ", "))")
+        }
+        do {
+            let vocabulary = try GGUFFile(path: vocab)
+            try LlamaSynth.write(config: preset.config, tiedOutput: preset.tiedOutput, type: dtype, vocabulary: vocabulary,
+                                 name: "\(preset.name) random \(dtype)", seed: seed, to: output) { done, total in
+                Console.err("\rwriting \(output): \(done)/\(total) tensors")
+            }
+            Console.err("\n")
+        } catch {
+            throw Console.fail(error)
+        }
+    }
+}
