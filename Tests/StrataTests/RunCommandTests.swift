@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `strata run` end to end, as a user runs it.
+@Suite struct RunCommandTests {
+    @Test("greedy run of the GGUF prints exactly llama2.c's reference text on stdout")
+    func greedyGGUF() throws {
+        let r = try StrataProcess.run(["run", "--model", "models/stories260K.gguf", "--temp", "0", "-n", "200"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == (try References.stories260KGreedy()) + "\n")
+    }
+
+    @Test("greedy run of the llama2.c checkpoint with tok512.bin prints the same text")
+    func greedyLlama2C() throws {
+        let r = try StrataProcess.run(["run", "--model", "models/stories260K.bin", "--tokenizer", "models/tok512.bin",
+                                       "--temp", "0", "-n", "200", "--threads", "1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == (try References.stories260KGreedy()) + "\n")
+    }
+
+    @Test("with no arguments the default model runs and the summary goes to stderr")
+    func defaults() throws {
+        let r = try StrataProcess.run(["run", "-n", "16", "--seed", "7"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(!r.stdout.isEmpty)
+        for field in ["load:", "prompt: 1 tokens", "generation: 16 tokens", "tok/s", "peak RSS:"] {
+            #expect(r.stderr.contains(field), "missing \(field) in \(r.stderr)")
+        }
+        #expect(!r.stdout.contains("tok/s"))
+    }
+
+    @Test("the same seed gives the same sampled text; a prompt is not echoed")
+    func seededSampling() throws {
+        let args = ["run", "--prompt", "Once upon a time", "-n", "40", "--temp", "1.0", "--top-k", "20", "--top-p", "0.9", "--seed", "42"]
+        let a = try StrataProcess.run(args), b = try StrataProcess.run(args)
+        #expect(a.status == 0 && b.status == 0)
+        #expect(a.stdout == b.stdout)
+        #expect(!a.stdout.hasPrefix("Once upon a time"))
+    }
+
+    @Test("bad input is a clear error and a non-zero exit", arguments: [
+        (["run", "--model", "models/does-not-exist.gguf"], "no such file"),
+        (["run", "--model", "models/tok512.bin"], "error:"),
+        (["run", "--temp", "-1"], "temperature"),
+        (["run", "--top-p", "0"], "top_p"),
+        (["run", "-n", "-5"], "max-tokens"),
+        (["run", "--threads", "0"], "threads"),
+        (["run", "--ctx", "4", "--prompt", "Once upon a time there was a dog"], "context"),
+        (["inspect", "models/README.md"], "error:"),
+    ])
+    func badInput(args: [String], message: String) throws {
+        let r = try StrataProcess.run(args)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains(message), "stderr: \(r.stderr)")
+        #expect(!r.stderr.contains("Fatal error"))
+    }
+}
+
+/// `strata inspect` and `strata synth`.
+@Suite struct ToolCommandTests {
+    @Test("inspect lists metadata and every tensor with type, shape, bytes and offset")
+    func inspect() throws {
+        let r = try StrataProcess.run(["inspect", "models/stories260K.gguf"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("general.architecture"))
+        #expect(r.stdout.contains("token_embd.weight"))
+        #expect(r.stdout.contains("blk.4.ffn_down.weight"))
+        #expect(r.stdout.contains("[64, 512]"))
+        #expect(r.stdout.contains("tensors,"))
+    }
+
+    @Test("synth writes a random-weight model of the named shape that loads and runs", arguments: ["q8_0", "q4_0", "f16"])
+    func synth(type: String) throws {
+        let path = Fixtures.temporaryPath("synth-\(type).gguf")
+        defer { unlink(path) }
+        let w = try StrataProcess.run(["synth", "--shape", "stories15M", "--type", type, path])
+        #expect(w.status == 0, "\(w.stderr)")
+        let i = try StrataProcess.run(["inspect", path])
+        #expect(i.stdout.contains("blk.5.ffn_up.weight"))
+        #expect(i.stdout.contains(type))
+        let r = try StrataProcess.run(["run", "--model", path, "-n", "3", "--temp", "0"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("generation: 3 tokens"))
+    }
+
+    @Test("synth rejects unknown shapes and types")
+    func synthErrors() throws {
+        #expect(try StrataProcess.run(["synth", "--shape", "gpt5", "/tmp/x.gguf"]).status != 0)
+        #expect(try StrataProcess.run(["synth", "--shape", "stories15M", "--type", "q3_k", "/tmp/x.gguf"]).status != 0)
+    }
+}
