@@ -7,6 +7,6 @@ struct Strata: ParsableCommand {
         commandName: "strata",
         abstract: "A memory-optimized model-serving engine.",
         version: ServerInfo.version,
-        subcommands: [RunCommand.self, InspectCommand.self, SynthCommand.self]
+        subcommands: [RunCommand.self, BenchCommand.self, InspectCommand.self, SynthCommand.self]
     )
 }

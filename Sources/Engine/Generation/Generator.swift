@@ -27,7 +27,8 @@ public struct GenerationStats: Sendable {
     /// Generated tokens per second (each generated token is one forward pass).
     public var generationTokensPerSecond: Double { Self.rate(generatedTokens, generationDuration) }
 
-    static func rate(_ n: Int, _ d: Duration) -> Double {
+    /// `n` per second of `d`.
+    public static func rate(_ n: Int, _ d: Duration) -> Double {
         let s = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
         return s > 0 ? Double(n) / s : 0
     }

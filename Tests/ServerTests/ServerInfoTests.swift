@@ -1,0 +1,12 @@
+import Server
+import Testing
+
+/// The Server module links against the Engine below it; the HTTP tests arrive with the serving issue.
+@Suite struct ServerInfoTests {
+    @Test("the version is a three-part semantic version")
+    func version() {
+        let parts = ServerInfo.version.split(separator: ".")
+        #expect(parts.count == 3)
+        #expect(parts.allSatisfy { Int($0) != nil })
+    }
+}
