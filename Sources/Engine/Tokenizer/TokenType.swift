@@ -1,16 +1,6 @@
 /// A token's index in its vocabulary (llama.cpp's `llama_token`).
 public typealias TokenID = Int32
 
-/// Which tokenization algorithm a vocabulary was trained for (`tokenizer.ggml.model`).
-public enum TokenizerKind: String, Sendable {
-    /// SentencePiece BPE with byte fallback (Llama, Llama 2, TinyStories): spaces become
-    /// `▁`, pieces merge by score, characters outside the vocabulary become `<0xNN>` tokens.
-    case llama
-    /// Byte-level BPE (GPT-2): text is split by the GPT-2 pattern, each byte is mapped to a
-    /// printable character, pieces merge by rank.
-    case gpt2
-}
-
 /// The kind of a vocabulary entry, with llama.cpp's (`llama_token_type`) numbering.
 public enum TokenType: Int32, Sendable {
     case undefined = 0
