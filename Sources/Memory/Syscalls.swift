@@ -8,7 +8,8 @@ public enum Syscalls {
     /// Opens `path` read-only. The corresponding C function is `open`.
     public static func openReadOnly(_ path: String) throws(MemoryError) -> Int32 {
         while true {
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            // O_NONBLOCK: opening a FIFO with no writer must fail later (not a regular file), not hang.
+            let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
             if fd >= 0 { return fd }
             let e = errno
             if e == EINTR { continue }
@@ -22,7 +23,9 @@ public enum Syscalls {
     public static func regularFileSize(_ fd: Int32, path: String) throws(MemoryError) -> Int {
         var info = stat()
         if fstat(fd, &info) != 0 { throw .unreadable(path: path, errno: errno) }
-        if (info.st_mode & S_IFMT) != S_IFREG { throw .unreadable(path: path, errno: EISDIR) }
+        let kind = info.st_mode & S_IFMT
+        if kind == S_IFDIR { throw .unreadable(path: path, errno: EISDIR) }
+        if kind != S_IFREG { throw .unreadable(path: path, errno: ENODEV) }
         return Int(info.st_size)
     }
 

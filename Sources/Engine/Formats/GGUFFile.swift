@@ -9,6 +9,9 @@ public final class GGUFFile: @unchecked Sendable {
     public static let defaultAlignment = 32
     /// Arrays nest at most this deep (the spec allows nesting; hostile files abuse it).
     static let maxNesting = 4
+    /// Metadata array elements in a whole file at most: real vocabularies hold about a
+    /// million (tokens, scores, types, merges); each parsed element costs ~40 bytes.
+    static let maxMetadataElements = 8 << 20
     /// GGML's maximum tensor rank.
     static let maxDims = 4
 
@@ -47,6 +50,7 @@ public final class GGUFFile: @unchecked Sendable {
         let kvCount = try r.readCount(UInt64.self, what: "metadata count", minimumElementBytes: 13)
 
         var keys: [String] = []
+        var elementBudget = GGUFFile.maxMetadataElements
         var metadata: [String: GGUFValue] = [:]
         keys.reserveCapacity(kvCount)
         for i in 0..<kvCount {
@@ -55,7 +59,7 @@ public final class GGUFFile: @unchecked Sendable {
             r.section = "metadata '\(key)'"
             let rawType = try r.read(UInt32.self)
             guard let type = GGUFValueType(rawValue: rawType) else { throw .unknownValueType(key: key, type: rawType) }
-            let value = try GGUFFile.readValue(&r, type: type, key: key, depth: 0)
+            let value = try GGUFFile.readValue(&r, type: type, key: key, depth: 0, budget: &elementBudget)
             guard metadata.updateValue(value, forKey: key) == nil else { throw .duplicate(what: "metadata key", name: key) }
             keys.append(key)
         }
@@ -64,8 +68,9 @@ public final class GGUFFile: @unchecked Sendable {
 
         var alignment = GGUFFile.defaultAlignment
         if let a = metadata["general.alignment"] {
-            guard let v = a.int, v > 0, v.nonzeroBitCount == 1, v <= 1 << 20 else {
-                throw .badAlignment(UInt64(truncatingIfNeeded: a.int ?? 0))
+            guard let v = a.int else { throw .wrongKeyType(key: "general.alignment", expected: "an integer") }
+            guard v > 0, v.nonzeroBitCount == 1, v <= 1 << 20 else {
+                throw .badAlignment(UInt64(truncatingIfNeeded: v))
             }
             alignment = v
         }
@@ -155,7 +160,7 @@ public final class GGUFFile: @unchecked Sendable {
         return String(decoding: raw, as: UTF8.self)
     }
 
-    static func readValue(_ r: inout ByteReader, type: GGUFValueType, key: String, depth: Int) throws(ModelFileError) -> GGUFValue {
+    static func readValue(_ r: inout ByteReader, type: GGUFValueType, key: String, depth: Int, budget: inout Int) throws(ModelFileError) -> GGUFValue {
         switch type {
         case .uint8: return .uint8(try r.read())
         case .int8: return .int8(try r.read())
@@ -177,10 +182,14 @@ public final class GGUFFile: @unchecked Sendable {
             let rawType = try r.read(UInt32.self)
             guard let elementType = GGUFValueType(rawValue: rawType) else { throw .unknownValueType(key: key, type: rawType) }
             let count = try r.readCount(UInt64.self, what: "length of array '\(key)'", minimumElementBytes: elementType.minimumEncodedBytes)
+            guard count <= budget else {
+                throw .absurdCount(what: "metadata array elements (at '\(key)')", count: UInt64(count), limit: UInt64(budget))
+            }
+            budget -= count
             var values: [GGUFValue] = []
             values.reserveCapacity(count)
             for _ in 0..<count {
-                values.append(try readValue(&r, type: elementType, key: key, depth: depth + 1))
+                values.append(try readValue(&r, type: elementType, key: key, depth: depth + 1, budget: &budget))
             }
             return .array(elementType: elementType, values: values)
         }

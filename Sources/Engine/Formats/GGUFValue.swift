@@ -59,6 +59,12 @@ public indirect enum GGUFValue: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// True unless an array (at any depth) holds an element of another type than it declares.
+    public var isWellTyped: Bool {
+        guard case .array(let t, let values) = self else { return true }
+        return values.allSatisfy { $0.type == t && $0.isWellTyped }
+    }
+
     public var string: String? {
         if case .string(let s) = self { return s }
         return nil

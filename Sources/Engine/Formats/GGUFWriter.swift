@@ -35,8 +35,9 @@ public struct GGUFWriter {
         }
     }
 
-    /// Appends a metadata entry.
+    /// Appends a metadata entry. An array's elements must all be of its element type.
     public mutating func add(_ key: String, _ value: GGUFValue) {
+        precondition(value.isWellTyped, "metadata '\(key)': array elements do not match the array's element type")
         metadata.append((key, value))
     }
 

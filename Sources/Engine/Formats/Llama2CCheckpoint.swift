@@ -76,6 +76,13 @@ public final class Llama2CCheckpoint: TensorTable, @unchecked Sendable {
         }
         offset += ropeTables
         if !sharedWeights { try add("output.weight", [c.dim, vocab]) }
+        // run.c's layout ends exactly at the end of the file: bytes left over mean the header
+        // does not describe these weights (every tensor would be misplaced).
+        guard offset == available else {
+            throw .invalidHyperparameter(
+                name: "header", value: header.map(String.init).joined(separator: " "),
+                reason: "describes \(offset) bytes of weights but the file holds \(available)")
+        }
         self.tensors = tensors
         var index: [String: Int] = [:]
         for (i, t) in tensors.enumerated() { index[t.name] = i }

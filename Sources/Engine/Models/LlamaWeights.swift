@@ -77,7 +77,11 @@ public struct LlamaWeights: @unchecked Sendable {
         guard let t = table.tensor(named: name) else { throw .missingTensor(name) }
         guard t.dims == [count] else { throw .wrongShape(tensor: name, expected: [count], found: t.dims) }
         guard t.type.dtype == .f32 else { throw .unsupportedTensorType(tensor: name, type: t.type.name + " (norm weights must be f32)") }
-        // F32 data in a GGUF file is at least 4-byte aligned (offsets are multiples of the alignment).
-        return table.unsafeData(of: t).assumingMemoryBound(to: Float.self)
+        // Kernels read norm weights as Float: a file aligned to less than 4 bytes can misplace them.
+        let data = table.unsafeData(of: t)
+        guard Int(bitPattern: data) % MemoryLayout<Float>.alignment == 0 else {
+            throw .misalignedTensor(tensor: name, offset: UInt64(t.offset), alignment: MemoryLayout<Float>.alignment)
+        }
+        return data.assumingMemoryBound(to: Float.self)
     }
 }

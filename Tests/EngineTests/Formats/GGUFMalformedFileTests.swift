@@ -181,7 +181,8 @@ import TestSupport
             ("array", .array(elementType: .uint32, values: [.uint32(32)])),
         ]
         for (typeName, value) in notIntegers {
-            add("alignment of type \(typeName)", specimen { $0.add("general.alignment", value) }, .kind(.badAlignment))
+            add("alignment of type \(typeName)", specimen { $0.add("general.alignment", value) },
+                .exactly(.wrongKeyType(key: "general.alignment", expected: "an integer")))
         }
 
         // Duplicates.

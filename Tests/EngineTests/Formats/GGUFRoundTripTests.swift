@@ -237,12 +237,10 @@ import TestSupport
     /// An array whose elements are not of its declared element type cannot be encoded:
     /// writing it is programmer misuse, which must trap rather than produce a corrupt file.
     @Test func writerTrapsOnAnArrayWhoseElementsAreNotItsElementType() async {
-        await withKnownIssue("GGUFWriter encodes mistyped array elements as they are, writing a file the reader rejects") {
-            await #expect(processExitsWith: .failure) {
-                var writer = GGUFWriter()
-                writer.add("mistyped", .array(elementType: .uint8, values: [.string("hello")]))
-                _ = writer.encodeHeader()
-            }
+        await #expect(processExitsWith: .failure) {
+            var writer = GGUFWriter()
+            writer.add("mistyped", .array(elementType: .uint8, values: [.string("hello")]))
+            _ = writer.encodeHeader()
         }
     }
 

@@ -309,8 +309,10 @@ import TestSupport
         try withTemporaryFile("aligned-1.gguf", contents: bytes) { path in
             let file = try GGUFFile(path: path)
             let result = Result { () throws(ModelFileError) in try Self.loadLlama(file) }
-            guard case .success(let model) = result else { return }  // refusing the file is a fix too
-            withKnownIssue("LlamaWeights.vector returns misaligned UnsafePointer<Float> for a file with general.alignment 1") {
+            switch result {
+            case .failure(let error):
+                #expect(error.kind == .misalignedTensor)
+            case .success(let model):
                 let norms = [model.weights.outputNorm] + model.weights.layers.flatMap { [$0.attentionNorm, $0.ffnNorm] }
                 #expect(norms.allSatisfy { Int(bitPattern: $0) % MemoryLayout<Float>.alignment == 0 })
             }
