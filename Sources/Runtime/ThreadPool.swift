@@ -50,7 +50,9 @@ public final class ThreadPool: @unchecked Sendable {
     /// Calls `body` on disjoint subranges covering `0..<count` exactly once, in parallel;
     /// returns when all are done.
     ///
-    /// Ranges are `grain` items long (the last may be shorter) and are handed out dynamically.
+    /// Ranges are `grain` items long (the last may be shorter; a body may size scratch by
+    /// `grain`) and are handed out dynamically. With one thread, or one chunk, they run inline
+    /// in order.
     /// The body runs on the calling thread and on workers; it must not call `parallelFor`
     /// on this pool.
     public func parallelFor(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
@@ -59,7 +61,12 @@ public final class ThreadPool: @unchecked Sendable {
         if count == 0 { return }
         let chunks = (count &- 1) / grain &+ 1
         if threadCount == 1 || chunks == 1 {
-            body(0..<count)
+            var start = 0
+            while start < count {
+                let end = min(count, start &+ grain)
+                body(start..<end)
+                start = end
+            }
             return
         }
         shared.enter()
