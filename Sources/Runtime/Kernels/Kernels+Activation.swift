@@ -45,9 +45,8 @@ extension Kernels {
         while i &+ 8 <= count {
             let v = x.load8(at: i)
             let u = c * v * (1 + a * v * v)
-            // 1 + tanh(u) = 2 - 2 / (e^(2u) + 1) = 2 e^(2u) / (e^(2u) + 1)
-            let e = exp(2 * u)
-            x.store8(v * e / (e + 1), at: i)
+            // 0.5 (1 + tanh u) = sigmoid(2u); exp saturates at e^88, so no inf/inf.
+            x.store8(v / (1 + exp(-2 * u)), at: i)
             i &+= 8
         }
         while i < count {

@@ -1,16 +1,16 @@
 /// A vector `exp` for softmax and the activations.
 extension Kernels {
-    /// e^x for 8 lanes, about 1 ulp (Cephes `expf`: x = n ln 2 + r, a degree-6 polynomial
-    /// for e^r, then scale by 2^n through the exponent bits).
-    /// Inputs below -87.3 give 0 (or a tiny value); inputs above 88 give e^88 (no infinity).
+    /// e^x for 8 lanes, within about 1 ulp for normal results (Cephes `expf`: x = n ln 2 + r,
+    /// a degree-6 polynomial for e^r, then a scale by 2^n).
+    /// Results below the normal range underflow gradually to 0 (exactly 0 below -104, and for -inf);
+    /// inputs above 88.72 give e^88.72, just under `Float.greatestFiniteMagnitude` (never inf).
     @inline(__always)
     static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let clampedLow = SIMD8<Float>(repeating: -87.6)
-        let clampedHigh = SIMD8<Float>(repeating: 88.0)
-        let v = pointwiseMin(pointwiseMax(x, clampedLow), clampedHigh)
-        // n = round(v / ln 2)
+        let low = SIMD8<Float>(repeating: -104)
+        let v = pointwiseMin(pointwiseMax(x, low), SIMD8<Float>(repeating: 88.72))
+        // n = round(v / ln 2), in -150...128
         let n = (v * 1.44269504088896341 + 0.5).rounded(.down)
-        // r = v - n ln 2, with ln 2 split in two for an exact first product.
+        // r = v - n ln 2, with ln 2 split in two so the first product is exact.
         var r = v.addingProduct(n, SIMD8<Float>(repeating: -0.693359375))
         r = r.addingProduct(n, SIMD8<Float>(repeating: 2.12194440e-4))
         var p = SIMD8<Float>(repeating: 1.9875691500e-4)
@@ -20,10 +20,13 @@ extension Kernels {
         p = SIMD8<Float>(repeating: 1.6666665459e-1).addingProduct(p, r)
         p = SIMD8<Float>(repeating: 5.0000001201e-1).addingProduct(p, r)
         let er = (r + 1).addingProduct(p, r * r)
-        // 2^n from the exponent field; n is in -127...127, so n + 127 is in 0...254.
-        let exponent = (SIMD8<Int32>(n) &+ 127) &<< 23
-        var result = er * unsafeBitCast(exponent, to: SIMD8<Float>.self)
-        result.replace(with: 0, where: x .< clampedLow)
+        // 2^n as 2^(n/2) * 2^(n - n/2): both halves are normal floats for n in -150...128.
+        let whole = SIMD8<Int32>(n)
+        let half = whole &>> 1
+        let first = unsafeBitCast((half &+ 127) &<< 23, to: SIMD8<Float>.self)
+        let second = unsafeBitCast((whole &- half &+ 127) &<< 23, to: SIMD8<Float>.self)
+        var result = er * first * second
+        result.replace(with: 0, where: x .< low)
         return result
     }
 }
