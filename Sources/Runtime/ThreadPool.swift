@@ -52,15 +52,18 @@ public final class ThreadPool: @unchecked Sendable {
     ///
     /// Ranges are `grain` items long (the last may be shorter; a body may size scratch by
     /// `grain`) and are handed out dynamically. With one thread, or one chunk, they run inline
-    /// in order.
-    /// The body runs on the calling thread and on workers; it must not call `parallelFor`
-    /// on this pool.
+    /// in order. The body runs on the calling thread and on workers; it must not call
+    /// `parallelFor` on this pool.
+    ///
+    /// - Note: Lending a non-escaping closure to other threads goes through
+    ///   `withoutActuallyEscaping`, whose runtime check needs one small heap box (32 bytes) per
+    ///   parallel dispatch. Hot paths that must not allocate use
+    ///   `parallelFor(_:grain:context:_:)`; the kernels in this module do.
     public func parallelFor(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
         precondition(count >= 0, "parallelFor: negative count \(count)")
         precondition(grain >= 1, "parallelFor: grain must be at least 1, got \(grain)")
         if count == 0 { return }
-        let chunks = (count &- 1) / grain &+ 1
-        if threadCount == 1 || chunks == 1 {
+        if threadCount == 1 || count <= grain {
             var start = 0
             while start < count {
                 let end = min(count, start &+ grain)
@@ -69,18 +72,60 @@ public final class ThreadPool: @unchecked Sendable {
             }
             return
         }
-        shared.enter()
         withoutActuallyEscaping(body) { body in
-            withUnsafePointer(to: body) { pointer in
-                shared.dispatch(UnsafeRawPointer(pointer), count: count, grain: grain, chunks: chunks)
+            // A concrete struct keeps the closure at its natural abstraction (no second thunk).
+            var box = ClosureBox(body: body)
+            withUnsafeMutablePointer(to: &box) { pointer in
+                parallelFor(count, grain: grain, context: UnsafeRawPointer(pointer)) { context, start, end in
+                    context.assumingMemoryBound(to: ClosureBox.self).pointee.body(start..<end)
+                }
             }
         }
+    }
+
+    /// Allocation-free `parallelFor`: calls `function(context, start, end)` on disjoint ranges
+    /// `start..<end` covering `0..<count` exactly once, in parallel; returns when all are done.
+    ///
+    /// `context` is lent to every participant for the duration of the call (typically a pointer
+    /// to a struct on the caller's stack). `function` must not capture (it is a C function
+    /// pointer), so a closure literal that only uses its arguments works:
+    /// ```swift
+    /// withUnsafePointer(to: job) { job in
+    ///     pool.parallelFor(rows, grain: 16, context: job) { job, start, end in
+    ///         let job = job.assumingMemoryBound(to: Job.self).pointee
+    ///         ...
+    ///     }
+    /// }
+    /// ```
+    /// Same chunking, inline and reentrancy rules as `parallelFor(_:grain:_:)`.
+    public func parallelFor(_ count: Int, grain: Int = 1, context: UnsafeRawPointer,
+                            _ function: @convention(c) (UnsafeRawPointer, Int, Int) -> Void) {
+        precondition(count >= 0, "parallelFor: negative count \(count)")
+        precondition(grain >= 1, "parallelFor: grain must be at least 1, got \(grain)")
+        if count == 0 { return }
+        if threadCount == 1 || count <= grain {
+            var start = 0
+            while start < count {
+                let end = min(count, start &+ grain)
+                function(context, start, end)
+                start = end
+            }
+            return
+        }
+        let chunks = (count &- 1) / grain &+ 1
+        shared.enter()
+        shared.dispatch(context: context, function: function, count: count, grain: grain, chunks: chunks)
         shared.leave()
     }
 }
 
-/// The job closure, as published to workers for the duration of one dispatch.
-typealias PoolBody = (Range<Int>) -> Void
+/// A lent closure, addressable from other threads for the duration of one dispatch.
+private struct ClosureBox {
+    let body: (Range<Int>) -> Void
+}
+
+/// A chunk function: `(context, start, end)`.
+typealias PoolFunction = @convention(c) (UnsafeRawPointer, Int, Int) -> Void
 
 /// A worker's parking spot: a flag saying it is (about to be) asleep and the semaphore it
 /// sleeps on. Whoever clears the flag from `true` owes exactly one `sem_post`.
@@ -117,7 +162,7 @@ final class WorkerSlot: @unchecked Sendable {
 /// pool's `deinit` can run).
 ///
 /// Protocol for one dispatch (the caller's side is `dispatch`, the workers' `workerLoop`):
-/// 1. The caller writes the job (`body`, `count`, `grain`, `chunkCount`), then resets
+/// 1. The caller writes the job (`function`, `context`, `count`, `grain`, `chunkCount`), then resets
 ///    `nextChunk` to 0 (release) and bumps `generation`, then wakes parked workers.
 /// 2. Everyone (caller included) claims chunk indices with `nextChunk.add(1)` until one is
 ///    `>= chunkCount`. Workers bracket this with `inside += 1 ... inside -= 1`.
@@ -136,7 +181,8 @@ final class PoolShared: @unchecked Sendable {
     let inside = Atomic<Int>(0)
     let stopping = Atomic<Bool>(false)
     let busy = Atomic<Bool>(false)
-    let body = Atomic<UnsafeRawPointer?>(nil)
+    let function = Atomic<UnsafeRawPointer?>(nil)
+    let context = Atomic<UnsafeRawPointer?>(nil)
     let count = Atomic<Int>(0)
     let grain = Atomic<Int>(1)
     let chunkCount = Atomic<Int>(0)
@@ -157,14 +203,15 @@ final class PoolShared: @unchecked Sendable {
         busy.store(false, ordering: .releasing)
     }
 
-    func dispatch(_ job: UnsafeRawPointer, count: Int, grain: Int, chunks: Int) {
-        body.store(job, ordering: .relaxed)
+    func dispatch(context: UnsafeRawPointer, function: PoolFunction, count: Int, grain: Int, chunks: Int) {
+        self.function.store(unsafeBitCast(function, to: UnsafeRawPointer.self), ordering: .relaxed)
+        self.context.store(context, ordering: .relaxed)
         self.count.store(count, ordering: .relaxed)
         self.grain.store(grain, ordering: .relaxed)
         chunkCount.store(chunks, ordering: .relaxed)
         nextChunk.store(0, ordering: .sequentiallyConsistent)
         generation.add(1, ordering: .sequentiallyConsistent)
-        for slot in slots { slot.wake() }
+        wakeAll()
 
         runChunks()
 
@@ -174,7 +221,18 @@ final class PoolShared: @unchecked Sendable {
             spins &+= 1
             if spins > 256 { sched_yield() }
         }
-        body.store(nil, ordering: .relaxed)
+        self.function.store(nil, ordering: .relaxed)
+        self.context.store(nil, ordering: .relaxed)
+    }
+
+    /// Wakes every parked worker. An index loop: in debug builds, `for in` over the array goes
+    /// through an unspecialized iterator whose read coroutine allocates.
+    private func wakeAll() {
+        var i = 0
+        while i < slots.count {
+            slots[i].wake()
+            i &+= 1
+        }
     }
 
     /// Claims and runs chunks of the current job until none are left.
@@ -188,8 +246,8 @@ final class PoolShared: @unchecked Sendable {
             let grain = self.grain.load(ordering: .relaxed)
             let start = chunk &* grain
             let end = min(count, start &+ grain)
-            let job = body.load(ordering: .relaxed)!.assumingMemoryBound(to: PoolBody.self)
-            job.pointee(start..<end)
+            let function = unsafeBitCast(self.function.load(ordering: .relaxed)!, to: PoolFunction.self)
+            function(context.load(ordering: .relaxed)!, start, end)
         }
     }
 
@@ -229,7 +287,7 @@ final class PoolShared: @unchecked Sendable {
     func stop() {
         stopping.store(true, ordering: .releasing)
         generation.add(1, ordering: .sequentiallyConsistent)
-        for slot in slots { slot.wake() }
+        wakeAll()
     }
 }
 

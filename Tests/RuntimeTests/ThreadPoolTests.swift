@@ -146,3 +146,31 @@ final class AtomicCounters: @unchecked Sendable {
         (0..<count).allSatisfy { counters[$0].load(ordering: .relaxed) == value }
     }
 }
+
+/// The allocation-free variant: a C function pointer and a lent context.
+@Suite struct ThreadPoolContextTests {
+    struct Job {
+        let counters: AtomicCounters
+        let grain: Int
+        let badRanges: AtomicCounters
+    }
+
+    @Test(arguments: [1, 2, 4])
+    func everyIndexExactlyOnce(threads: Int) {
+        let pool = ThreadPool(threads: threads)
+        for count in [0, 1, 3, 64, 1001] {
+            for grain in [1, 5, 64, 5000] {
+                let job = Job(counters: AtomicCounters(count), grain: grain, badRanges: AtomicCounters(1))
+                withUnsafePointer(to: job) { pointer in
+                    pool.parallelFor(count, grain: grain, context: UnsafeRawPointer(pointer)) { context, start, end in
+                        let job = context.assumingMemoryBound(to: Job.self)
+                        if start >= end || end - start > job.pointee.grain { job.pointee.badRanges.increment(0) }
+                        for i in start..<end { job.pointee.counters.increment(i) }
+                    }
+                }
+                #expect(job.badRanges.allEqual(to: 0))
+                #expect(job.counters.allEqual(to: 1), "threads \(threads), count \(count), grain \(grain)")
+            }
+        }
+    }
+}

@@ -7,9 +7,13 @@ extension Kernels {
     @inline(__always)
     static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
         let low = SIMD8<Float>(repeating: -104)
-        let v = pointwiseMin(pointwiseMax(x, low), SIMD8<Float>(repeating: 88.72))
-        // n = round(v / ln 2), in -150...128
-        let n = (v * 1.44269504088896341 + 0.5).rounded(.down)
+        let v = minimum(maximum(x, low), SIMD8<Float>(repeating: 88.72))
+        // n = round(v / ln 2), in -150...128, by the 1.5 * 2^23 trick: adding it leaves n in the
+        // low mantissa bits (rounded to nearest), so both the float n and the integer n are exact.
+        let magic = SIMD8<Float>(repeating: 12582912)
+        let shifted = v * 1.44269504088896341 + magic
+        let n = shifted - magic
+        let whole = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
         // r = v - n ln 2, with ln 2 split in two so the first product is exact.
         var r = v.addingProduct(n, SIMD8<Float>(repeating: -0.693359375))
         r = r.addingProduct(n, SIMD8<Float>(repeating: 2.12194440e-4))
@@ -21,7 +25,6 @@ extension Kernels {
         p = SIMD8<Float>(repeating: 5.0000001201e-1).addingProduct(p, r)
         let er = (r + 1).addingProduct(p, r * r)
         // 2^n as 2^(n/2) * 2^(n - n/2): both halves are normal floats for n in -150...128.
-        let whole = SIMD8<Int32>(n)
         let half = whole &>> 1
         let first = unsafeBitCast((half &+ 127) &<< 23, to: SIMD8<Float>.self)
         let second = unsafeBitCast((whole &- half &+ 127) &<< 23, to: SIMD8<Float>.self)

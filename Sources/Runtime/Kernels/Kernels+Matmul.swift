@@ -17,8 +17,8 @@ extension Kernels {
         let shape = MatmulShape(weight: weight, batch: batch, out: out, x: x)
         guard batch > 0, shape.outDim > 0 else { return }
         let grain = Swift.max(1, Swift.min(64, shape.outDim / (pool.threadCount &* 4)))
-        pool.parallelFor(shape.outDim, grain: grain) { rows in
-            matmulRows(shape, rows: rows)
+        withUnsafePointer(to: shape) { context in
+            pool.parallelFor(shape.outDim, grain: grain, context: context, matmulChunk)
         }
     }
 
@@ -43,6 +43,13 @@ extension Kernels {
             rowStart = rowEnd
         }
     }
+}
+
+/// The pool's entry point for a chunk of output rows; `context` is a `MatmulShape`.
+/// (A named function rather than a closure literal: Swift 6.3's region analysis crashes on a
+/// `@convention(c)` literal inside `withUnsafePointer`.)
+private func matmulChunk(_ context: UnsafeRawPointer, _ start: Int, _ end: Int) {
+    Kernels.matmulRows(context.assumingMemoryBound(to: MatmulShape.self).pointee, rows: start..<end)
 }
 
 /// Everything a matmul worker needs, copied once per call (a trivial struct, no references).

@@ -13,7 +13,7 @@ extension Kernels {
         var maxima = SIMD8<Float>(repeating: -.infinity)
         var i = 0
         while i &+ 8 <= count {
-            maxima = pointwiseMax(maxima, x.load8(at: i))
+            maxima = maximum(maxima, x.load8(at: i))
             i &+= 8
         }
         var largest = max(maxima)

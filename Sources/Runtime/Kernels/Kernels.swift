@@ -17,8 +17,20 @@ public enum Kernels {
     /// Largest of the 8 lanes, reduced by halves.
     @inline(__always)
     static func max(_ v: SIMD8<Float>) -> Float {
-        let four = pointwiseMax(v.lowHalf, v.highHalf)
-        let two = pointwiseMax(four.lowHalf, four.highHalf)
+        let four = v.lowHalf.replacing(with: v.highHalf, where: v.highHalf .> v.lowHalf)
+        let two = four.lowHalf.replacing(with: four.highHalf, where: four.highHalf .> four.lowHalf)
         return Swift.max(two[0], two[1])
+    }
+
+    /// Lane-wise maximum (`vmaxps`). The stdlib's generic `pointwiseMax` is not always inlined.
+    @inline(__always)
+    static func maximum(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+        a.replacing(with: b, where: b .> a)
+    }
+
+    /// Lane-wise minimum (`vminps`).
+    @inline(__always)
+    static func minimum(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+        a.replacing(with: b, where: b .< a)
     }
 }
