@@ -1,0 +1,97 @@
+/// Matrix-vector(s) product against a weight in any `DType`: the projection of every layer.
+extension Kernels {
+    /// out[b*outDim + o] = dot(x[b*inDim ..< (b+1)*inDim], row o of weight), for b in 0..<batch.
+    ///
+    /// `weight.columns == inDim`, `weight.rows == outDim`; any `DType`. Parallel over output
+    /// rows on `pool`. Each weight row is decoded once per tile of 4 tokens straight into
+    /// registers (no temporary row), and is read from memory once per step: rows are taken in
+    /// small tiles that stay in cache while the batch streams past them in blocks.
+    ///
+    /// - Parameters:
+    ///   - out: `[batch, outDim]` F32.
+    ///   - x: `[batch, inDim]` F32.
+    /// - Complexity: O(batch * inDim * outDim) multiply-adds.
+    public static func matmul(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, batch: Int,
+                              weight: Tensor, pool: ThreadPool) {
+        precondition(batch >= 0, "matmul: negative batch \(batch)")
+        let shape = MatmulShape(weight: weight, batch: batch, out: out, x: x)
+        guard batch > 0, shape.outDim > 0 else { return }
+        let grain = Swift.max(1, Swift.min(64, shape.outDim / (pool.threadCount &* 4)))
+        withUnsafePointer(to: shape) { context in
+            pool.parallelFor(shape.outDim, grain: grain, context: context, matmulChunk)
+        }
+    }
+
+    /// Runs rows `rows` of a matmul on this thread: row tiles x token blocks x rows x token tiles.
+    static func matmulRows(_ shape: MatmulShape, rows: Range<Int>) {
+        var rowStart = rows.lowerBound
+        while rowStart < rows.upperBound {
+            let rowEnd = Swift.min(rows.upperBound, rowStart &+ shape.rowTile)
+            var tokenStart = 0
+            while tokenStart < shape.batch {
+                let tokenEnd = Swift.min(shape.batch, tokenStart &+ shape.tokenBlock)
+                let tile = MatmulTile(rows: rowStart..<rowEnd, tokens: tokenStart..<tokenEnd)
+                switch shape.dtype {
+                case .f32: matmulF32(shape, tile)
+                case .f16: matmulF16(shape, tile)
+                case .bf16: matmulBF16(shape, tile)
+                case .q8_0: matmulQ8_0(shape, tile)
+                case .q4_0: matmulQ4_0(shape, tile)
+                }
+                tokenStart = tokenEnd
+            }
+            rowStart = rowEnd
+        }
+    }
+}
+
+/// The pool's entry point for a chunk of output rows; `context` is a `MatmulShape`.
+/// (A named function rather than a closure literal: Swift 6.3's region analysis crashes on a
+/// `@convention(c)` literal inside `withUnsafePointer`.)
+private func matmulChunk(_ context: UnsafeRawPointer, _ start: Int, _ end: Int) {
+    Kernels.matmulRows(context.assumingMemoryBound(to: MatmulShape.self).pointee, rows: start..<end)
+}
+
+/// Everything a matmul worker needs, copied once per call (a trivial struct, no references).
+struct MatmulShape {
+    let out: UnsafeMutablePointer<Float>
+    let x: UnsafePointer<Float>
+    let weight: UnsafeRawPointer
+    let dtype: DType
+    let batch: Int
+    let inDim: Int
+    let outDim: Int
+    let rowBytes: Int
+    /// Weight rows per cache tile (about 64 KiB of weight).
+    let rowTile: Int
+    /// Tokens per cache block (about 256 KiB of activations), a multiple of 4.
+    let tokenBlock: Int
+
+    init(weight: Tensor, batch: Int, out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>) {
+        self.out = out
+        self.x = x
+        self.weight = weight.data
+        dtype = weight.dtype
+        self.batch = batch
+        inDim = weight.columns
+        outDim = weight.rows
+        rowBytes = weight.rowBytes
+        rowTile = Swift.max(1, Swift.min(64, (64 << 10) / Swift.max(1, rowBytes)))
+        tokenBlock = Swift.max(4, Swift.min(64, (256 << 10) / Swift.max(1, inDim &* 4)) & ~3)
+    }
+
+    @inline(__always)
+    func row(_ o: Int) -> UnsafeRawPointer { weight + o &* rowBytes }
+
+    @inline(__always)
+    func token(_ b: Int) -> UnsafePointer<Float> { x + b &* inDim }
+
+    @inline(__always)
+    func store(_ value: Float, token b: Int, row o: Int) { out[b &* outDim &+ o] = value }
+}
+
+/// A rectangle of a matmul: weight rows by batch tokens.
+struct MatmulTile {
+    let rows: Range<Int>
+    let tokens: Range<Int>
+}

@@ -1,0 +1,78 @@
+import Testing
+@testable import Runtime
+
+/// `Kernels.matmul` for every dtype against a Double reference over the dequantized weight
+/// (the decoders themselves are checked against hand-built blocks in `QuantizationTests`).
+@Suite struct MatmulTests {
+    /// Each test owns its pools: tests run concurrently and a pool takes one dispatch at a time.
+    let pools = [ThreadPool(threads: 1), ThreadPool(threads: 3)]
+
+    /// Column counts: every width for the float types (tails of 1...15 after 8/16-wide steps),
+    /// whole blocks for the quantized ones.
+    static func widths(_ dtype: DType) -> [Int] {
+        dtype.blockElements == 1 ? [1, 7, 8, 15, 16, 17, 33, 100] : [32, 64, 96, 160]
+    }
+
+    @Test(arguments: DType.allCases)
+    func smallShapesEveryBatchFrom1To7(dtype: DType) {
+        var random = TestRandom(seed: 30 + UInt64(dtype.rawValue))
+        for inDim in Self.widths(dtype) {
+            for outDim in [1, 3, 17, 70] {
+                for batch in 1...7 {
+                    check(dtype: dtype, inDim: inDim, outDim: outDim, batch: batch, random: &random)
+                }
+            }
+        }
+    }
+
+    /// Shapes that cross the cache tiling: several row tiles per chunk and several token blocks.
+    @Test(arguments: DType.allCases)
+    func tiledShapes(dtype: DType) {
+        var random = TestRandom(seed: 40 + UInt64(dtype.rawValue))
+        check(dtype: dtype, inDim: 2048, outDim: 21, batch: 37, random: &random)
+        check(dtype: dtype, inDim: 512, outDim: 150, batch: 9, random: &random)
+    }
+
+    @Test func zeroBatchOrRowsWritesNothing() {
+        var weight = [Float](repeating: 1, count: 32 * 4)
+        var out = [Float](repeating: 42, count: 8)
+        let x = [Float](repeating: 1, count: 64)
+        weight.withUnsafeMutableBytes { raw in
+            let none = Tensor(data: raw.baseAddress!, dtype: .f32, columns: 32, rows: 0)
+            let some = Tensor(data: raw.baseAddress!, dtype: .f32, columns: 32, rows: 4)
+            Kernels.matmul(out: &out, x: x, batch: 2, weight: none, pool: pools[1])
+            Kernels.matmul(out: &out, x: x, batch: 0, weight: some, pool: pools[1])
+        }
+        #expect(out.allSatisfy { $0 == 42 })
+    }
+
+    private func check(dtype: DType, inDim: Int, outDim: Int, batch: Int, random: inout TestRandom) {
+        let values = random.floats(inDim * outDim)
+        var bytes = [UInt8](repeating: 0, count: dtype.rowBytes(inDim)! * outDim)
+        bytes.withUnsafeMutableBytes { Quantization.quantize(values, count: values.count, to: dtype, into: $0.baseAddress!) }
+        var w = [Float](repeating: 0, count: values.count)
+        bytes.withUnsafeBytes { Quantization.dequantize($0.baseAddress!, dtype: dtype, count: values.count, into: &w) }
+        let x = random.floats(inDim * batch, in: -2...2)
+
+        for pool in pools {
+            var out = [Float](repeating: .nan, count: outDim * batch)
+            bytes.withUnsafeBytes { raw in
+                let weight = Tensor(data: raw.baseAddress!, dtype: dtype, columns: inDim, rows: outDim)
+                Kernels.matmul(out: &out, x: x, batch: batch, weight: weight, pool: pool)
+            }
+            var failures = 0
+            for b in 0..<batch {
+                for o in 0..<outDim {
+                    var want = 0.0, magnitude = 0.0
+                    for i in 0..<inDim {
+                        let product = Double(w[o * inDim + i]) * Double(x[b * inDim + i])
+                        want += product
+                        magnitude += abs(product)
+                    }
+                    if !isClose(out[b * outDim + o], want, absolute: 1e-6, relative: 1e-5, scale: magnitude) { failures += 1 }
+                }
+            }
+            #expect(failures == 0, "\(dtype) inDim \(inDim) outDim \(outDim) batch \(batch) threads \(pool.threadCount)")
+        }
+    }
+}
