@@ -42,9 +42,9 @@ import TestSupport
     @Test("bad input is a clear error and a non-zero exit", arguments: [
         (["run", "--model", "models/does-not-exist.gguf"], "no such file"),
         (["run", "--model", "models/tok512.bin"], "error:"),
-        (["run", "--temp", "-1"], "temperature"),
+        (["run", "--temp=-1"], "temperature"),
         (["run", "--top-p", "0"], "top_p"),
-        (["run", "-n", "-5"], "max-tokens"),
+        (["run", "--max-tokens=-5"], "max-tokens"),
         (["run", "--threads", "0"], "threads"),
         (["run", "--ctx", "4", "--prompt", "Once upon a time there was a dog"], "context"),
         (["inspect", "models/README.md"], "error:"),
