@@ -10,6 +10,9 @@ enum Console {
 
     static func err(_ text: String) { write(2, text) }
 
+    /// Whether stderr is a terminal (progress may redraw a line).
+    static var stderrIsTerminal: Bool { isatty(2) == 1 }
+
     /// Unbuffered, so streamed text appears as it is produced; retries short writes and EINTR.
     private static func write(_ fd: Int32, _ text: String) {
         var text = text

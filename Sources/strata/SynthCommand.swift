@@ -34,9 +34,14 @@ struct SynthCommand: ParsableCommand {
             let vocabulary = try GGUFFile(path: vocab)
             try LlamaSynth.write(config: preset.config, tiedOutput: preset.tiedOutput, type: dtype, vocabulary: vocabulary,
                                  name: "\(preset.name) random \(dtype)", seed: seed, to: output) { done, total in
-                Console.err("\rwriting \(output): \(done)/\(total) tensors")
+                // A live counter on a terminal; one line per tenth in a log.
+                if Console.stderrIsTerminal {
+                    Console.err("\rwriting \(output): \(done)/\(total) tensors")
+                } else if done == total || done * 10 / total != (done - 1) * 10 / total {
+                    Console.err("writing \(output): \(done)/\(total) tensors\n")
+                }
             }
-            Console.err("\n")
+            if Console.stderrIsTerminal { Console.err("\n") }
         } catch {
             throw Console.fail(error)
         }
