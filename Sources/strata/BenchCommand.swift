@@ -9,20 +9,13 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure prompt (pp) and generation (tg) tokens per second, like llama-bench.")
 
-    @Option(name: .long, help: "Model file. Default: models/stories260K.gguf.")
-    var model: String?
-
-    @Option(name: .long, help: "Tokenizer file for a llama2.c checkpoint.")
-    var tokenizer: String?
+    @OptionGroup var options: ModelOptions
 
     @Option(name: [.customShort("p"), .customLong("n-prompt")], help: "Prompt tokens processed in one batch (0 skips).")
     var promptTokens: Int = 512
 
     @Option(name: [.customShort("n"), .customLong("n-gen")], help: "Tokens generated one at a time (0 skips).")
     var generatedTokens: Int = 128
-
-    @Option(name: [.customShort("t"), .customLong("threads")], help: "Worker threads (default: one per core).")
-    var threads: Int?
 
     @Option(name: [.customShort("r"), .customLong("repetitions")], help: "Repetitions of each test.")
     var repetitions: Int = 5
@@ -36,21 +29,15 @@ struct BenchCommand: ParsableCommand {
         }
         guard repetitions >= 1 else { throw ValidationError("--repetitions must be >= 1") }
         guard batch >= 1 else { throw ValidationError("--batch must be >= 1") }
-        if let threads, threads < 1 || threads > 1024 { throw ValidationError("--threads must be in 1...1024") }
     }
 
     func run() throws {
         let clock = ContinuousClock()
         let loadStart = clock.now
-        let loaded: LoadedModel
-        do {
-            loaded = try ModelLoader.load(path: model ?? Defaults.modelPath, tokenizerPath: tokenizer)
-        } catch {
-            throw Console.fail(error)
-        }
+        let loaded = try options.load()
         let loadDuration = clock.now - loadStart
-        let threadCount = threads ?? Defaults.threads
-        let pool = ThreadPool(threads: threadCount)
+        let pool = options.makePool()
+        let threadCount = pool.threadCount
         let c = loaded.model.config
         let capacity = promptTokens + generatedTokens + 1
         guard capacity <= c.contextLength else {

@@ -9,11 +9,7 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Generate text from a prompt and print it as it is produced.")
 
-    @Option(name: .long, help: "Model file (GGUF or llama2.c .bin). Default: models/stories260K.gguf.")
-    var model: String?
-
-    @Option(name: .long, help: "Tokenizer file for a llama2.c checkpoint (default: tokenizer.bin beside it).")
-    var tokenizer: String?
+    @OptionGroup var options: ModelOptions
 
     @Option(name: .long, help: "Prompt text (default: empty, BOS only).")
     var prompt: String = ""
@@ -39,15 +35,11 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Random seed (default: random).")
     var seed: UInt64?
 
-    @Option(name: .long, help: "Worker threads (default: one per core).")
-    var threads: Int?
-
     @Option(name: .long, help: "Context size in tokens (default: the model's, at most 4096).")
     var ctx: Int?
 
     func validate() throws {
         guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be >= 0") }
-        if let threads, threads < 1 || threads > 1024 { throw ValidationError("--threads must be in 1...1024") }
         if let ctx, ctx < 1 { throw ValidationError("--ctx must be >= 1") }
     }
 
@@ -67,13 +59,8 @@ struct RunCommand: ParsableCommand {
 
         let clock = ContinuousClock()
         let loadStart = clock.now
-        let loaded: LoadedModel
-        do {
-            loaded = try ModelLoader.load(path: model ?? Defaults.modelPath, tokenizerPath: tokenizer)
-        } catch {
-            throw Console.fail(error)
-        }
-        let pool = ThreadPool(threads: threads ?? Defaults.threads)
+        let loaded = try options.load()
+        let pool = options.makePool()
         let capacity = ctx ?? min(loaded.model.config.contextLength, 4096)
         let promptTokens = loaded.tokenizer.encode(prompt, addBOS: true)
         let generator: Generator

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Engine
+import Runtime
+
+/// The options every command that runs a model shares: which model, its tokenizer, threads.
+struct ModelOptions: ParsableArguments {
+    @Option(name: .long, help: "Model file (GGUF or llama2.c .bin). Default: models/stories260K.gguf.")
+    var model: String?
+
+    @Option(name: .long, help: "Tokenizer file for a llama2.c checkpoint (default: tokenizer.bin beside it).")
+    var tokenizer: String?
+
+    @Option(name: [.customShort("t"), .long], help: "Worker threads (default: one per core).")
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 || threads > 1024 { throw ValidationError("--threads must be in 1...1024") }
+    }
+
+    /// Loads the model, or prints the error and exits non-zero.
+    func load() throws -> LoadedModel {
+        do {
+            return try ModelLoader.load(path: model ?? Defaults.modelPath, tokenizerPath: tokenizer)
+        } catch {
+            throw Console.fail(error)
+        }
+    }
+
+    /// A pool of the requested size.
+    func makePool() -> ThreadPool { ThreadPool(threads: threads ?? Defaults.threads) }
+}
