@@ -25,12 +25,17 @@ import Testing
         }
     }
 
-    /// Shapes that cross the cache tiling: several row tiles per chunk and several token blocks.
+    /// Shapes that cross the cache tiling: several row tiles per chunk, several token blocks,
+    /// long rows, and odd widths.
     @Test(arguments: DType.allCases)
     func tiledShapes(dtype: DType) {
         var random = TestRandom(seed: 40 + UInt64(dtype.rawValue))
         check(dtype: dtype, inDim: 2048, outDim: 21, batch: 37, random: &random)
         check(dtype: dtype, inDim: 512, outDim: 150, batch: 9, random: &random)
+        check(dtype: dtype, inDim: 4096, outDim: 5, batch: 6, random: &random)
+        if dtype.blockElements == 1 {
+            check(dtype: dtype, inDim: 2001, outDim: 7, batch: 6, random: &random)  // odd tail after long SIMD runs
+        }
     }
 
     @Test func zeroBatchOrRowsWritesNothing() {

@@ -4,7 +4,9 @@ extension Kernels {
     /// a degree-6 polynomial for e^r, then a scale by 2^n).
     /// Results below the normal range underflow gradually to 0 (exactly 0 below -104, and for -inf);
     /// inputs above 88.72 give e^88.72, just under `Float.greatestFiniteMagnitude` (never inf).
-    @inline(__always)
+    /// `@_transparent`: `@inline(__always)` was not honored inside `softmax` (Swift 6.3), which then
+    /// paid a call with the vector split across two xmm registers.
+    @_transparent
     static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
         let low = SIMD8<Float>(repeating: -104)
         let v = minimum(maximum(x, low), SIMD8<Float>(repeating: 88.72))

@@ -51,8 +51,10 @@ extension Kernels {
                     r2 = r2.addingProduct(wi, x2[i]); r3 = r3.addingProduct(wi, x3[i])
                     i &+= 1
                 }
-                shape.store(r0, token: b, row: o); shape.store(r1, token: b &+ 1, row: o)
-                shape.store(r2, token: b &+ 2, row: o); shape.store(r3, token: b &+ 3, row: o)
+                shape.store(r0, token: b, row: o)
+                shape.store(r1, token: b &+ 1, row: o)
+                shape.store(r2, token: b &+ 2, row: o)
+                shape.store(r3, token: b &+ 3, row: o)
                 b &+= 4
             }
             // Remaining tokens one at a time (the row is in L1 by now); four accumulators.

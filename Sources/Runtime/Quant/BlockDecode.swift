@@ -69,33 +69,56 @@ enum BlockDecode {
 
     // MARK: Quantized blocks (32 elements each)
 
-    /// One Q8_0 block (`d: f16`, `qs: [32] Int8`) at `block`, as `d * qs[0..<32]` in four registers.
+    /// The f16 scale `d` at the start of a Q8_0 or Q4_0 block.
+    @inline(__always)
+    static func scale(_ block: UnsafeRawPointer) -> Float {
+        f16(block, 0)
+    }
+
+    /// The 32 quants of a Q8_0 block (`d: f16`, `qs: [32] Int8`) at `block`, unscaled, as floats
+    /// in element order. The value of element `i` is `scale(block) * q_i`.
+    @inline(__always)
+    static func q8_0Quants(_ block: UnsafeRawPointer) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        (widen(block.loadUnaligned(fromByteOffset: 2, as: SIMD8<Int8>.self)),
+         widen(block.loadUnaligned(fromByteOffset: 10, as: SIMD8<Int8>.self)),
+         widen(block.loadUnaligned(fromByteOffset: 18, as: SIMD8<Int8>.self)),
+         widen(block.loadUnaligned(fromByteOffset: 26, as: SIMD8<Int8>.self)))
+    }
+
+    /// The 32 quants of a Q4_0 block (`d: f16`, `qs: [16] UInt8`) at `block`, unscaled and
+    /// centred (`nibble - 8`, in -8...7), as floats in element order: element `j` is the low
+    /// nibble of `qs[j]`, element `j + 16` its high nibble. The value is `scale(block) * q`.
+    @inline(__always)
+    static func q4_0Quants(_ block: UnsafeRawPointer) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        let low = block.loadUnaligned(fromByteOffset: 2, as: SIMD8<UInt8>.self)
+        let high = block.loadUnaligned(fromByteOffset: 10, as: SIMD8<UInt8>.self)
+        let mask = SIMD8<UInt8>(repeating: 0x0F)
+        return (widenCentred(low & mask), widenCentred(high & mask),
+                widenCentred(low &>> 4), widenCentred(high &>> 4))
+    }
+
+    /// Nibbles (0...15) to floats `n - 8`, centred in Int32. (Centring in bytes, or in float,
+    /// let LLVM fold it back into byte arithmetic that it then partly scalarized: 3x slower.)
+    @inline(__always)
+    static func widenCentred(_ v: SIMD8<UInt8>) -> SIMD8<Float> {
+        let n = SIMD8<Int32>(Int32(v[0]), Int32(v[1]), Int32(v[2]), Int32(v[3]),
+                             Int32(v[4]), Int32(v[5]), Int32(v[6]), Int32(v[7])) &- 8
+        return SIMD8(Float(n[0]), Float(n[1]), Float(n[2]), Float(n[3]), Float(n[4]), Float(n[5]), Float(n[6]), Float(n[7]))
+    }
+
+    /// One Q8_0 block as `d * q` in four registers.
     @inline(__always)
     static func q8_0(_ block: UnsafeRawPointer) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
-        let d = SIMD8<Float>(repeating: f16(block, 0))
-        let q0 = widen(block.loadUnaligned(fromByteOffset: 2, as: SIMD8<Int8>.self))
-        let q1 = widen(block.loadUnaligned(fromByteOffset: 10, as: SIMD8<Int8>.self))
-        let q2 = widen(block.loadUnaligned(fromByteOffset: 18, as: SIMD8<Int8>.self))
-        let q3 = widen(block.loadUnaligned(fromByteOffset: 26, as: SIMD8<Int8>.self))
+        let d = SIMD8<Float>(repeating: scale(block))
+        let (q0, q1, q2, q3) = q8_0Quants(block)
         return (q0 * d, q1 * d, q2 * d, q3 * d)
     }
 
-    /// One Q4_0 block (`d: f16`, `qs: [16] UInt8`) at `block`: element `j` is `(qs[j] & 0xF) - 8`,
-    /// element `j + 16` is `(qs[j] >> 4) - 8`, both times `d`. Returned in element order.
+    /// One Q4_0 block as `d * (nibble - 8)` in four registers, in element order.
     @inline(__always)
     static func q4_0(_ block: UnsafeRawPointer) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
-        let scale = f16(block, 0)
-        let d = SIMD8<Float>(repeating: scale)
-        let offset = SIMD8<Float>(repeating: -8 * scale)
-        let lowBytes = block.loadUnaligned(fromByteOffset: 2, as: SIMD8<UInt8>.self)
-        let highBytes = block.loadUnaligned(fromByteOffset: 10, as: SIMD8<UInt8>.self)
-        let mask = SIMD8<UInt8>(repeating: 0x0F)
-        // (q - 8) * d == q * d + (-8 * d) exactly (both round the same exact value once): one FMA.
-        let n0 = widen(lowBytes & mask)
-        let n1 = widen(highBytes & mask)
-        let n2 = widen(lowBytes &>> 4)
-        let n3 = widen(highBytes &>> 4)
-        return (offset.addingProduct(n0, d), offset.addingProduct(n1, d),
-                offset.addingProduct(n2, d), offset.addingProduct(n3, d))
+        let d = SIMD8<Float>(repeating: scale(block))
+        let (q0, q1, q2, q3) = q4_0Quants(block)
+        return (q0 * d, q1 * d, q2 * d, q3 * d)
     }
 }
