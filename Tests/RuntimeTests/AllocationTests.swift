@@ -1,4 +1,4 @@
-import CJemalloc
+import Memory
 import Testing
 @testable import Runtime
 
@@ -6,18 +6,6 @@ import Testing
 /// package) counts the bytes each thread allocates (`thread.allocated`); a dispatch's only
 /// allocations could happen on the calling thread (workers only run chunks).
 @Suite struct AllocationTests {
-    /// Bytes allocated by the calling thread so far (allocation-free itself: a static C string).
-    static func allocatedBytes() -> UInt64 {
-        let name: StaticString = "thread.allocated"
-        var value: UInt64 = 0
-        var size = MemoryLayout<UInt64>.size
-        let result = UnsafeRawPointer(name.utf8Start).withMemoryRebound(to: CChar.self, capacity: name.utf8CodeUnitCount + 1) {
-            mallctl($0, &value, &size, nil, 0)
-        }
-        precondition(result == 0, "mallctl(thread.allocated) failed: \(result)")
-        return value
-    }
-
     @Test func matmulAndContextDispatchDoNotAllocate() {
         let pool = ThreadPool(threads: 3)
         let inDim = 64, outDim = 96, batch = 5
@@ -37,9 +25,9 @@ import Testing
             }
         }
         step()  // warm-up: lazy runtime metadata, first-touch of anything
-        let before = Self.allocatedBytes()
+        let before = AllocatorStatistics.threadAllocatedBytes()
         for _ in 0..<200 { step() }
-        let allocated = Self.allocatedBytes() - before
+        let allocated = AllocatorStatistics.threadAllocatedBytes() - before
         #expect(allocated == 0)
     }
 }

@@ -97,7 +97,9 @@ public final class LlamaContext {
             throw .contextFull(position: position, adding: tokens.count, capacity: capacity)
         }
         let vocab = model.config.vocabularySize
-        for t in tokens where t < 0 || Int(t) >= vocab { throw .invalidToken(t, vocabularySize: vocab) }
+        for i in 0..<tokens.count where tokens[i] < 0 || Int(tokens[i]) >= vocab {
+            throw .invalidToken(tokens[i], vocabularySize: vocab)
+        }
         var start = 0
         while start < tokens.count {
             let n = min(maxBatch, tokens.count - start)
@@ -129,7 +131,9 @@ public final class LlamaContext {
             w.tokenEmbedding.dequantizeRow(Int(tokens[b]), into: x + b * dim)
         }
 
-        for (l, layer) in w.layers.enumerated() {
+        // Indexed, not `enumerated()`: unspecialized (debug) iteration boxes each large element.
+        for l in 0..<w.layers.count {
+            let layer = w.layers[l]
             let keys = cache.keys(layer: l), values = cache.values(layer: l)
             // K and V of these positions go straight into the cache rows.
             let k = keys + start * kvDim, v = values + start * kvDim
@@ -144,16 +148,10 @@ public final class LlamaContext {
             }
 
             // Causal attention: token b sees positions 0 ... start + b. One head per work item.
-            pool.parallelFor(c.heads) { range in
-                for h in range {
-                    for b in 0..<n {
-                        Kernels.attention(
-                            out: att + b * qDim, query: q + b * qDim, keys: keys, values: values,
-                            positions: start + b + 1, heads: h..<(h + 1), headCount: c.heads, kvHeads: c.kvHeads,
-                            headDim: headDim, kvStride: kvDim, scale: scale, scores: scores + h * capacity)
-                    }
-                }
-            }
+            var step = AttentionStep(
+                out: att, q: q, keys: keys, values: values, scores: scores, start: start, batch: n,
+                heads: c.heads, kvHeads: c.kvHeads, headDim: headDim, kvDim: kvDim, capacity: capacity, scale: scale)
+            withUnsafePointer(to: &step) { pool.parallelFor(c.heads, context: UnsafeRawPointer($0), attentionHeads) }
 
             Kernels.matmul(out: proj, x: att, batch: n, weight: layer.wo, pool: pool)
             Kernels.axpy(x, proj, alpha: 1, count: n * dim)
@@ -171,5 +169,36 @@ public final class LlamaContext {
         let last = x + (n - 1) * dim
         Kernels.rmsNorm(out: xb, x: last, weight: w.outputNorm, dim: dim, rows: 1, eps: c.normEpsilon)
         Kernels.matmul(out: logits.pointer, x: xb, batch: 1, weight: w.output, pool: pool)
+    }
+}
+
+/// Everything an attention worker needs for one layer (trivial: dispatching it allocates nothing).
+private struct AttentionStep {
+    /// [batch, heads * headDim]
+    let out: UnsafeMutablePointer<Float>
+    /// [batch, heads * headDim]
+    let q: UnsafeMutablePointer<Float>
+    /// [capacity, kvDim] of this layer
+    let keys: UnsafeMutablePointer<Float>
+    /// [capacity, kvDim] of this layer
+    let values: UnsafeMutablePointer<Float>
+    /// [heads, capacity]
+    let scores: UnsafeMutablePointer<Float>
+    let start: Int, batch: Int, heads: Int, kvHeads: Int, headDim: Int, kvDim: Int, capacity: Int
+    let scale: Float
+}
+
+/// Attention of heads `first ..< end` for every token of the batch; `context` is an `AttentionStep`.
+/// (A named function, not a closure literal: Swift 6.3's region analysis crashes on the latter.)
+private func attentionHeads(_ context: UnsafeRawPointer, _ first: Int, _ end: Int) {
+    let s = context.assumingMemoryBound(to: AttentionStep.self).pointee
+    let qDim = s.heads * s.headDim
+    for h in first..<end {
+        for b in 0..<s.batch {
+            Kernels.attention(
+                out: s.out + b * qDim, query: s.q + b * qDim, keys: s.keys, values: s.values,
+                positions: s.start + b + 1, heads: h..<(h + 1), headCount: s.heads, kvHeads: s.kvHeads,
+                headDim: s.headDim, kvStride: s.kvDim, scale: s.scale, scores: s.scores + h * s.capacity)
+        }
     }
 }

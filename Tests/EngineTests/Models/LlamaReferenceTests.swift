@@ -1,4 +1,5 @@
 import Engine
+import Memory
 import Runtime
 import Testing
 import TestSupport
@@ -71,5 +72,19 @@ import TestSupport
         #expect(throws: EvaluationError.invalidToken(512, vocabularySize: 512)) { try context.evaluate([512]) }
         _ = try context.evaluate([7, 8])
         #expect(context.position == 8)
+    }
+}
+
+/// A decode step (one token through the whole forward pass) allocates nothing: every
+/// buffer was sized when the context was made.
+@Suite struct LlamaAllocationTests {
+    @Test func decodeStepDoesNotAllocate() throws {
+        let loaded = try ModelLoader.load(path: Fixtures.model("stories260K.gguf"))
+        let context = try LlamaContext(model: loaded.model, pool: ThreadPool(threads: 2))
+        let token: [TokenID] = [1]
+        _ = try context.evaluate(token)  // warm-up: lazy runtime metadata
+        let before = AllocatorStatistics.threadAllocatedBytes()
+        for _ in 0..<20 { _ = try context.evaluate(token) }
+        #expect(AllocatorStatistics.threadAllocatedBytes() - before == 0)
     }
 }
