@@ -10,15 +10,22 @@ public enum ProcessMemory {
     /// Peak resident set size in bytes (VmHWM), or nil where /proc is unavailable.
     public static func peakResidentBytes() -> Int? { statusField("VmHWM:") }
 
+    /// The kB figure after `key` in /proc/self/status, in bytes.
     private static func statusField(_ key: String) -> Int? {
-        guard let file = fopen("/proc/self/status", "r") else { return nil }
-        defer { fclose(file) }
-        var line = [CChar](repeating: 0, count: 256)
-        while fgets(&line, Int32(line.count), file) != nil {
-            let text = String(cString: line)
-            guard text.hasPrefix(key) else { continue }
-            let digits = text.dropFirst(key.count).filter { $0.isNumber }
-            return Int(digits).map { $0 * 1024 }
+        let fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: 4096)
+        var used = 0
+        while used < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + used, $0.count - used) }
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { break }
+            used += n
+        }
+        let text = String(decoding: bytes[0..<used], as: UTF8.self)
+        for line in text.split(separator: "\n") where line.hasPrefix(key) {
+            return Int(line.dropFirst(key.count).filter(\.isNumber)).map { $0 * 1024 }
         }
         return nil
     }
