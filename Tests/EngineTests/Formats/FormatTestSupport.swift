@@ -13,13 +13,6 @@ func fileBytes(_ path: String) throws -> [UInt8] {
 
 /// Writes `contents` to a fresh temporary file, runs `body` with its path, then deletes it.
 @discardableResult
-func withTemporaryFile<R>(_ name: String, contents: some Collection<UInt8>, _ body: (String) throws -> R) throws -> R {
-    let path = Fixtures.temporaryPath(name)
-    try Data(contents).write(to: URL(fileURLWithPath: path))
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    return try body(path)
-}
-
 /// Runs `body` and returns the `ModelFileError` it threw, or nil if it returned.
 func modelFileError(_ body: () throws(ModelFileError) -> Void) -> ModelFileError? {
     do {
@@ -35,22 +28,6 @@ func ggufOpenError(_ bytes: some Collection<UInt8>) throws -> ModelFileError? {
     try withTemporaryFile("malformed.gguf", contents: bytes) { path in
         modelFileError { () throws(ModelFileError) in _ = try GGUFFile(path: path) }
     }
-}
-
-/// Deterministic pseudo-random bytes (SplitMix64), so failures reproduce.
-func deterministicBytes(count: Int, seed: UInt64) -> [UInt8] {
-    var state = seed
-    var out: [UInt8] = []
-    out.reserveCapacity(count)
-    while out.count < count {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        withUnsafeBytes(of: z.littleEndian) { out.append(contentsOf: $0.prefix(count - out.count)) }
-    }
-    return out
 }
 
 extension [UInt8] {
