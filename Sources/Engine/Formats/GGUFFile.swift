@@ -11,7 +11,10 @@ public final class GGUFFile: @unchecked Sendable {
     static let maxNesting = 4
     /// Metadata array elements in a whole file at most: real vocabularies hold about a
     /// million (tokens, scores, types, merges); each parsed element costs ~40 bytes.
-    static let maxMetadataElements = 8 << 20
+    static let maxMetadataElements = 4 << 20
+    /// Counts read from a file size nothing up front beyond this: storage grows only with
+    /// what actually parses, so a lying count cannot reserve memory the file does not back.
+    static let maxReservation = 1 << 16
     /// GGML's maximum tensor rank.
     static let maxDims = 4
 
@@ -52,7 +55,7 @@ public final class GGUFFile: @unchecked Sendable {
         var keys: [String] = []
         var elementBudget = GGUFFile.maxMetadataElements
         var metadata: [String: GGUFValue] = [:]
-        keys.reserveCapacity(kvCount)
+        keys.reserveCapacity(min(kvCount, GGUFFile.maxReservation))
         for i in 0..<kvCount {
             r.section = "metadata entry \(i)"
             let key = try GGUFFile.readString(&r, what: "metadata key length")
@@ -78,7 +81,7 @@ public final class GGUFFile: @unchecked Sendable {
 
         // Read the table first: the data section starts after it.
         var raw: [(name: String, dims: [UInt64], type: UInt32, offset: UInt64)] = []
-        raw.reserveCapacity(tensorCount)
+        raw.reserveCapacity(min(tensorCount, GGUFFile.maxReservation))
         for i in 0..<tensorCount {
             r.section = "tensor info \(i)"
             let name = try GGUFFile.readString(&r, what: "tensor name length")
@@ -187,7 +190,7 @@ public final class GGUFFile: @unchecked Sendable {
             }
             budget -= count
             var values: [GGUFValue] = []
-            values.reserveCapacity(count)
+            values.reserveCapacity(min(count, GGUFFile.maxReservation))
             for _ in 0..<count {
                 values.append(try readValue(&r, type: elementType, key: key, depth: depth + 1, budget: &budget))
             }
