@@ -33,8 +33,7 @@ public final class GGUFFile: @unchecked Sendable {
 
     /// Opens and validates `path`.
     public convenience init(path: String) throws(ModelFileError) {
-        let file: MappedFile
-        do { file = try MappedFile(path: path) } catch { throw .file(error) }
+        let file = try MappedFile.modelFile(path)
         try self.init(file: file)
     }
 

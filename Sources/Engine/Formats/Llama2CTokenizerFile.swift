@@ -19,8 +19,7 @@ public struct Llama2CTokenizerFile: Sendable {
 
     /// Reads the first `vocabularySize` tokens of the file at `path`.
     public init(path: String, vocabularySize: Int) throws(ModelFileError) {
-        let file: MappedFile
-        do { file = try MappedFile(path: path) } catch { throw .file(error) }
+        let file = try MappedFile.modelFile(path)
         try self.init(bytes: file.unsafeBytes, vocabularySize: vocabularySize)
     }
 

@@ -4,9 +4,8 @@ import Memory
 public enum ModelInspector {
     /// Metadata and tensor table of a GGUF file or llama2.c checkpoint.
     public static func report(path: String) throws(ModelFileError) -> String {
-        let file: MappedFile
-        do { file = try MappedFile(path: path, minimumSize: 4) } catch { throw .file(error) }
-        if UInt32(littleEndian: file.unsafeBytes.loadUnaligned(as: UInt32.self)) == GGUFFile.magic {
+        let file = try MappedFile.modelFile(path, minimumSize: 4)
+        if file.magic == GGUFFile.magic {
             return report(gguf: try GGUFFile(file: file))
         }
         return report(checkpoint: try Llama2CCheckpoint(file: file))

@@ -23,10 +23,8 @@ public enum ModelLoader {
     /// Loads `path`. A llama2.c checkpoint needs its tokenizer file: `tokenizerPath`, or
     /// `tokenizer.bin` beside the checkpoint.
     public static func load(path: String, tokenizerPath: String? = nil) throws(ModelFileError) -> LoadedModel {
-        let file: MappedFile
-        do { file = try MappedFile(path: path, minimumSize: 4) } catch { throw .file(error) }
-        let magic = file.unsafeBytes.loadUnaligned(as: UInt32.self)
-        if UInt32(littleEndian: magic) == GGUFFile.magic {
+        let file = try MappedFile.modelFile(path, minimumSize: 4)
+        if file.magic == GGUFFile.magic {
             let gguf = try GGUFFile(file: file)
             guard let arch = gguf.architecture else { throw .missingKey("general.architecture") }
             guard let load = registry[arch] else { throw .unsupportedArchitecture(arch) }
