@@ -1,0 +1,449 @@
+import Memory
+import Runtime
+
+/// The paged KV cache: each sequence's K and V live in fixed-size blocks (one page holds
+/// `blockTokens` tokens of every layer), found through the sequence's block table.
+///
+/// - Blocks are reference-counted: a forked sequence or a reused prompt prefix shares them,
+///   and writing into a shared block copies it first (copy-on-write).
+/// - Full blocks are indexed by a hash of their token ids and their parent's hash, so a new
+///   sequence whose prompt starts the same way reuses them instead of recomputing.
+///   Unreferenced indexed blocks stay cached, least recently used first out.
+/// - A block can be cold: its page compressed into the `ColdStore` and returned to the pool,
+///   decompressed (checksum-verified) into a fresh page when its sequence runs again.
+///
+/// Not thread-safe: one engine thread owns it. Steady-state use allocates nothing (every
+/// table is sized at start-up).
+public final class PagedKVCache {
+    public let layout: KVPageLayout
+    public let maxSequences: Int
+    /// Tokens one sequence may hold.
+    public let maxTokensPerSequence: Int
+    public let prefixCaching: Bool
+    public var blockTokens: Int { layout.blockTokens }
+    public let pool: PagePool
+    public let coldStore: ColdStore
+
+    struct Block {
+        var page: PageID?
+        var cold: ColdPageID?
+        var refs: Int32 = 0
+        /// Hash of the prefix up to and including this block, once it is full.
+        var chainHash: UInt64 = 0
+        /// Whether `prefixIndex` points at this block.
+        var indexed = false
+        var lruPrev: Int32 = -1
+        var lruNext: Int32 = -1
+        var inLRU = false
+    }
+
+    struct Sequence {
+        var live = false
+        /// Block ids in position order.
+        var table: [Int32] = []
+        /// Tokens whose KV is in the cache, in order.
+        var tokens: [TokenID] = []
+    }
+
+    private var blocks: [Block] = []
+    private var freeBlockIDs: [Int32] = []
+    /// [blocks][blockTokens] token ids of each block, to verify prefix matches.
+    private var blockTokenIDs: [TokenID] = []
+    private var prefixIndex: [UInt64: Int32] = [:]
+    private var lruHead: Int32 = -1
+    private var lruTail: Int32 = -1
+    private var sequences: [Sequence]
+    private var freeSequenceSlots: [Int32]
+    private var counters = KVCacheStatistics()
+
+    /// A cache whose pages come from `pool` (`pool.pageBytes` must hold `layout.pageBytes`).
+    public init(layout: KVPageLayout, pool: PagePool, coldStore: ColdStore, maxSequences: Int,
+                maxTokensPerSequence: Int, prefixCaching: Bool = true, expectedBlocks: Int = 1024) {
+        precondition(pool.pageBytes >= layout.pageBytes, "pages of \(pool.pageBytes) bytes cannot hold \(layout.pageBytes)")
+        precondition(maxSequences >= 1 && maxTokensPerSequence >= 1)
+        self.layout = layout
+        self.pool = pool
+        self.coldStore = coldStore
+        self.maxSequences = maxSequences
+        self.maxTokensPerSequence = maxTokensPerSequence
+        self.prefixCaching = prefixCaching
+        let tableCapacity = (maxTokensPerSequence + layout.blockTokens - 1) / layout.blockTokens
+        var empty = Sequence()
+        empty.table.reserveCapacity(tableCapacity)
+        empty.tokens.reserveCapacity(maxTokensPerSequence)
+        // Each slot gets its own storage (a copy of `empty` would share until first write).
+        sequences = (0..<maxSequences).map { _ in
+            var s = Sequence()
+            s.table.reserveCapacity(tableCapacity)
+            s.tokens.reserveCapacity(maxTokensPerSequence)
+            return s
+        }
+        freeSequenceSlots = (0..<Int32(maxSequences)).reversed()
+        let blockCapacity = max(expectedBlocks, maxSequences * tableCapacity)
+        blocks.reserveCapacity(blockCapacity)
+        freeBlockIDs.reserveCapacity(blockCapacity)
+        blockTokenIDs.reserveCapacity(blockCapacity * layout.blockTokens)
+        prefixIndex.reserveCapacity(blockCapacity)
+        counters.bytesPerToken = layout.bytesPerToken
+        counters.pageBytes = layout.pageBytes
+    }
+
+    /// Most blocks one sequence can need.
+    public var maxBlocksPerSequence: Int { (maxTokensPerSequence + blockTokens - 1) / blockTokens }
+
+    // MARK: - Sequences
+
+    /// Starts a sequence for `prompt`, reusing cached full blocks of its prefix. Returns the
+    /// sequence and how many prompt tokens already have KV (always fewer than the prompt, so
+    /// the caller still evaluates at least the last token).
+    public func createSequence(prompt: [TokenID]) throws(KVCacheError) -> (SequenceID, reusedTokens: Int) {
+        guard let slot = freeSequenceSlots.popLast() else { throw .tooManySequences(limit: maxSequences) }
+        sequences[Int(slot)].live = true
+        let id = SequenceID(raw: slot)
+        guard prefixCaching, prompt.count > 1 else { return (id, 0) }
+        let bt = blockTokens
+        var parent: UInt64 = 0
+        for b in 0..<((prompt.count - 1) / bt) {
+            let hash = prompt.withUnsafeBufferPointer {
+                PrefixHash.of(parent: parent, tokens: UnsafeBufferPointer(rebasing: $0[(b * bt)..<((b + 1) * bt)]))
+            }
+            guard let block = prefixIndex[hash], tokensMatch(block, prompt, from: b * bt) else { break }
+            if blocks[Int(block)].page == nil {
+                do {
+                    try makeBlockHot(block)
+                } catch {
+                    if error == .corrupted(validTokens: 0) { dropIndexedBlock(block) }
+                    break
+                }
+            }
+            retain(block)
+            sequences[Int(slot)].table.append(block)
+            sequences[Int(slot)].tokens.append(contentsOf: prompt[(b * bt)..<((b + 1) * bt)])
+            counters.prefixHits += 1
+            parent = hash
+        }
+        return (id, sequences[Int(slot)].tokens.count)
+    }
+
+    /// A new sequence sharing every block of `source` (for n > 1 sampling or a shared prompt).
+    public func fork(_ source: SequenceID) throws(KVCacheError) -> SequenceID {
+        guard let slot = freeSequenceSlots.popLast() else { throw .tooManySequences(limit: maxSequences) }
+        let s = Int(source.raw)
+        precondition(sequences[s].live, "fork of a released sequence")
+        sequences[Int(slot)].live = true
+        for block in sequences[s].table {
+            retain(block)
+            sequences[Int(slot)].table.append(block)
+        }
+        sequences[Int(slot)].tokens.append(contentsOf: sequences[s].tokens)
+        return SequenceID(raw: slot)
+    }
+
+    /// Ends a sequence: its blocks are freed, or kept cached when they are full and indexed.
+    public func release(_ sequence: SequenceID) {
+        let s = Int(sequence.raw)
+        precondition(sequences[s].live, "double release of \(sequence)")
+        for block in sequences[s].table { releaseBlock(block) }
+        sequences[s].table.removeAll(keepingCapacity: true)
+        sequences[s].tokens.removeAll(keepingCapacity: true)
+        sequences[s].live = false
+        freeSequenceSlots.append(sequence.raw)
+    }
+
+    /// Tokens of `sequence` whose KV is cached.
+    public func length(of sequence: SequenceID) -> Int { sequences[Int(sequence.raw)].tokens.count }
+
+    /// The tokens whose KV is cached, in order.
+    public func tokens(of sequence: SequenceID) -> ArraySlice<TokenID> { sequences[Int(sequence.raw)].tokens[...] }
+
+    /// Whether every block of the sequence is in RAM.
+    public func isHot(_ sequence: SequenceID) -> Bool {
+        sequences[Int(sequence.raw)].table.allSatisfy { blocks[Int($0)].page != nil }
+    }
+
+    /// Makes room for `count` more tokens at the end of `sequence`: allocates blocks and
+    /// copies a shared partial last block before it is written. The sequence must be hot.
+    public func reserve(_ sequence: SequenceID, count: Int) throws(KVCacheError) {
+        let s = Int(sequence.raw)
+        let length = sequences[s].tokens.count
+        guard length + count <= maxTokensPerSequence else {
+            throw .sequenceFull(length: length, adding: count, capacity: maxTokensPerSequence)
+        }
+        let bt = blockTokens
+        if length % bt != 0, let last = sequences[s].table.last {
+            if blocks[Int(last)].refs > 1 {
+                let copy = try newBlock()
+                pool.address(of: blocks[Int(copy)].page!).copyMemory(
+                    from: pool.address(of: blocks[Int(last)].page!), byteCount: layout.pageBytes)
+                releaseBlock(last)
+                sequences[s].table[sequences[s].table.count - 1] = copy
+                counters.copiesOnWrite += 1
+            } else if blocks[Int(last)].indexed {
+                // A truncated block must not keep answering for the prefix it no longer holds.
+                unindex(last)
+            }
+        }
+        let needed = (length + count + bt - 1) / bt
+        while sequences[s].table.count < needed {
+            sequences[s].table.append(try newBlock())
+        }
+    }
+
+    /// Writes the base address of each page of `sequence` to `pages` (room for
+    /// `maxBlocksPerSequence`); returns the number of pages. The sequence must be hot.
+    public func pageAddresses(_ sequence: SequenceID, into pages: UnsafeMutablePointer<UnsafeMutableRawPointer>) -> Int {
+        let table = sequences[Int(sequence.raw)].table
+        for i in 0..<table.count {
+            guard let page = blocks[Int(table[i])].page else { preconditionFailure("\(sequence) is not hot") }
+            pages[i] = pool.address(of: page)
+        }
+        return table.count
+    }
+
+    /// Records that the KV of `tokens` (appended after the sequence's current length) has been
+    /// written; full blocks become reusable prefixes.
+    public func commit(_ sequence: SequenceID, tokens: UnsafeBufferPointer<TokenID>) {
+        let s = Int(sequence.raw)
+        let bt = blockTokens
+        precondition(sequences[s].tokens.count + tokens.count <= sequences[s].table.count * bt, "commit beyond reserved slots")
+        for t in tokens {
+            sequences[s].tokens.append(t)
+            let length = sequences[s].tokens.count
+            if length % bt == 0 { sealBlock(s, index: length / bt - 1) }
+        }
+    }
+
+    /// Forgets the sequence's KV from `newLength` on (blocks past it are released).
+    public func truncate(_ sequence: SequenceID, to newLength: Int) {
+        let s = Int(sequence.raw)
+        precondition(newLength >= 0 && newLength <= sequences[s].tokens.count, "truncate beyond the sequence")
+        let keep = (newLength + blockTokens - 1) / blockTokens
+        while sequences[s].table.count > keep {
+            releaseBlock(sequences[s].table.removeLast())
+        }
+        sequences[s].tokens.removeLast(sequences[s].tokens.count - newLength)
+    }
+
+    // MARK: - Cold tier and eviction
+
+    /// Compresses the blocks only `sequence` uses into the cold store, returning their pages
+    /// to the pool. Returns the number of blocks compressed.
+    @discardableResult
+    public func compress(_ sequence: SequenceID) -> Int {
+        var done = 0
+        for block in sequences[Int(sequence.raw)].table where blocks[Int(block)].refs == 1 {
+            guard blocks[Int(block)].page != nil else { continue }
+            guard compressBlock(block) else { break }
+            done += 1
+        }
+        return done
+    }
+
+    /// Compresses up to `limit` unreferenced cached blocks, oldest first; returns how many.
+    @discardableResult
+    public func compressCachedBlocks(limit: Int) -> Int {
+        var done = 0
+        var b = lruHead
+        while b >= 0, done < limit {
+            let next = blocks[Int(b)].lruNext
+            if blocks[Int(b)].page != nil {
+                guard compressBlock(b) else { break }
+                done += 1
+            }
+            b = next
+        }
+        return done
+    }
+
+    /// Decompresses every cold block of `sequence` into fresh pages. On a checksum failure the
+    /// sequence is truncated to its valid prefix and `.corrupted(validTokens:)` tells the
+    /// caller where to recompute from.
+    public func makeHot(_ sequence: SequenceID) throws(KVCacheError) {
+        let s = Int(sequence.raw)
+        var i = 0
+        while i < sequences[s].table.count {
+            let block = sequences[s].table[i]
+            if blocks[Int(block)].page == nil {
+                do {
+                    try makeBlockHot(block)
+                } catch {
+                    if case .corrupted = error {
+                        // Never offer the damaged block as a prefix again.
+                        unindex(block)
+                        let valid = i * blockTokens
+                        truncate(sequence, to: min(valid, sequences[s].tokens.count))
+                        throw .corrupted(validTokens: valid)
+                    }
+                    throw error
+                }
+            }
+            i += 1
+        }
+    }
+
+    /// Frees up to `limit` unreferenced cached blocks, least recently used first; returns how many.
+    @discardableResult
+    public func evictCachedBlocks(limit: Int) -> Int {
+        var done = 0
+        while done < limit, lruHead >= 0 {
+            dropIndexedBlock(lruHead)
+            counters.evictions += 1
+            done += 1
+        }
+        return done
+    }
+
+    /// Counters and the current number of hot, cold and cached blocks.
+    public var statistics: KVCacheStatistics {
+        var s = counters
+        for b in blocks where b.refs > 0 || b.inLRU {
+            if b.page != nil { s.hotBlocks += 1 } else if b.cold != nil { s.coldBlocks += 1 }
+            if b.inLRU { s.cachedBlocks += 1 }
+        }
+        s.tokens = sequences.reduce(0) { $0 + ($1.live ? $1.tokens.count : 0) }
+        return s
+    }
+
+    // MARK: - Blocks
+
+    private func tokensMatch(_ block: Int32, _ prompt: [TokenID], from start: Int) -> Bool {
+        let base = Int(block) * blockTokens
+        for i in 0..<blockTokens where blockTokenIDs[base + i] != prompt[start + i] { return false }
+        return true
+    }
+
+    /// A page for a new block: from the pool, or by evicting cached blocks until one frees.
+    private func allocatePage() -> PageID? {
+        while true {
+            if let page = pool.allocate() { return page }
+            guard lruHead >= 0 else { return nil }
+            dropIndexedBlock(lruHead)
+            counters.evictions += 1
+        }
+    }
+
+    private func newBlock() throws(KVCacheError) -> Int32 {
+        guard let page = allocatePage() else { throw .outOfPages(needed: 1) }
+        let id: Int32
+        if let reused = freeBlockIDs.popLast() {
+            id = reused
+        } else {
+            id = Int32(blocks.count)
+            blocks.append(Block())
+            blockTokenIDs.append(contentsOf: repeatElement(0, count: blockTokens))
+        }
+        blocks[Int(id)] = Block(page: page, refs: 1)
+        return id
+    }
+
+    private func retain(_ block: Int32) {
+        if blocks[Int(block)].inLRU { lruRemove(block) }
+        blocks[Int(block)].refs += 1
+    }
+
+    private func releaseBlock(_ block: Int32) {
+        blocks[Int(block)].refs -= 1
+        precondition(blocks[Int(block)].refs >= 0, "block released more often than retained")
+        guard blocks[Int(block)].refs == 0 else { return }
+        if blocks[Int(block)].indexed {
+            lruAppend(block)
+        } else {
+            freeStorage(block)
+        }
+    }
+
+    /// Seals the full block at `index` of sequence slot `s`: computes its chain hash and, when
+    /// no equal block is indexed yet, makes it findable.
+    private func sealBlock(_ s: Int, index: Int) {
+        let block = sequences[s].table[index]
+        let bt = blockTokens
+        let parent = index == 0 ? 0 : blocks[Int(sequences[s].table[index - 1])].chainHash
+        let hash = sequences[s].tokens.withUnsafeBufferPointer {
+            PrefixHash.of(parent: parent, tokens: UnsafeBufferPointer(rebasing: $0[(index * bt)..<((index + 1) * bt)]))
+        }
+        blocks[Int(block)].chainHash = hash
+        let base = Int(block) * bt
+        for i in 0..<bt { blockTokenIDs[base + i] = sequences[s].tokens[index * bt + i] }
+        guard prefixCaching, !blocks[Int(block)].indexed, prefixIndex[hash] == nil else { return }
+        prefixIndex[hash] = block
+        blocks[Int(block)].indexed = true
+    }
+
+    private func unindex(_ block: Int32) {
+        if prefixIndex[blocks[Int(block)].chainHash] == block {
+            prefixIndex.removeValue(forKey: blocks[Int(block)].chainHash)
+        }
+        blocks[Int(block)].indexed = false
+    }
+
+    /// Removes an unreferenced cached block entirely.
+    private func dropIndexedBlock(_ block: Int32) {
+        if blocks[Int(block)].inLRU { lruRemove(block) }
+        unindex(block)
+        if blocks[Int(block)].refs == 0 { freeStorage(block) }
+    }
+
+    private func freeStorage(_ block: Int32) {
+        if let page = blocks[Int(block)].page { pool.free(page) }
+        if let cold = blocks[Int(block)].cold { coldStore.discard(cold) }
+        blocks[Int(block)] = Block()
+        freeBlockIDs.append(block)
+    }
+
+    private var elementBytes: Int {
+        switch layout.dtype {
+        case .f32: return 4
+        case .f16, .bf16: return 2
+        default: return 1
+        }
+    }
+
+    private func compressBlock(_ block: Int32) -> Bool {
+        guard let page = blocks[Int(block)].page else { return true }
+        do {
+            let cold = try coldStore.store(pool.address(of: page), bytes: layout.pageBytes, elementSize: elementBytes)
+            pool.free(page)
+            blocks[Int(block)].page = nil
+            blocks[Int(block)].cold = cold
+            counters.compressions += 1
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    private func makeBlockHot(_ block: Int32) throws(KVCacheError) {
+        guard let cold = blocks[Int(block)].cold else { return }
+        guard let page = allocatePage() else { throw .outOfPages(needed: 1) }
+        do {
+            try coldStore.load(cold, into: pool.address(of: page))
+        } catch {
+            pool.free(page)
+            counters.corruptions += 1
+            throw .corrupted(validTokens: 0)
+        }
+        coldStore.discard(cold)
+        blocks[Int(block)].cold = nil
+        blocks[Int(block)].page = page
+        counters.decompressions += 1
+    }
+
+    // MARK: - LRU of unreferenced cached blocks
+
+    private func lruAppend(_ block: Int32) {
+        blocks[Int(block)].lruPrev = lruTail
+        blocks[Int(block)].lruNext = -1
+        if lruTail >= 0 { blocks[Int(lruTail)].lruNext = block } else { lruHead = block }
+        lruTail = block
+        blocks[Int(block)].inLRU = true
+    }
+
+    private func lruRemove(_ block: Int32) {
+        let prev = blocks[Int(block)].lruPrev, next = blocks[Int(block)].lruNext
+        if prev >= 0 { blocks[Int(prev)].lruNext = next } else { lruHead = next }
+        if next >= 0 { blocks[Int(next)].lruPrev = prev } else { lruTail = prev }
+        blocks[Int(block)].lruPrev = -1
+        blocks[Int(block)].lruNext = -1
+        blocks[Int(block)].inLRU = false
+    }
+}
