@@ -13,6 +13,8 @@ public enum EvaluationError: Error, Equatable, Sendable, CustomStringConvertible
     case kvCache(KVCacheError)
     /// Memory for the cache could not be reserved.
     case outOfMemory(MemoryError)
+    /// The memory budget cannot even hold the start-up buffers.
+    case budgetTooSmall(needed: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -26,6 +28,8 @@ public enum EvaluationError: Error, Equatable, Sendable, CustomStringConvertible
             return e.description
         case .outOfMemory(let e):
             return "cannot reserve memory: \(e)"
+        case .budgetTooSmall(let needed, let limit):
+            return "the memory budget of \(limit) bytes cannot hold the \(needed) bytes of start-up buffers (raise --memory-budget)"
         }
     }
 }

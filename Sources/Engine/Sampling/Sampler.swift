@@ -13,7 +13,7 @@ public final class Sampler {
         var logit: Float
     }
 
-    public let parameters: SamplingParameters
+    public private(set) var parameters: SamplingParameters
     private var random: SeededGenerator
     /// [vocab] working set
     private let candidates: AlignedBuffer<Candidate>
@@ -25,6 +25,14 @@ public final class Sampler {
         var system = SystemRandomNumberGenerator()
         self.random = SeededGenerator(seed: parameters.seed ?? system.next())
         self.candidates = AlignedBuffer(count: vocabularySize)
+    }
+
+    /// Reuses this sampler (and its candidate storage) for new parameters; allocates nothing.
+    public func reset(parameters: SamplingParameters) throws(SamplingError) {
+        try parameters.validate()
+        self.parameters = parameters
+        var system = SystemRandomNumberGenerator()
+        random = SeededGenerator(seed: parameters.seed ?? system.next())
     }
 
     /// Picks the next token. `recent` is the sequence so far (the penalties read its tail).

@@ -1,0 +1,64 @@
+import Memory
+import Runtime
+
+/// How to size an inference engine.
+public struct EngineOptions: Sendable {
+    /// Element type of cached K and V.
+    public var kvType: DType = .f16
+    /// Tokens per KV page.
+    public var blockTokens = 16
+    /// Sequences running at once.
+    public var maxSequences = 8
+    /// Requests queued or running at once.
+    public var maxRequests = 64
+    /// Tokens one sequence may hold (nil: the model's context, at most 4096).
+    public var contextLength: Int?
+    /// Tokens per forward pass (decode tokens plus prompt chunks).
+    public var maxBatchTokens = 64
+    /// Bytes for KV pages, compressed pages and pools (nil: `MemoryBudget.defaultLimit()`).
+    public var memoryBudget: Int?
+    /// Reuse KV of identical prompt prefixes.
+    public var prefixCaching = true
+    /// Byte-shuffle cold pages before LZ4.
+    public var shuffleColdPages = true
+
+    public init() {}
+}
+
+/// Everything that serves one model, sized once at start-up: the memory budget, the page
+/// pool and cold store, the paged KV cache, the batched runner and the scheduler.
+public final class InferenceEngine {
+    public let model: LoadedModel
+    public let options: EngineOptions
+    public let budget: MemoryBudget
+    public let pages: PagePool
+    public let coldStore: ColdStore
+    public let cache: PagedKVCache
+    public let runner: LlamaRunner
+    public let scheduler: Scheduler
+
+    public init(model: LoadedModel, pool: ThreadPool, options: EngineOptions = EngineOptions()) throws(EvaluationError) {
+        let c = model.model.config
+        self.model = model
+        self.options = options
+        budget = MemoryBudget(limitBytes: options.memoryBudget ?? MemoryBudget.defaultLimit())
+        let layout = KVPageLayout(layers: c.layers, blockTokens: options.blockTokens, kvDim: c.kvDim, dtype: options.kvType)
+        do {
+            pages = try PagePool(pageBytes: layout.pageBytes, slabPages: 16, budget: budget)
+        } catch {
+            throw .outOfMemory(error)
+        }
+        coldStore = ColdStore(budget: budget, shuffle: options.shuffleColdPages)
+        let context = min(options.contextLength ?? min(c.contextLength, 4096), c.contextLength)
+        cache = PagedKVCache(layout: layout, pool: pages, coldStore: coldStore, maxSequences: options.maxSequences,
+                             maxTokensPerSequence: context, prefixCaching: options.prefixCaching)
+        runner = LlamaRunner(model: model.model, pool: pool, cache: cache,
+                             maxBatchTokens: options.maxBatchTokens, maxSequences: options.maxSequences)
+        guard budget.tryCharge(runner.scratchBytes, to: .pools) else {
+            throw .budgetTooSmall(needed: runner.scratchBytes, limit: budget.limitBytes)
+        }
+        let tokenizer = model.tokenizer
+        scheduler = Scheduler(runner: runner, budget: budget, maxRequests: options.maxRequests,
+                              isEndOfGeneration: { tokenizer.isEndOfGeneration($0) })
+    }
+}

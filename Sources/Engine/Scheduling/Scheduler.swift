@@ -1,0 +1,332 @@
+import Memory
+import Runtime
+
+/// Runs many generation requests at once on one `LlamaRunner`: each step packs the next
+/// token of every running sequence (and chunks of prompts) into one batched forward pass,
+/// samples, and retires finished requests. When the KV cache cannot get a page within the
+/// memory budget it climbs a ladder: compress cached prefixes -> evict them -> preempt the
+/// youngest running sequence (compress its KV, or drop it to recompute later) -> hold new
+/// admissions. Nothing accepted is lost: every request completes or ends with an error.
+public final class Scheduler {
+    public let runner: LlamaRunner
+    public let budget: MemoryBudget
+    public let maxRequests: Int
+    /// Sequences in the running set at most (also the batch's sequence limit).
+    public let maxRunning: Int
+    public var cache: PagedKVCache { runner.cache }
+    public private(set) var statistics = SchedulerStatistics()
+    private let isEndOfGeneration: (TokenID) -> Bool
+
+    struct Request {
+        var phase = RequestPhase.waiting
+        var sequence: SequenceID?
+        /// Prompt, then generated tokens.
+        var history: [TokenID] = []
+        var promptCount = 0
+        var maxTokens = 0
+        /// Admission order: larger is younger.
+        var admittedAt = 0
+        var stopReason: StopReason?
+        var error: SchedulerError?
+        var inUse = false
+        /// Entry in the current batch whose logits it samples from, or -1.
+        var entry = -1
+        /// Whether it is in the batch being built (its KV must not be touched).
+        var inBatch = false
+    }
+
+    private var requests: [Request]
+    private var samplers: [Sampler]
+    private var freeSlots: [Int32]
+    /// Request slots in arrival order (waiting and preempted ones resume oldest first).
+    private var queue: [Int32]
+    /// Running request slots, oldest admission first.
+    private var running: [Int32]
+    private var admissions = 0
+    private var holdAdmissions = false
+
+    /// A scheduler for up to `maxRequests` requests (queued or running), `maxRunning` at once.
+    public init(runner: LlamaRunner, budget: MemoryBudget, maxRequests: Int, isEndOfGeneration: @escaping (TokenID) -> Bool) {
+        precondition(maxRequests >= 1)
+        self.runner = runner
+        self.budget = budget
+        self.maxRequests = maxRequests
+        self.maxRunning = min(runner.maxSequences, runner.cache.maxSequences)
+        self.isEndOfGeneration = isEndOfGeneration
+        let capacity = runner.cache.maxTokensPerSequence
+        requests = (0..<maxRequests).map { _ in
+            var r = Request()
+            r.history.reserveCapacity(capacity)
+            return r
+        }
+        // Candidate storage for every request, allocated once.
+        samplers = (0..<maxRequests).map { _ in
+            try! Sampler(parameters: .greedy, vocabularySize: runner.model.config.vocabularySize)
+        }
+        freeSlots = (0..<Int32(maxRequests)).reversed()
+        queue = []
+        queue.reserveCapacity(maxRequests)
+        running = []
+        running.reserveCapacity(maxRequests)
+    }
+
+    // MARK: - Requests
+
+    /// Queues a request; it runs in later `step()`s.
+    public func submit(_ request: GenerationRequest) throws(SchedulerError) -> RequestID {
+        let capacity = cache.maxTokensPerSequence
+        let vocab = runner.model.config.vocabularySize
+        guard !request.prompt.isEmpty else { throw .invalidPrompt("it has no tokens") }
+        if let bad = request.prompt.first(where: { $0 < 0 || Int($0) >= vocab }) {
+            throw .invalidPrompt("token \(bad) is outside the vocabulary of \(vocab)")
+        }
+        guard request.maxTokens >= 0, request.prompt.count + request.maxTokens <= capacity else {
+            throw .tooLong(promptTokens: request.prompt.count, maxTokens: request.maxTokens, capacity: capacity)
+        }
+        guard let slot = freeSlots.last else { throw .queueFull(limit: maxRequests) }
+        do {
+            try samplers[Int(slot)].reset(parameters: request.sampling)
+        } catch {
+            throw .sampling(error)
+        }
+        freeSlots.removeLast()
+        let i = Int(slot)
+        requests[i].inUse = true
+        requests[i].phase = request.maxTokens == 0 ? .finished : .waiting
+        requests[i].stopReason = request.maxTokens == 0 ? .length : nil
+        requests[i].error = nil
+        requests[i].sequence = nil
+        requests[i].history.removeAll(keepingCapacity: true)
+        requests[i].history.append(contentsOf: request.prompt)
+        requests[i].promptCount = request.prompt.count
+        requests[i].maxTokens = request.maxTokens
+        if request.maxTokens > 0 { queue.append(slot) }
+        return RequestID(raw: slot)
+    }
+
+    public func phase(of id: RequestID) -> RequestPhase { requests[Int(id.raw)].phase }
+
+    /// Tokens generated so far.
+    public func generated(by id: RequestID) -> ArraySlice<TokenID> {
+        let r = requests[Int(id.raw)]
+        return r.history[r.promptCount...]
+    }
+
+    public func stopReason(of id: RequestID) -> StopReason? { requests[Int(id.raw)].stopReason }
+
+    public func error(of id: RequestID) -> SchedulerError? { requests[Int(id.raw)].error }
+
+    /// Frees a finished request's slot (its results can no longer be read).
+    public func release(_ id: RequestID) {
+        let i = Int(id.raw)
+        precondition(requests[i].inUse && requests[i].phase == .finished, "release of an unfinished request")
+        requests[i].inUse = false
+        freeSlots.append(id.raw)
+    }
+
+    /// Whether any request is still waiting, running or preempted.
+    public var hasWork: Bool { !queue.isEmpty || !running.isEmpty }
+
+    /// Steps until every submitted request has finished.
+    public func runUntilIdle() {
+        while hasWork { step() }
+    }
+
+    // MARK: - One step
+
+    /// Admits or resumes what fits, runs one batched forward pass and samples.
+    public func step() {
+        guard hasWork else { return }
+        statistics.steps += 1
+        admit()
+        buildAndRunBatch()
+    }
+
+    /// Moves queued requests (preempted ones first in arrival order, then new ones) into the
+    /// running set while there is room; new ones wait while admissions are held.
+    private func admit() {
+        var i = 0
+        while i < queue.count, running.count < maxRunning {
+            let slot = queue[i]
+            let r = Int(slot)
+            let isNew = requests[r].phase == .waiting
+            if isNew, holdAdmissions {
+                i += 1
+                continue
+            }
+            if requests[r].sequence == nil {
+                do {
+                    let (sequence, reused) = try cache.createSequence(prompt: requests[r].history)
+                    requests[r].sequence = sequence
+                    if !isNew { statistics.recomputedTokens += requests[r].history.count - reused }
+                } catch {
+                    break  // no sequence slot: try again next step
+                }
+            }
+            if isNew {
+                admissions += 1
+                requests[r].admittedAt = admissions
+                statistics.admitted += 1
+            }
+            requests[r].phase = .running
+            queue.remove(at: i)
+            insertRunning(slot)
+        }
+        statistics.peakRunning = max(statistics.peakRunning, running.count)
+    }
+
+    private func insertRunning(_ slot: Int32) {
+        let age = requests[Int(slot)].admittedAt
+        var at = running.count
+        while at > 0, requests[Int(running[at - 1])].admittedAt > age { at -= 1 }
+        running.insert(slot, at: at)
+    }
+
+    private func buildAndRunBatch() {
+        runner.beginBatch()
+        var tokenBudget = runner.maxBatchTokens
+        var added = 0
+        var index = 0
+        while index < running.count, tokenBudget > 0 {
+            let r = Int(running[index])
+            guard let sequence = requests[r].sequence else { preconditionFailure("running request without KV") }
+            // Bring compressed KV back; a corrupted page means recomputing from its start.
+            var blocked = false
+            while true {
+                let before = cache.length(of: sequence)
+                do {
+                    try cache.makeHot(sequence)
+                    break
+                } catch {
+                    if case .corrupted = error {
+                        // Truncated to the valid prefix: the rest is evaluated again below.
+                        statistics.recomputedTokens += before - cache.length(of: sequence)
+                        continue
+                    }
+                    if !relievePressure(protecting: r) { blocked = true; break }
+                }
+            }
+            if blocked { break }
+            let done = cache.length(of: sequence)
+            let n = min(requests[r].history.count - done, tokenBudget)
+            var entry = -1
+            while n > 0 {
+                do {
+                    entry = try requests[r].history.withUnsafeBufferPointer { (h) throws(EvaluationError) in
+                        try runner.add(sequence, tokens: UnsafeBufferPointer(rebasing: h[done..<(done + n)]),
+                                       wantLogits: done + n == h.count)
+                    }
+                    break
+                } catch {
+                    if case .kvCache(.outOfPages) = error, relievePressure(protecting: r) { continue }
+                    blocked = true
+                    break
+                }
+            }
+            if blocked { break }
+            requests[r].entry = done + n == requests[r].history.count ? entry : -1
+            requests[r].inBatch = true
+            tokenBudget -= n
+            added += 1
+            index += 1
+        }
+        if added == 0 {
+            // Nothing fits: the oldest request alone exceeds the budget.
+            if let oldest = running.first {
+                fail(Int(oldest), .outOfMemory("its KV cache does not fit in the memory budget of \(budget.limitBytes) bytes"))
+            }
+            return
+        }
+        if index < running.count {
+            holdAdmissions = true
+            statistics.heldSteps += 1
+        }
+        statistics.batchTokens += runner.maxBatchTokens - tokenBudget
+        runner.run()
+        sampleAndRetire()
+    }
+
+    private func sampleAndRetire() {
+        var index = 0
+        while index < running.count {
+            let r = Int(running[index])
+            let entry = requests[r].entry
+            requests[r].entry = -1
+            requests[r].inBatch = false
+            guard entry >= 0 else { index += 1; continue }
+            let token = samplers[r].sample(runner.logits(entry: entry), recent: requests[r].history)
+            requests[r].history.append(token)
+            let generated = requests[r].history.count - requests[r].promptCount
+            if isEndOfGeneration(token) {
+                finish(r, .endOfGeneration)
+            } else if generated >= requests[r].maxTokens {
+                finish(r, .length)
+            } else if requests[r].history.count >= cache.maxTokensPerSequence {
+                finish(r, .contextFull)
+            } else {
+                index += 1
+            }
+        }
+    }
+
+    private func finish(_ r: Int, _ reason: StopReason) {
+        requests[r].stopReason = reason
+        retire(r)
+        statistics.completed += 1
+    }
+
+    private func fail(_ r: Int, _ error: SchedulerError) {
+        requests[r].error = error
+        retire(r)
+        statistics.failed += 1
+    }
+
+    private func retire(_ r: Int) {
+        requests[r].phase = .finished
+        if let sequence = requests[r].sequence { cache.release(sequence) }
+        requests[r].sequence = nil
+        if let at = running.firstIndex(of: Int32(r)) { running.remove(at: at) }
+        if let at = queue.firstIndex(of: Int32(r)) { queue.remove(at: at) }
+        holdAdmissions = false
+    }
+
+    // MARK: - Memory pressure ladder
+
+    /// One rung of the ladder; false when nothing more can be freed without touching request
+    /// `protected` or a sequence already in this step's batch.
+    private func relievePressure(protecting protected: Int) -> Bool {
+        if cache.compressCachedBlocks(limit: 4) > 0 { return true }
+        if cache.evictCachedBlocks(limit: 4) > 0 { return true }
+        // Preempt the youngest running request that is not in the batch yet.
+        var i = running.count - 1
+        while i >= 0 {
+            let r = Int(running[i])
+            if r != protected, !requests[r].inBatch {
+                preempt(r)
+                return true
+            }
+            i -= 1
+        }
+        return false
+    }
+
+    private func preempt(_ r: Int) {
+        guard let sequence = requests[r].sequence else { return }
+        let blocks = (cache.length(of: sequence) + cache.blockTokens - 1) / cache.blockTokens
+        if cache.compress(sequence) >= blocks, blocks > 0 {
+            statistics.preemptionsCompressed += 1
+        } else {
+            // Could not compress it all: drop the KV, keep the tokens, recompute on resumption.
+            cache.release(sequence)
+            requests[r].sequence = nil
+            statistics.preemptionsDropped += 1
+        }
+        requests[r].phase = .preempted
+        if let at = running.firstIndex(of: Int32(r)) { running.remove(at: at) }
+        // Preempted requests resume before new ones, in arrival order.
+        var at = 0
+        while at < queue.count, requests[Int(queue[at])].phase == .preempted,
+              requests[Int(queue[at])].admittedAt < requests[r].admittedAt { at += 1 }
+        queue.insert(Int32(r), at: at)
+    }
+}
