@@ -293,6 +293,12 @@ public final class PagedKVCache {
         return done
     }
 
+    /// The compressed pages of `sequence`'s cold blocks, in position order (for diagnostics
+    /// and fault-injection tests).
+    public func coldPages(of sequence: SequenceID) -> [ColdPageID] {
+        sequences[Int(sequence.raw)].table.compactMap { blocks[Int($0)].cold }
+    }
+
     /// Counters and the current number of hot, cold and cached blocks.
     public var statistics: KVCacheStatistics {
         var s = counters

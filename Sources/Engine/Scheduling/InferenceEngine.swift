@@ -19,6 +19,8 @@ public struct EngineOptions: Sendable {
     public var memoryBudget: Int?
     /// Reuse KV of identical prompt prefixes.
     public var prefixCaching = true
+    /// KV pages carved from each slab the pool takes (the budget's granularity).
+    public var pagesPerSlab = 16
     /// Byte-shuffle cold pages before LZ4.
     public var shuffleColdPages = true
 
@@ -44,7 +46,7 @@ public final class InferenceEngine {
         budget = MemoryBudget(limitBytes: options.memoryBudget ?? MemoryBudget.defaultLimit())
         let layout = KVPageLayout(layers: c.layers, blockTokens: options.blockTokens, kvDim: c.kvDim, dtype: options.kvType)
         do {
-            pages = try PagePool(pageBytes: layout.pageBytes, slabPages: 16, budget: budget)
+            pages = try PagePool(pageBytes: layout.pageBytes, slabPages: options.pagesPerSlab, budget: budget)
         } catch {
             throw .outOfMemory(error)
         }

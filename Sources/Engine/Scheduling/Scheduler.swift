@@ -116,6 +116,9 @@ public final class Scheduler {
 
     public func error(of id: RequestID) -> SchedulerError? { requests[Int(id.raw)].error }
 
+    /// The KV sequence a request holds, if any (for diagnostics and fault-injection tests).
+    public func sequence(of id: RequestID) -> SequenceID? { requests[Int(id.raw)].sequence }
+
     /// Frees a finished request's slot (its results can no longer be read).
     public func release(_ id: RequestID) {
         let i = Int(id.raw)

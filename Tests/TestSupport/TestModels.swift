@@ -1,0 +1,31 @@
+import Engine
+import Runtime
+
+/// Models the engine tests run: the real stories260K and small random-weight Llamas.
+public enum TestModels {
+    /// stories260K from its GGUF.
+    public static func stories260K() throws -> LoadedModel {
+        try ModelLoader.load(path: Fixtures.model("stories260K.gguf"))
+    }
+
+    /// A random-weight Llama (2 layers, dim 128, GQA 4/2, stories260K's 512-token vocab)
+    /// with matrices of `type`, written to a temporary file once per process and type.
+    public static func random(_ type: DType = .q8_0) throws -> LoadedModel {
+        let path = Fixtures.temporaryPath("random-\(type).gguf")
+        let config = LlamaConfig(dim: 128, hiddenDim: 256, layers: 2, heads: 4, kvHeads: 2, vocabularySize: 512, contextLength: 512)
+        try LlamaSynth.write(config: config, tiedOutput: false, type: type,
+                             vocabulary: GGUFFile(path: Fixtures.model("stories260K.gguf")),
+                             name: "test random \(type)", seed: 7, to: path)
+        defer { unlink(path) }
+        return try ModelLoader.load(path: path)
+    }
+
+    /// Prompts of the given lengths made of valid, varied token ids (BOS first).
+    public static func prompt(_ length: Int, seed: Int) -> [TokenID] {
+        [1] + (1..<max(1, length)).map { TokenID(3 + ($0 * 37 + seed * 101) % 500) }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
