@@ -3,11 +3,12 @@ import Engine
 import Memory
 import Runtime
 
-/// `strata bench`: prompt-processing and generation speed in llama-bench's terms.
+/// `strata bench`: prompt-processing and generation speed in llama-bench's terms, plus where
+/// the memory went.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure prompt (pp) and generation (tg) tokens per second, like llama-bench.")
+        abstract: "Measure prompt (pp) and generation (tg) tokens per second, like llama-bench, and memory by tier.")
 
     @OptionGroup var options: ModelOptions
 
@@ -23,12 +24,19 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("batch"), help: "Tokens per forward pass while processing the prompt.")
     var batch: Int = 512
 
+    @Option(name: .customLong("kv-type"), help: "KV cache element type: f16, f32, q8_0.")
+    var kvType: String = "f16"
+
+    @Flag(name: .long, help: "Print one JSON object instead of the table.")
+    var json = false
+
     func validate() throws {
         guard promptTokens >= 0, generatedTokens >= 0, promptTokens + generatedTokens > 0 else {
             throw ValidationError("-p and -n must be >= 0, and not both 0")
         }
         guard repetitions >= 1 else { throw ValidationError("--repetitions must be >= 1") }
         guard batch >= 1 else { throw ValidationError("--batch must be >= 1") }
+        _ = try KVTypeOption.parse(kvType)
     }
 
     func run() throws {
@@ -37,7 +45,6 @@ struct BenchCommand: ParsableCommand {
         let loaded = try options.load()
         let loadDuration = clock.now - loadStart
         let pool = options.makePool()
-        let threadCount = pool.threadCount
         let c = loaded.model.config
         let capacity = promptTokens + generatedTokens + 1
         guard capacity <= c.contextLength else {
@@ -45,7 +52,8 @@ struct BenchCommand: ParsableCommand {
         }
         let context: LlamaContext
         do {
-            context = try LlamaContext(model: loaded.model, pool: pool, capacity: capacity, maxBatch: min(batch, max(1, promptTokens)))
+            context = try LlamaContext(model: loaded.model, pool: pool, capacity: capacity,
+                                       maxBatch: min(batch, max(1, promptTokens)), kvType: try KVTypeOption.parse(kvType))
         } catch {
             throw Console.fail(error)
         }
@@ -53,14 +61,8 @@ struct BenchCommand: ParsableCommand {
         var random = SeededGenerator(seed: 1)
         let prompt = (0..<max(1, promptTokens)).map { _ in TokenID(random.next() % UInt64(c.vocabularySize)) }
 
-        let type = loaded.model.weights.layers.first?.wq.dtype.description ?? "?"
-        let name = "\(c.layers)L \(c.dim)d \(type)"
-        Console.out("| model | size | threads | test | t/s |\n| --- | ---: | ---: | ---: | ---: |\n")
-        func report(_ test: String, _ rates: [Double]) {
-            let mean = rates.reduce(0, +) / Double(rates.count)
-            let sd = (rates.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(max(1, rates.count - 1))).squareRoot()
-            Console.out("| \(name) | \(formatBytes(loaded.fileBytes)) | \(threadCount) | \(test) | \(String(format2: mean)) ± \(String(format2: sd)) |\n")
-        }
+        var results: [(test: String, mean: Double, sd: Double)] = []
+        var allocatedPerStep = 0.0
         do {
             // One untimed warm-up pass pages the weights in, as llama-bench does.
             _ = try context.evaluate([prompt[0]])
@@ -72,32 +74,88 @@ struct BenchCommand: ParsableCommand {
                     _ = try context.evaluate(prompt)
                     rates.append(GenerationStats.rate(promptTokens, clock.now - start))
                 }
-                report("pp\(promptTokens)", rates)
+                results.append(Self.summary("pp\(promptTokens)", rates))
             }
             if generatedTokens > 0 {
                 var rates: [Double] = []
+                var single: [TokenID] = [prompt[0]]
                 for _ in 0..<repetitions {
                     context.reset()
-                    var token = prompt[0]
                     let start = clock.now
+                    let allocatedBefore = AllocatorStatistics.threadAllocatedBytes()
                     for _ in 0..<generatedTokens {
-                        let logits = try context.evaluate([token])
-                        token = TokenID(argmax(logits))
+                        let logits = try context.evaluate(single)
+                        single[0] = TokenID(Self.argmax(logits))
                     }
+                    allocatedPerStep = Double(AllocatorStatistics.threadAllocatedBytes() - allocatedBefore) / Double(generatedTokens)
                     rates.append(GenerationStats.rate(generatedTokens, clock.now - start))
                 }
-                report("tg\(generatedTokens)", rates)
+                results.append(Self.summary("tg\(generatedTokens)", rates))
             }
+            // Compress the sequence's real KV pages once, for the cold tier's ratio.
+            context.cache.compress(context.sequenceID)
+            try? context.cache.makeHot(context.sequenceID)
         } catch {
             throw Console.fail(error)
         }
-        let ms = Double(loadDuration.components.seconds) * 1000 + Double(loadDuration.components.attoseconds) * 1e-15
-        Console.err("load: \(String(format1: ms)) ms | peak RSS: \(ProcessMemory.peakResidentBytes().map(formatBytes) ?? "n/a")\n")
+        var memory = context.memoryReport
+        memory.weightBytes = loaded.fileBytes
+        let loadMS = Double(loadDuration.components.seconds) * 1000 + Double(loadDuration.components.attoseconds) * 1e-15
+        let peak = ProcessMemory.peakResidentBytes() ?? 0
+        let type = loaded.model.weights.layers.first?.wq.dtype.description ?? "?"
+        let name = "\(c.layers)L \(c.dim)d \(type)"
+
+        if json {
+            var fields: [(String, String)] = [("model", "\"\(name)\""), ("threads", "\(pool.threadCount)"),
+                                              ("kv_type", "\"\(kvType)\""), ("load_ms", String(format2: loadMS))]
+            for r in results {
+                fields.append(("\(r.test)_tokens_per_second", String(format2: r.mean)))
+                fields.append(("\(r.test)_stddev", String(format2: r.sd)))
+            }
+            fields.append(("alloc_bytes_per_step", String(format2: allocatedPerStep)))
+            fields.append(("peak_rss_bytes", "\(peak)"))
+            for (key, value) in memory.fields { fields.append((key, String(format2: value))) }
+            Console.out("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}\n")
+            return
+        }
+        Console.out("| model | size | threads | test | t/s |\n| --- | ---: | ---: | ---: | ---: |\n")
+        for r in results {
+            Console.out("| \(name) | \(formatBytes(loaded.fileBytes)) | \(pool.threadCount) | \(r.test) | \(String(format2: r.mean)) ± \(String(format2: r.sd)) |\n")
+        }
+        Console.err("load: \(String(format1: loadMS)) ms | peak RSS: \(formatBytes(peak))\n")
+        Console.err(memoryLine(memory, allocatedPerStep: allocatedPerStep) + "\n")
     }
 
-    private func argmax(_ logits: UnsafeBufferPointer<Float>) -> Int {
+    static func summary(_ test: String, _ rates: [Double]) -> (test: String, mean: Double, sd: Double) {
+        let mean = rates.reduce(0, +) / Double(rates.count)
+        let sd = (rates.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(max(1, rates.count - 1))).squareRoot()
+        return (test, mean, sd)
+    }
+
+    static func argmax(_ logits: UnsafeBufferPointer<Float>) -> Int {
         var best = 0
         for i in 1..<logits.count where logits[i] > logits[best] { best = i }
         return best
     }
+}
+
+/// Parses `--kv-type`.
+enum KVTypeOption {
+    static func parse(_ text: String) throws -> DType {
+        switch text.lowercased() {
+        case "f16": return .f16
+        case "f32": return .f32
+        case "q8_0": return .q8_0
+        default: throw ValidationError("--kv-type must be f16, f32 or q8_0, not '\(text)'")
+        }
+    }
+}
+
+/// One line of memory figures: bytes per tier, pages, KV bytes per token, cold ratio, heap per step.
+func memoryLine(_ m: MemoryReport, allocatedPerStep: Double) -> String {
+    var line = "memory: hot \(formatBytes(m.hotBytes)) (\(m.hotPages) pages) | free \(formatBytes(m.freeBytes)) (\(m.freePages) pages)"
+    line += " | cold \(formatBytes(m.coldBytes)) (\(m.coldPages) pages"
+    if m.coldCompressionRatio > 0 { line += ", ratio \(String(format2: m.coldCompressionRatio))" }
+    line += ") | pools \(formatBytes(m.poolBytes)) | KV \(m.kvBytesPerToken) B/token | heap/step \(String(format1: allocatedPerStep)) B"
+    return line
 }

@@ -38,9 +38,13 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Context size in tokens (default: the model's, at most 4096).")
     var ctx: Int?
 
+    @Option(name: .customLong("kv-type"), help: "KV cache element type: f16, f32, q8_0.")
+    var kvType: String = "f16"
+
     func validate() throws {
         guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be >= 0") }
         if let ctx, ctx < 1 { throw ValidationError("--ctx must be >= 1") }
+        _ = try KVTypeOption.parse(kvType)
     }
 
     func run() throws {
@@ -64,8 +68,9 @@ struct RunCommand: ParsableCommand {
         let capacity = ctx ?? min(loaded.model.config.contextLength, 4096)
         let promptTokens = loaded.tokenizer.encode(prompt, addBOS: true)
         let generator: Generator
+        let context: LlamaContext
         do {
-            let context = try LlamaContext(model: loaded.model, pool: pool, capacity: capacity)
+            context = try LlamaContext(model: loaded.model, pool: pool, capacity: capacity, kvType: try KVTypeOption.parse(kvType))
             guard promptTokens.count < context.capacity else {
                 throw EvaluationError.contextFull(position: 0, adding: promptTokens.count, capacity: context.capacity)
             }
@@ -94,5 +99,6 @@ struct RunCommand: ParsableCommand {
         summary += " | peak RSS: \(ProcessMemory.peakResidentBytes().map(formatBytes) ?? "n/a")"
         if let reason = generator.stopReason, reason == .contextFull { summary += " | stopped: context full" }
         Console.err(summary + "\n")
+        Console.err(memoryLine(context.memoryReport, allocatedPerStep: s.allocatedBytesPerStep) + "\n")
     }
 }

@@ -1,3 +1,5 @@
+import Memory
+
 /// Why generation stopped.
 public enum StopReason: String, Sendable {
     /// The model produced an end-of-generation token.
@@ -21,6 +23,15 @@ public struct GenerationStats: Sendable {
     public var promptDuration: Duration = .zero
     public var generatedTokens = 0
     public var generationDuration: Duration = .zero
+    /// Decode steps (sample + forward pass of one token) measured for heap allocation.
+    public var decodeSteps = 0
+    /// Heap bytes the calling thread allocated in those steps.
+    public var decodeAllocatedBytes: UInt64 = 0
+
+    /// Heap bytes per decode step.
+    public var allocatedBytesPerStep: Double {
+        decodeSteps > 0 ? Double(decodeAllocatedBytes) / Double(decodeSteps) : 0
+    }
 
     /// Prompt tokens per second.
     public var promptTokensPerSecond: Double { Self.rate(promptTokens, promptDuration) }
@@ -49,6 +60,8 @@ public final class Generator {
     private var logits: UnsafeBufferPointer<Float>?
     private let promptCount: Int
     private let clock = ContinuousClock()
+    /// One-token input reused for every decode step (an array literal would allocate).
+    private var single: [TokenID] = [0]
 
     /// Prepares a generation of at most `maxTokens` tokens after `prompt` (already tokenized).
     public init(context: LlamaContext, tokenizer: Tokenizer, prompt: [TokenID], sampling: SamplingParameters, maxTokens: Int) throws(SamplingError) {
@@ -58,6 +71,7 @@ public final class Generator {
         self.sampler = try Sampler(parameters: sampling, vocabularySize: context.model.config.vocabularySize)
         self.maxTokens = maxTokens
         self.tokens = prompt
+        self.tokens.reserveCapacity(prompt.count + max(0, maxTokens))
         self.promptCount = prompt.count
         self.detokenizer = StreamingDetokenizer(tokenizer: tokenizer, previous: prompt.last)
     }
@@ -76,7 +90,11 @@ public final class Generator {
             stats.promptDuration = clock.now - start
         }
         let start = clock.now
+        // Heap bytes of the engine's part of a step (sampling and the forward pass), not of
+        // turning the token into text.
+        let allocatedBefore = AllocatorStatistics.threadAllocatedBytes()
         let token = sampler.sample(logits!, recent: tokens)
+        var stepBytes = AllocatorStatistics.threadAllocatedBytes() - allocatedBefore
         tokens.append(token)
         stats.generatedTokens += 1
         var text: String
@@ -91,7 +109,12 @@ public final class Generator {
             } else if context.position >= context.capacity {
                 stopReason = .contextFull
             } else {
-                logits = try context.evaluate([token])
+                single[0] = token
+                let evaluateBefore = AllocatorStatistics.threadAllocatedBytes()
+                logits = try context.evaluate(single)
+                stepBytes += AllocatorStatistics.threadAllocatedBytes() - evaluateBefore
+                stats.decodeSteps += 1
+                stats.decodeAllocatedBytes += stepBytes
             }
             if stopReason != nil { text += detokenizer.finish() }
         }

@@ -10,6 +10,10 @@ public final class LlamaContext {
     public let pool: ThreadPool
     public let runner: LlamaRunner
     public let cache: PagedKVCache
+    /// The context's own (unlimited) budget, page pool and cold store.
+    public let budget: MemoryBudget
+    public let pages: PagePool
+    public let coldStore: ColdStore
     /// Positions the sequence can hold.
     public let capacity: Int
     /// Tokens processed per forward pass at most (longer inputs are split).
@@ -26,22 +30,31 @@ public final class LlamaContext {
         self.capacity = min(max(1, capacity ?? c.contextLength), c.contextLength)
         self.maxBatch = max(1, maxBatch)
         let layout = KVPageLayout(layers: c.layers, blockTokens: blockTokens, kvDim: c.kvDim, dtype: kvType)
-        let budget = MemoryBudget(limitBytes: Int.max / 4)
-        let pages: PagePool
+        budget = MemoryBudget(limitBytes: Int.max / 4)
         do {
             pages = try PagePool(pageBytes: layout.pageBytes, slabPages: 16, budget: budget)
         } catch {
             throw .outOfMemory(error)
         }
-        cache = PagedKVCache(layout: layout, pool: pages, coldStore: ColdStore(budget: budget), maxSequences: 1,
+        coldStore = ColdStore(budget: budget)
+        cache = PagedKVCache(layout: layout, pool: pages, coldStore: coldStore, maxSequences: 1,
                              maxTokensPerSequence: self.capacity, prefixCaching: false)
         runner = LlamaRunner(model: model, pool: pool, cache: cache, maxBatchTokens: self.maxBatch, maxSequences: 1)
+        budget.charge(runner.scratchBytes, to: .pools)
         do {
             sequence = try cache.createSequence(prompt: []).0
         } catch {
             throw .kvCache(error)
         }
     }
+
+    /// Bytes by tier for this context.
+    public var memoryReport: MemoryReport {
+        MemoryReport(budget: budget, pages: pages, coldStore: coldStore, cache: cache, weightBytes: 0)
+    }
+
+    /// The sequence this context evaluates.
+    public var sequenceID: SequenceID { sequence }
 
     /// Tokens already in the cache.
     public var position: Int { cache.length(of: sequence) }

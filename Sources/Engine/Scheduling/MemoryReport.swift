@@ -1,0 +1,42 @@
+import Memory
+
+/// Where the engine's bytes are, by tier, with the KV cache's page counts: what `strata run`
+/// and `strata bench` print (and, later, what the server exports).
+public struct MemoryReport: Sendable {
+    /// Bytes charged to each tier of the budget.
+    public var hotBytes = 0, coldBytes = 0, freeBytes = 0, poolBytes = 0
+    public var budgetBytes = 0, peakBytes = 0
+    public var hotPages = 0, freePages = 0, coldPages = 0
+    /// Bytes of K+V per token.
+    public var kvBytesPerToken = 0
+    /// Raw over compressed bytes of the cold store (0 when it never held anything).
+    public var coldCompressionRatio = 0.0
+    /// Size of the mapped weights (not charged to the budget: clean file pages).
+    public var weightBytes = 0
+
+    public init(budget: MemoryBudget, pages: PagePool, coldStore: ColdStore, cache: PagedKVCache, weightBytes: Int) {
+        hotBytes = budget.used(.hot)
+        coldBytes = budget.used(.cold)
+        freeBytes = budget.used(.free)
+        poolBytes = budget.used(.pools)
+        budgetBytes = budget.limitBytes
+        peakBytes = budget.peakUsed
+        let p = pages.statistics
+        hotPages = p.hotPages
+        freePages = p.freePages
+        let c = coldStore.statistics
+        coldPages = c.pages
+        coldCompressionRatio = c.compressedBytes > 0 ? Double(c.rawBytes) / Double(c.compressedBytes) : 0
+        kvBytesPerToken = cache.layout.bytesPerToken
+        self.weightBytes = weightBytes
+    }
+
+    /// Name/value pairs in a stable order, for JSON and Prometheus.
+    public var fields: [(String, Double)] {
+        [("bytes_hot", Double(hotBytes)), ("bytes_cold", Double(coldBytes)), ("bytes_free", Double(freeBytes)),
+         ("bytes_pools", Double(poolBytes)), ("bytes_budget", Double(budgetBytes)), ("bytes_peak", Double(peakBytes)),
+         ("pages_hot", Double(hotPages)), ("pages_free", Double(freePages)), ("pages_cold", Double(coldPages)),
+         ("kv_bytes_per_token", Double(kvBytesPerToken)), ("cold_compression_ratio", coldCompressionRatio),
+         ("weights_bytes", Double(weightBytes))]
+    }
+}
