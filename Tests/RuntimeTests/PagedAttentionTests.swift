@@ -23,7 +23,9 @@ import Testing
             (8, 4, 8, nil),        // stories260K: kvDim 32, one Q8_0 block spans four kv heads
             (32, 4, 64, nil),      // GQA 8:1, kvDim 256
             (16, 8, 20, 3..<13),   // head slices start mid-block and cross blocks; a 4-element tail
+            (8, 8, 36, nil),       // the same through the 32-element loops
             (6, 2, 48, nil),       // kv head 1 starts at element 16 of a block; group 3
+            (4, 1, 32, nil),       // MQA, one block per row
         ]
         return shapes.flatMap { shape in
             [16, 5].flatMap { blockTokens in
