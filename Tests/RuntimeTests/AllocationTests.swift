@@ -30,4 +30,39 @@ import Testing
         let allocated = AllocatorStatistics.threadAllocatedBytes() - before
         #expect(allocated == 0)
     }
+
+    /// A decode step's attention: store this token's K/V, then attend over 100 positions in
+    /// 16-token pages (32 heads over 4 kv heads of 64), for every KV type.
+    @Test(arguments: KVPageLayout.supportedTypes)
+    func storeKVAndPagedAttentionDoNotAllocate(dtype: DType) {
+        let headCount = 32, kvHeads = 4, headDim = 64, positions = 100
+        let layout = KVPageLayout(layers: 2, blockTokens: 16, kvDim: kvHeads * headDim, dtype: dtype)
+        var random = TestRandom(seed: 40)
+        let pages = TestPages(layout: layout, positions: positions, random: &random)
+        let kv = UnsafeMutablePointer<Float>.allocate(capacity: 2 * layout.kvDim)
+        let query = UnsafeMutablePointer<Float>.allocate(capacity: headCount * headDim)
+        let out = UnsafeMutablePointer<Float>.allocate(capacity: headCount * headDim)
+        let scores = UnsafeMutablePointer<Float>.allocate(capacity: positions)
+        defer { kv.deallocate(); query.deallocate(); out.deallocate(); scores.deallocate() }
+        for i in 0..<(2 * layout.kvDim) { kv[i] = Float(i % 7) * 0.25 - 0.75 }
+        for i in 0..<(headCount * headDim) { query[i] = Float(i % 5) * 0.5 - 1 }
+        for t in 0..<positions {
+            Kernels.storeKV(key: kv, value: kv + layout.kvDim, page: pages.table[t / 16], layer: 1, slot: t % 16, layout: layout)
+        }
+        let table = pages.table
+
+        func step() {
+            Kernels.storeKV(key: kv, value: kv + layout.kvDim, page: table[(positions - 1) / 16], layer: 1,
+                            slot: (positions - 1) % 16, layout: layout)
+            Kernels.pagedAttention(out: out, query: query, pages: table, layout: layout, layer: 1, positions: positions,
+                                   heads: 0..<headCount, headCount: headCount, kvHeads: kvHeads, headDim: headDim,
+                                   scale: 0.125, scores: scores)
+        }
+        step()
+        let before = AllocatorStatistics.threadAllocatedBytes()
+        for _ in 0..<50 { step() }
+        let allocated = AllocatorStatistics.threadAllocatedBytes() - before
+        #expect(allocated == 0)
+        #expect(out[0].isFinite)
+    }
 }

@@ -106,6 +106,30 @@ enum BlockDecode {
         return SIMD8(Float(n[0]), Float(n[1]), Float(n[2]), Float(n[3]), Float(n[4]), Float(n[5]), Float(n[6]), Float(n[7]))
     }
 
+    /// 8 Q8_0 values `d * q` from element `i` of a row of Q8_0 blocks at `p`, for `i % 32 <= 24`
+    /// (the 8 lie in one block). Each product is exact in F32.
+    @inline(__always)
+    static func q8_0x8InBlock(_ p: UnsafeRawPointer, _ i: Int) -> SIMD8<Float> {
+        let block = p + (i &>> 5) &* 34
+        return widen(block.loadUnaligned(fromByteOffset: 2 &+ (i & 31), as: SIMD8<Int8>.self)) * SIMD8(repeating: scale(block))
+    }
+
+    /// 8 Q8_0 values `d * q` from any element `i` of a row of Q8_0 blocks at `p`: a run that
+    /// crosses into the next block is decoded lane by lane.
+    @inline(__always)
+    static func q8_0x8(_ p: UnsafeRawPointer, _ i: Int) -> SIMD8<Float> {
+        guard i & 31 > 24 else { return q8_0x8InBlock(p, i) }
+        return SIMD8(q8_0(p, i), q8_0(p, i &+ 1), q8_0(p, i &+ 2), q8_0(p, i &+ 3),
+                     q8_0(p, i &+ 4), q8_0(p, i &+ 5), q8_0(p, i &+ 6), q8_0(p, i &+ 7))
+    }
+
+    /// Element `i` (`d * q`) of a row of Q8_0 blocks at `p`.
+    @inline(__always)
+    static func q8_0(_ p: UnsafeRawPointer, _ i: Int) -> Float {
+        let block = p + (i &>> 5) &* 34
+        return Float(block.load(fromByteOffset: 2 &+ (i & 31), as: Int8.self)) * scale(block)
+    }
+
     /// One Q8_0 block as `d * q` in four registers.
     @inline(__always)
     static func q8_0(_ block: UnsafeRawPointer) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
