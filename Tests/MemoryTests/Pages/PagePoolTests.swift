@@ -230,4 +230,13 @@ import Testing
         #expect(pool.allocate() == nil)
         #expect(budget.used == 0)
     }
+
+    @Test func doubleFreeTraps() async {
+        await #expect(processExitsWith: .failure) {
+            let pool = try PagePool(pageBytes: 4096, slabPages: 4, budget: MemoryBudget(limitBytes: 1 << 20))
+            let page = pool.allocate()!
+            pool.free(page)
+            pool.free(page)
+        }
+    }
 }

@@ -74,4 +74,13 @@ import Testing
         #expect(pool.available == 8)
         pool.checkInvariants()
     }
+
+    @Test func releasingTwiceTraps() async {
+        await #expect(processExitsWith: .failure) {
+            let pool = BufferPool(count: 2, floats: 8, budget: nil)
+            let buffer = pool.acquire()!
+            pool.release(buffer)
+            pool.release(buffer)
+        }
+    }
 }

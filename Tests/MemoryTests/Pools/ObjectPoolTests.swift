@@ -82,4 +82,11 @@ import Testing
         #expect(pool.available == 6)
         pool.checkInvariants()
     }
+
+    @Test func releasingAStrangerTraps() async {
+        await #expect(processExitsWith: .failure) {
+            let pool = ObjectPool(capacity: 2) { Record(serial: 0) }
+            pool.release(Record(serial: 9))
+        }
+    }
 }
