@@ -189,6 +189,7 @@ public final class PagePool: @unchecked Sendable {
             return bytes
         }
         if released > 0 { source.purge() }
+        assert({ checkInvariants(); return true }())
         return released
     }
 
