@@ -108,15 +108,17 @@ public final class PagedKVCache {
                 PrefixHash.of(parent: parent, tokens: UnsafeBufferPointer(rebasing: $0[(b * bt)..<((b + 1) * bt)]))
             }
             guard let block = prefixIndex[hash], tokensMatch(block, prompt, from: b * bt) else { break }
+            // Retained first: making it hot may evict cached blocks, and it must not be one of them.
+            retain(block)
             if blocks[Int(block)].page == nil {
                 do {
                     try makeBlockHot(block)
                 } catch {
-                    if error == .corrupted(validTokens: 0) { dropIndexedBlock(block) }
+                    if error == .corrupted(validTokens: 0) { unindex(block) }
+                    releaseBlock(block)
                     break
                 }
             }
-            retain(block)
             sequences[Int(slot)].table.append(block)
             sequences[Int(slot)].tokens.append(contentsOf: prompt[(b * bt)..<((b + 1) * bt)])
             counters.prefixHits += 1
@@ -143,7 +145,11 @@ public final class PagedKVCache {
     public func release(_ sequence: SequenceID) {
         let s = Int(sequence.raw)
         precondition(sequences[s].live, "double release of \(sequence)")
-        for block in sequences[s].table { releaseBlock(block) }
+        var i = 0
+        while i < sequences[s].table.count {
+            releaseBlock(sequences[s].table[i])
+            i += 1
+        }
         sequences[s].table.removeAll(keepingCapacity: true)
         sequences[s].tokens.removeAll(keepingCapacity: true)
         sequences[s].live = false
@@ -170,7 +176,9 @@ public final class PagedKVCache {
             throw .sequenceFull(length: length, adding: count, capacity: maxTokensPerSequence)
         }
         let bt = blockTokens
-        if length % bt != 0, let last = sequences[s].table.last {
+        // Index arithmetic rather than `.last`: unspecialized (debug) collection methods allocate.
+        if length % bt != 0, !sequences[s].table.isEmpty {
+            let last = sequences[s].table[sequences[s].table.count - 1]
             if blocks[Int(last)].refs > 1 {
                 let copy = try newBlock()
                 pool.address(of: blocks[Int(copy)].page!).copyMemory(
@@ -237,6 +245,19 @@ public final class PagedKVCache {
             done += 1
         }
         return done
+    }
+
+    /// Whether every block only `sequence` uses is compressed (shared blocks stay hot for
+    /// their other users).
+    public func isCold(_ sequence: SequenceID) -> Bool {
+        let table = sequences[Int(sequence.raw)].table
+        var i = 0
+        while i < table.count {
+            let b = blocks[Int(table[i])]
+            if b.refs == 1, b.page != nil { return false }
+            i += 1
+        }
+        return true
     }
 
     /// Compresses up to `limit` unreferenced cached blocks, oldest first; returns how many.
@@ -336,7 +357,7 @@ public final class PagedKVCache {
         } else {
             id = Int32(blocks.count)
             blocks.append(Block())
-            blockTokenIDs.append(contentsOf: repeatElement(0, count: blockTokens))
+            for _ in 0..<blockTokens { blockTokenIDs.append(0) }
         }
         blocks[Int(id)] = Block(page: page, refs: 1)
         return id
@@ -425,6 +446,7 @@ public final class PagedKVCache {
             try coldStore.load(cold, into: pool.address(of: page))
         } catch {
             pool.free(page)
+            guard case .corrupted = error else { preconditionFailure("KV block \(block) names a cold page the store does not hold: \(error)") }
             counters.corruptions += 1
             throw .corrupted(validTokens: 0)
         }

@@ -36,7 +36,7 @@ public final class LlamaContext {
         } catch {
             throw .outOfMemory(error)
         }
-        coldStore = ColdStore(budget: budget)
+        coldStore = ColdStore(budget: budget, pageBytes: layout.pageBytes)
         cache = PagedKVCache(layout: layout, pool: pages, coldStore: coldStore, maxSequences: 1,
                              maxTokensPerSequence: self.capacity, prefixCaching: false)
         runner = LlamaRunner(model: model, pool: pool, cache: cache, maxBatchTokens: self.maxBatch, maxSequences: 1)

@@ -50,14 +50,14 @@ public final class InferenceEngine {
         } catch {
             throw .outOfMemory(error)
         }
-        coldStore = ColdStore(budget: budget, shuffle: options.shuffleColdPages)
+        coldStore = ColdStore(budget: budget, shuffle: options.shuffleColdPages, pageBytes: layout.pageBytes)
         let context = min(options.contextLength ?? min(c.contextLength, 4096), c.contextLength)
         cache = PagedKVCache(layout: layout, pool: pages, coldStore: coldStore, maxSequences: options.maxSequences,
                              maxTokensPerSequence: context, prefixCaching: options.prefixCaching)
         runner = LlamaRunner(model: model.model, pool: pool, cache: cache,
                              maxBatchTokens: options.maxBatchTokens, maxSequences: options.maxSequences)
-        guard budget.tryCharge(runner.scratchBytes, to: .pools) else {
-            throw .budgetTooSmall(needed: runner.scratchBytes, limit: budget.limitBytes)
+        guard budget.tryCharge(runner.scratchBytes, to: .pools), budget.used <= budget.limitBytes else {
+            throw .budgetTooSmall(needed: runner.scratchBytes + budget.used(.pools), limit: budget.limitBytes)
         }
         let tokenizer = model.tokenizer
         scheduler = Scheduler(runner: runner, budget: budget, maxRequests: options.maxRequests,

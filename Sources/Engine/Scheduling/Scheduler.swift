@@ -288,8 +288,8 @@ public final class Scheduler {
         requests[r].phase = .finished
         if let sequence = requests[r].sequence { cache.release(sequence) }
         requests[r].sequence = nil
-        if let at = running.firstIndex(of: Int32(r)) { running.remove(at: at) }
-        if let at = queue.firstIndex(of: Int32(r)) { queue.remove(at: at) }
+        Self.remove(Int32(r), from: &running)
+        Self.remove(Int32(r), from: &queue)
         holdAdmissions = false
     }
 
@@ -315,8 +315,8 @@ public final class Scheduler {
 
     private func preempt(_ r: Int) {
         guard let sequence = requests[r].sequence else { return }
-        let blocks = (cache.length(of: sequence) + cache.blockTokens - 1) / cache.blockTokens
-        if cache.compress(sequence) >= blocks, blocks > 0 {
+        cache.compress(sequence)
+        if cache.isCold(sequence) {
             statistics.preemptionsCompressed += 1
         } else {
             // Could not compress it all: drop the KV, keep the tokens, recompute on resumption.
@@ -325,11 +325,24 @@ public final class Scheduler {
             statistics.preemptionsDropped += 1
         }
         requests[r].phase = .preempted
-        if let at = running.firstIndex(of: Int32(r)) { running.remove(at: at) }
+        Self.remove(Int32(r), from: &running)
         // Preempted requests resume before new ones, in arrival order.
         var at = 0
         while at < queue.count, requests[Int(queue[at])].phase == .preempted,
               requests[Int(queue[at])].admittedAt < requests[r].admittedAt { at += 1 }
         queue.insert(Int32(r), at: at)
+    }
+
+    /// Removes `slot` from `list` if present. (A loop, not `firstIndex(of:)`: unspecialized
+    /// generic collection methods allocate in debug builds, and this runs every step.)
+    private static func remove(_ slot: Int32, from list: inout [Int32]) {
+        var i = 0
+        while i < list.count {
+            if list[i] == slot {
+                list.remove(at: i)
+                return
+            }
+            i += 1
+        }
     }
 }

@@ -63,10 +63,17 @@ public final class ColdStore: @unchecked Sendable {
     /// - Parameters:
     ///   - budget: charged for compressed bytes (`.cold`) and scratch (`.pools`).
     ///   - shuffle: byte-shuffle elements of 2 bytes or more before LZ4.
-    public init(budget: MemoryBudget, shuffle: Bool = true) {
+    /// - Parameter pageBytes: the page size that will be stored, when known: its scratch is
+    ///   then reserved (and charged to `.pools`) now, at start-up, never while under pressure.
+    public init(budget: MemoryBudget, shuffle: Bool = true, pageBytes: Int? = nil) {
         self.budget = budget
         self.shuffle = shuffle
         self.state = Mutex(State())
+        if let pageBytes {
+            state.withLock { s in
+                growScratch(&s, planes: shuffle ? pageBytes : 0, compressed: Int(LZ4_compressBound(Int32(pageBytes))))
+            }
+        }
     }
 
     deinit {

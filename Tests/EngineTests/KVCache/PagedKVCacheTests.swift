@@ -15,6 +15,25 @@ import TestSupport
         return out
     }
 
+    /// Evaluates `tokens` of `sequence` in batches the runner can take; returns the last logits.
+    @discardableResult
+    static func feed(_ runner: LlamaRunner, _ sequence: SequenceID, _ tokens: [TokenID]) throws -> [Float] {
+        var start = 0
+        var logits: [Float] = []
+        while start < tokens.count {
+            let n = min(runner.maxBatchTokens, tokens.count - start)
+            let last = start + n == tokens.count
+            runner.beginBatch()
+            let e = try tokens.withUnsafeBufferPointer {
+                try runner.add(sequence, tokens: UnsafeBufferPointer(rebasing: $0[start..<(start + n)]), wantLogits: last)
+            }
+            runner.run()
+            if last { logits = Array(runner.logits(entry: e)) }
+            start += n
+        }
+        return logits
+    }
+
     static func engine(_ model: LoadedModel, kv: DType = .f16, budget: Int = 1 << 30, sequences: Int = 4,
                        prefixCaching: Bool = true) throws -> InferenceEngine {
         var o = EngineOptions()
@@ -59,17 +78,13 @@ import TestSupport
         let (a, reusedA) = try cache.createSequence(prompt: prompt)
         #expect(reusedA == 0)
         let runner = engine.runner
-        runner.beginBatch()
-        try prompt.withUnsafeBufferPointer { try runner.add(a, tokens: $0, wantLogits: true) }
-        runner.run()
+        try Self.feed(runner, a, prompt)
         let hotAfterA = cache.statistics.hotBlocks
         let (b, reusedB) = try cache.createSequence(prompt: prompt)
         let bt = cache.blockTokens
         #expect(reusedB == (promptLength - 1) / bt * bt)
         let rest = Array(prompt[reusedB...])
-        runner.beginBatch()
-        try rest.withUnsafeBufferPointer { try runner.add(b, tokens: $0, wantLogits: true) }
-        runner.run()
+        try Self.feed(runner, b, rest)
         // B added only the blocks after the shared ones: at most the last (partial) block.
         #expect(cache.statistics.hotBlocks - hotAfterA == 1)
         #expect(cache.statistics.prefixHits == reusedB / bt)
@@ -91,9 +106,7 @@ import TestSupport
         let cache = engine.cache, runner = engine.runner
         let prompt = TestModels.prompt(21, seed: 5)  // one full block and a partial one
         let (a, _) = try cache.createSequence(prompt: prompt)
-        runner.beginBatch()
-        try prompt.withUnsafeBufferPointer { try runner.add(a, tokens: $0, wantLogits: true) }
-        runner.run()
+        try Self.feed(runner, a, prompt)
         let b = try cache.fork(a)
         #expect(cache.statistics.hotBlocks == 2)
         for (sequence, token) in [(a, TokenID(50)), (b, TokenID(60))] {
@@ -124,9 +137,7 @@ import TestSupport
         for (i, length) in [1, 15, 16, 17, 50, 129].enumerated() {
             let prompt = TestModels.prompt(length, seed: i)
             let (s, _) = try cache.createSequence(prompt: prompt)
-            runner.beginBatch()
-            try prompt.withUnsafeBufferPointer { try runner.add(s, tokens: $0, wantLogits: true) }
-            runner.run()
+            try Self.feed(runner, s, prompt)
             sequences.append(s)
         }
         let st = cache.statistics
@@ -143,9 +154,7 @@ import TestSupport
             let cache = engine.cache, runner = engine.runner
             let prompt = TestModels.prompt(90, seed: 9)
             let (s, _) = try cache.createSequence(prompt: prompt)
-            runner.beginBatch()
-            try prompt.withUnsafeBufferPointer { try runner.add(s, tokens: $0, wantLogits: true) }
-            runner.run()
+            try Self.feed(runner, s, prompt)
             let pages = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: cache.maxBlocksPerSequence)
             defer { pages.deallocate() }
             let n = cache.pageAddresses(s, into: pages)

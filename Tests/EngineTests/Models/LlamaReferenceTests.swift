@@ -18,7 +18,7 @@ import TestSupport
     @Test("position-0 logits match the float64 reference top-5 to 1e-4", arguments: [0, 1])
     func positionZeroLogits(format: Int) throws {
         let loaded = try Self.load(format)
-        let context = try LlamaContext(model: loaded.model, pool: ThreadPool(threads: 2))
+        let context = try LlamaContext(model: loaded.model, pool: ThreadPool(threads: 2), kvType: .f32)
         let logits = Array(try context.evaluate([1]))
         #expect(logits.count == 512)
         let top = logits.indices.sorted { logits[$0] > logits[$1] }.prefix(5)
@@ -52,9 +52,9 @@ import TestSupport
         let loaded = try Self.load(0)
         let tokens = loaded.tokenizer.encode("Once upon a time, there was a little dog named Max.", addBOS: true)
         let pool = ThreadPool(threads: 2)
-        let batched = try LlamaContext(model: loaded.model, pool: pool, maxBatch: 7)
+        let batched = try LlamaContext(model: loaded.model, pool: pool, maxBatch: 7, kvType: .f32)
         let all = Array(try batched.evaluate(tokens))
-        let sequential = try LlamaContext(model: loaded.model, pool: pool, maxBatch: 1)
+        let sequential = try LlamaContext(model: loaded.model, pool: pool, maxBatch: 1, kvType: .f32)
         var last: [Float] = []
         for t in tokens { last = Array(try sequential.evaluate([t])) }
         let worst = zip(all, last).map { abs($0 - $1) }.max() ?? 0
