@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Memory
 import Synchronization
 
 /// A persistent pool of worker threads for data-parallel kernels.
@@ -119,6 +120,22 @@ public final class ThreadPool: @unchecked Sendable {
     }
 }
 
+extension ThreadPool {
+    /// Heap bytes the worker threads (not the caller) have allocated since they started, from
+    /// jemalloc's per-thread counters: with the caller's own counter, this shows whether a
+    /// dispatched step allocated on any thread. Read it between dispatches.
+    public func workerAllocatedBytes() -> UInt64 {
+        var total: UInt64 = 0
+        for i in 0..<shared.slots.count {
+            let address = shared.slots[i].allocatedCounter.load(ordering: .acquiring)
+            if address != 0 {
+                total &+= UnsafePointer<UInt64>(bitPattern: address)!.pointee
+            }
+        }
+        return total
+    }
+}
+
 /// A lent closure, addressable from other threads for the duration of one dispatch.
 private struct ClosureBox {
     let body: (Range<Int>) -> Void
@@ -148,6 +165,9 @@ final class WorkerSlot: @unchecked Sendable {
             precondition(errno == EINTR, "ThreadPool: sem_wait failed (errno \(errno))")
         }
     }
+
+    /// Address of the worker thread's jemalloc allocated-bytes counter (0 until it starts).
+    let allocatedCounter = Atomic<Int>(0)
 
     /// Wakes the worker if it is parked or about to park.
     func wake() {
@@ -254,6 +274,7 @@ final class PoolShared: @unchecked Sendable {
     /// A worker's life: wait for a new generation, join the job, repeat until stopped.
     func workerLoop(index: Int) {
         let slot = slots[index]
+        slot.allocatedCounter.store(Int(bitPattern: AllocatorStatistics.threadAllocatedCounterAddress()), ordering: .releasing)
         var seen = 0
         while true {
             var current = generation.load(ordering: .acquiring)

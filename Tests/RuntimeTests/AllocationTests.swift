@@ -66,3 +66,21 @@ import Testing
         #expect(out[0].isFinite)
     }
 }
+
+/// The pool reads its workers' allocation counters, so "no allocation on any thread" is checkable.
+@Suite struct WorkerAllocationCounterTests {
+    @Test func allocationsOnWorkersAreCounted() {
+        let pool = ThreadPool(threads: 3)
+        pool.parallelFor(8) { _ in }  // workers have started and published their counters
+        let caller = AllocatorStatistics.threadAllocatedBytes(), workers = pool.workerAllocatedBytes()
+        pool.parallelFor(64) { range in
+            for _ in range {
+                let buffer = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 64)
+                buffer.storeBytes(of: 1, as: UInt8.self)
+                buffer.deallocate()
+            }
+        }
+        let total = (AllocatorStatistics.threadAllocatedBytes() - caller) + (pool.workerAllocatedBytes() - workers)
+        #expect(total >= 64 * 4096)
+    }
+}

@@ -24,6 +24,13 @@ public enum AllocatorStatistics {
         return ThreadAllocationCounters(allocatedPointer: allocated, deallocatedPointer: deallocated)
     }
 
+    /// The address of the calling thread's cumulative allocated-bytes counter, for another
+    /// thread to sample (a thread pool summing its workers' counters after a dispatch, whose
+    /// synchronization makes the values visible). Valid while the thread lives.
+    public static func threadAllocatedCounterAddress() -> UnsafePointer<UInt64> {
+        UnsafePointer(threadCounters().allocatedPointer)
+    }
+
     /// Refreshes jemalloc's statistics (`epoch`), then reads `stats.allocated`, `stats.active`,
     /// `stats.resident` and `stats.mapped`. Zeros where jemalloc was built without statistics.
     public static func snapshot() -> AllocatorSnapshot {

@@ -80,11 +80,13 @@ import TestSupport
 @Suite struct LlamaAllocationTests {
     @Test func decodeStepDoesNotAllocate() throws {
         let loaded = try ModelLoader.load(path: Fixtures.model("stories260K.gguf"))
-        let context = try LlamaContext(model: loaded.model, pool: ThreadPool(threads: 2))
+        let pool = ThreadPool(threads: 2)
+        let context = try LlamaContext(model: loaded.model, pool: pool)
         let token: [TokenID] = [1]
         _ = try context.evaluate(token)  // warm-up: lazy runtime metadata
-        let before = AllocatorStatistics.threadAllocatedBytes()
+        let before = AllocatorStatistics.threadAllocatedBytes(), workersBefore = pool.workerAllocatedBytes()
         for _ in 0..<20 { _ = try context.evaluate(token) }
-        #expect(AllocatorStatistics.threadAllocatedBytes() - before == 0)
+        #expect(AllocatorStatistics.threadAllocatedBytes() - before == 0, "engine thread")
+        #expect(pool.workerAllocatedBytes() - workersBefore == 0, "worker threads")
     }
 }
