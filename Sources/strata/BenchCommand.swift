@@ -30,6 +30,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object instead of the table.")
     var json = false
 
+    @Flag(name: .long, help: "Also measure the memory system on this model's real KV pages: cold compression, page allocation, sessions per GiB.")
+    var memory = false
+
     func validate() throws {
         guard promptTokens >= 0, generatedTokens >= 0, promptTokens + generatedTokens > 0 else {
             throw ValidationError("-p and -n must be >= 0, and not both 0")
@@ -92,13 +95,13 @@ struct BenchCommand: ParsableCommand {
                 }
                 results.append(Self.summary("tg\(generatedTokens)", rates))
             }
-            // Compress the sequence's real KV pages once, for the cold tier's ratio.
-            context.cache.compress(context.sequenceID)
-            try? context.cache.makeHot(context.sequenceID)
         } catch {
             throw Console.fail(error)
         }
+        // Compress the sequence's real KV pages once, for the cold tier's ratio.
+        context.cache.compress(context.sequenceID)
         var memory = context.memoryReport
+        try? context.cache.makeHot(context.sequenceID)
         memory.weightBytes = loaded.fileBytes
         let loadMS = Double(loadDuration.components.seconds) * 1000 + Double(loadDuration.components.attoseconds) * 1e-15
         let peak = ProcessMemory.peakResidentBytes() ?? 0
@@ -114,7 +117,9 @@ struct BenchCommand: ParsableCommand {
             }
             fields.append(("alloc_bytes_per_step", String(format2: allocatedPerStep)))
             fields.append(("peak_rss_bytes", "\(peak)"))
-            for (key, value) in memory.fields { fields.append((key, String(format2: value))) }
+            for (key, value) in memory.fields {
+                fields.append((key, value == value.rounded() && abs(value) < 9e15 ? "\(Int(value))" : String(format2: value)))
+            }
             Console.out("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}\n")
             return
         }
@@ -124,6 +129,13 @@ struct BenchCommand: ParsableCommand {
         }
         Console.err("load: \(String(format1: loadMS)) ms | peak RSS: \(formatBytes(peak))\n")
         Console.err(memoryLine(memory, allocatedPerStep: allocatedPerStep) + "\n")
+        if self.memory {
+            do {
+                Console.out(try KVMemoryReport.run(loaded, pool: pool, promptTokens: max(promptTokens, 256)) + "\n")
+            } catch {
+                throw Console.fail(error)
+            }
+        }
     }
 
     static func summary(_ test: String, _ rates: [Double]) -> (test: String, mean: Double, sd: Double) {

@@ -79,12 +79,20 @@ func formatBytes(_ n: Int) -> String {
 extension String {
     /// A number with one decimal, without Foundation.
     init(format1 value: Double) {
+        guard value.isFinite, abs(value) < 1e15 else {
+            self = "\(value)"
+            return
+        }
         let tenths = Int((value * 10).rounded())
         self = "\(tenths / 10).\(abs(tenths % 10))"
     }
 
     /// A number with two decimals, without Foundation.
     init(format2 value: Double) {
+        guard value.isFinite, abs(value) < 1e15 else {
+            self = "\(value)"
+            return
+        }
         let hundredths = Int((value * 100).rounded())
         let frac = abs(hundredths % 100)
         self = "\(hundredths / 100).\(frac < 10 ? "0" : "")\(frac)"

@@ -90,3 +90,39 @@ import TestSupport
         #expect(try StrataProcess.run(["synth", "--shape", "stories15M", "--type", "q3_k", "/tmp/x.gguf"]).status != 0)
     }
 }
+
+/// The memory figures `run` and `bench` report.
+@Suite struct MemoryReportingTests {
+    @Test("run reports bytes per tier, pages, KV bytes per token and heap bytes per decode step")
+    func runReportsMemory() throws {
+        let r = try StrataProcess.run(["run", "-n", "40", "--temp", "0"])
+        #expect(r.status == 0, "\(r.stderr)")
+        for field in ["memory: hot", "pages", "free", "cold", "pools", "KV 640 B/token", "heap/step 0.0 B"] {
+            #expect(r.stderr.contains(field), "missing \(field) in \(r.stderr)")
+        }
+    }
+
+    @Test("bench --json emits the figures as JSON fields")
+    func benchJSON() throws {
+        let r = try StrataProcess.run(["bench", "-p", "32", "-n", "16", "-r", "1", "--json", "--kv-type", "f32"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let json = try #require(object)
+        #expect(json["alloc_bytes_per_step"] as? Double == 0)
+        #expect(json["kv_bytes_per_token"] as? Int == 1280)
+        #expect((json["cold_compression_ratio"] as? Double ?? 0) >= 1)
+        #expect((json["peak_rss_bytes"] as? Int ?? 0) > 0)
+        #expect((json["pp32_tokens_per_second"] as? Double ?? 0) > 0)
+        #expect((json["tg16_tokens_per_second"] as? Double ?? 0) > 0)
+        for key in ["bytes_hot", "bytes_cold", "bytes_free", "bytes_pools", "pages_hot", "pages_free", "weights_bytes"] {
+            #expect(json[key] != nil, "missing \(key)")
+        }
+    }
+
+    @Test("a bad --kv-type is refused")
+    func badKVType() throws {
+        let r = try StrataProcess.run(["run", "--kv-type", "q4_k"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("kv-type"))
+    }
+}
