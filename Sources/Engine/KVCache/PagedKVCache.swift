@@ -68,10 +68,7 @@ public final class PagedKVCache {
         self.maxTokensPerSequence = maxTokensPerSequence
         self.prefixCaching = prefixCaching
         let tableCapacity = (maxTokensPerSequence + layout.blockTokens - 1) / layout.blockTokens
-        var empty = Sequence()
-        empty.table.reserveCapacity(tableCapacity)
-        empty.tokens.reserveCapacity(maxTokensPerSequence)
-        // Each slot gets its own storage (a copy of `empty` would share until first write).
+        // Each slot gets its own storage, reserved once.
         sequences = (0..<maxSequences).map { _ in
             var s = Sequence()
             s.table.reserveCapacity(tableCapacity)
