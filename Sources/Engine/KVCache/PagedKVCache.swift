@@ -328,6 +328,37 @@ public final class PagedKVCache {
         return s
     }
 
+    // MARK: - Inspection (for `checkInvariants`)
+
+    var blockCount: Int { blocks.count }
+
+    func forEachSequence(_ body: ([Int32], Int) -> Void) {
+        for s in sequences where s.live { body(s.table, s.tokens.count) }
+    }
+
+    func forEachBlock(_ body: (Int32, Int32, Bool, Bool, Bool, Bool) -> Void) {
+        var free = Set(freeBlockIDs)
+        for i in 0..<blocks.count {
+            if free.remove(Int32(i)) != nil { continue }
+            let b = blocks[i]
+            body(Int32(i), b.refs, b.page != nil, b.cold != nil, b.indexed, b.inLRU)
+        }
+    }
+
+    func checkPrefixIndex() {
+        for (hash, block) in prefixIndex {
+            precondition(blocks[Int(block)].indexed && blocks[Int(block)].chainHash == hash, "prefix index entry for block \(block) is stale")
+        }
+        var count = 0
+        var b = lruHead
+        while b >= 0 {
+            precondition(blocks[Int(b)].inLRU, "block \(b) linked in the LRU but not marked")
+            count += 1
+            b = blocks[Int(b)].lruNext
+        }
+        precondition(count == blocks.filter(\.inLRU).count, "LRU list and marks disagree")
+    }
+
     // MARK: - Blocks
 
     private func tokensMatch(_ block: Int32, _ prompt: [TokenID], from start: Int) -> Bool {

@@ -88,8 +88,10 @@ import TestSupport
         // B added only the blocks after the shared ones: at most the last (partial) block.
         #expect(cache.statistics.hotBlocks - hotAfterA == 1)
         #expect(cache.statistics.prefixHits == reusedB / bt)
+        cache.checkInvariants()
         cache.release(a)
         cache.release(b)
+        cache.checkInvariants()
 
         // Through the scheduler, both at once, each generates what it would alone.
         let r1 = try engine.scheduler.submit(GenerationRequest(prompt: prompt, maxTokens: 20))
@@ -114,6 +116,7 @@ import TestSupport
             try [token].withUnsafeBufferPointer { try runner.add(sequence, tokens: $0, wantLogits: true) }
             runner.run()
         }
+        cache.checkInvariants()
         #expect(cache.statistics.copiesOnWrite == 1)
         #expect(cache.statistics.hotBlocks == 3)
         #expect(Array(cache.tokens(of: a)) == prompt + [50])
@@ -162,7 +165,9 @@ import TestSupport
             #expect(cache.compress(s) == n)
             #expect(!cache.isHot(s))
             #expect(engine.coldStore.statistics.compressedBytes < engine.coldStore.statistics.rawBytes)
+            cache.checkInvariants()
             try cache.makeHot(s)
+            cache.checkInvariants()
             _ = cache.pageAddresses(s, into: pages)
             let after = (0..<n).map { Array(UnsafeRawBufferPointer(start: pages[$0], count: cache.layout.pageBytes)) }
             #expect(before == after)

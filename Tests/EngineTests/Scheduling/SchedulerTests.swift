@@ -30,6 +30,7 @@ import TestSupport
         let ids = try prompts.map { try engine.scheduler.submit(GenerationRequest(prompt: $0, maxTokens: maxTokens)) }
         while engine.scheduler.hasWork {
             engine.scheduler.step()
+            engine.cache.checkInvariants()
             whileStepping(engine, ids)
         }
         for id in ids {
