@@ -1,0 +1,126 @@
+/// What a completion asks for, beyond its prompt.
+public struct CompletionParameters: Sendable, Equatable {
+    /// Tokens to generate at most.
+    public var maxTokens: Int
+    public var sampling: SamplingParameters
+    /// Generation stops before any of these strings; the text returned excludes it.
+    public var stop: [String]
+
+    public init(maxTokens: Int = 16, sampling: SamplingParameters = SamplingParameters(), stop: [String] = []) {
+        self.maxTokens = maxTokens
+        self.sampling = sampling
+        self.stop = stop
+    }
+}
+
+/// Why a completion ended, in OpenAI's terms.
+public enum FinishReason: String, Sendable, Equatable {
+    /// An end-of-generation token or a stop string.
+    case stop
+    /// `max_tokens` reached, or the context is full.
+    case length
+    /// The client went away or the server is shutting down.
+    case cancelled
+}
+
+/// Token counts of one completion.
+public struct CompletionUsage: Sendable, Equatable {
+    public var promptTokens: Int
+    public var completionTokens: Int
+    public var totalTokens: Int { promptTokens + completionTokens }
+
+    public init(promptTokens: Int, completionTokens: Int) {
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+    }
+}
+
+/// What a completion stream yields, in order: text deltas, then exactly one `finished` or `failed`.
+public enum CompletionEvent: Sendable, Equatable {
+    /// New text (valid UTF-8; may be empty while a character or a possible stop string is held back).
+    case text(String)
+    /// The completion ended normally.
+    case finished(FinishReason, CompletionUsage)
+    /// The completion could not be completed (out of memory, shutting down, ...).
+    case failed(String)
+}
+
+/// A submitted completion: its events, and a way to cancel it (idempotent; frees its KV).
+public struct CompletionHandle: Sendable {
+    public let events: AsyncStream<CompletionEvent>
+    public let cancel: @Sendable () -> Void
+
+    public init(events: AsyncStream<CompletionEvent>, cancel: @escaping @Sendable () -> Void) {
+        self.events = events
+        self.cancel = cancel
+    }
+}
+
+/// Whether the backend can take work.
+public enum BackendHealth: String, Sendable {
+    case loading, ready, saturated, stopping
+}
+
+/// Gauges and counters for `/metrics` and `/health`.
+public struct BackendSnapshot: Sendable, Equatable {
+    public var queued = 0
+    public var running = 0
+    public var queueCapacity = 0
+    public var completedRequests = 0
+    public var cancelledRequests = 0
+    public var failedRequests = 0
+    public var promptTokens = 0
+    public var generatedTokens = 0
+    public var preemptions = 0
+    public var hotBytes = 0, coldBytes = 0, freeBytes = 0, poolBytes = 0
+    public var hotPages = 0, freePages = 0, coldPages = 0
+    public var coldCompressionRatio = 0.0
+    public var kvBytesPerToken = 0
+    public var weightBytes = 0
+
+    public init() {}
+}
+
+/// The engine as the HTTP server sees it: tokenize, render chats, submit completions that
+/// stream events, report health and metrics. `GenerationService` is the real one; tests may
+/// substitute their own.
+public protocol CompletionBackend: Sendable {
+    /// The model's name in `/v1/models` and responses.
+    var modelID: String { get }
+    /// Tokens one sequence may hold (prompt plus completion).
+    var contextLength: Int { get }
+    /// Tokenizes a plain prompt (BOS added as the model expects; special tokens not parsed).
+    func tokenize(_ text: String) -> [TokenID]
+    /// Renders and tokenizes a chat with the model's template, ready for the assistant's turn.
+    func tokenizeChat(_ messages: [ChatMessage]) throws(ChatTemplateError) -> [TokenID]
+    /// Queues a completion; throws `.queueFull`, `.tooLong`, `.invalidPrompt` or `.sampling` at once.
+    func submit(prompt: [TokenID], parameters: CompletionParameters) throws(SchedulerError) -> CompletionHandle
+    var health: BackendHealth { get }
+    func snapshot() -> BackendSnapshot
+}
+
+/// One message of a chat.
+public struct ChatMessage: Sendable, Equatable, Codable {
+    public var role: String
+    public var content: String
+
+    public init(role: String, content: String) {
+        self.role = role
+        self.content = content
+    }
+}
+
+/// Why a chat cannot be rendered.
+public enum ChatTemplateError: Error, Equatable, Sendable, CustomStringConvertible {
+    case noMessages
+    case unknownRole(String)
+    case invalidOrder(String)
+
+    public var description: String {
+        switch self {
+        case .noMessages: return "messages must not be empty"
+        case .unknownRole(let r): return "unknown role '\(r)' (expected system, user or assistant)"
+        case .invalidOrder(let why): return "invalid message order: \(why)"
+        }
+    }
+}
