@@ -8,6 +8,8 @@ public enum StopReason: String, Sendable {
     case length
     /// The context window is full.
     case contextFull
+    /// Ended from outside (client gone, stop string, shutdown).
+    case cancelled
 }
 
 /// One generated token and the text it completes (possibly empty while a multi-byte

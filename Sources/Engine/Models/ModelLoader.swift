@@ -10,6 +10,10 @@ public struct LoadedModel: Sendable {
     public let tokenizer: Tokenizer
     /// Size of the model file in bytes.
     public let fileBytes: Int
+    /// The GGUF `tokenizer.chat_template`, when the file has one.
+    public var chatTemplate: String? = nil
+    /// `general.name`, when the file has one.
+    public var name: String? = nil
 }
 
 /// Opens model files: recognizes the format by its magic and the architecture by its
@@ -31,7 +35,10 @@ public enum ModelLoader {
             let model = try load(gguf)
             let tokenizer = try Tokenizer(vocabulary: Vocabulary(gguf: gguf))
             try checkVocabulary(tokenizer, model)
-            return LoadedModel(path: path, format: .gguf, model: model, tokenizer: tokenizer, fileBytes: file.size)
+            var loaded = LoadedModel(path: path, format: .gguf, model: model, tokenizer: tokenizer, fileBytes: file.size)
+            loaded.chatTemplate = gguf.metadata["tokenizer.chat_template"]?.string
+            loaded.name = gguf.metadata["general.name"]?.string
+            return loaded
         }
         let checkpoint = try Llama2CCheckpoint(file: file)
         let model = try LlamaModel(table: checkpoint, config: checkpoint.config)

@@ -29,6 +29,8 @@ public enum SchedulerError: Error, Equatable, Sendable, CustomStringConvertible 
     case sampling(SamplingError)
     /// The request alone needs more KV than the memory budget can ever hold.
     case outOfMemory(String)
+    /// The service is shutting down and takes no new work.
+    case shuttingDown
 
     public var description: String {
         switch self {
@@ -37,6 +39,7 @@ public enum SchedulerError: Error, Equatable, Sendable, CustomStringConvertible 
         case .tooLong(let p, let m, let c): return "prompt of \(p) tokens plus \(m) to generate exceed the context of \(c)"
         case .sampling(let e): return e.description
         case .outOfMemory(let why): return "out of memory: \(why)"
+        case .shuttingDown: return "the server is shutting down"
         }
     }
 }
@@ -61,6 +64,12 @@ public struct SchedulerStatistics: Sendable, Equatable {
     public var admitted = 0
     public var completed = 0
     public var failed = 0
+    /// Requests ended early by `cancel`.
+    public var cancelled = 0
+    /// Prompt tokens of admitted requests.
+    public var promptTokens = 0
+    /// Tokens sampled.
+    public var generatedTokens = 0
     /// Sequences preempted with their KV compressed.
     public var preemptionsCompressed = 0
     /// Sequences preempted with their KV dropped (recomputed later).

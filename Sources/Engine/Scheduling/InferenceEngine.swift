@@ -14,7 +14,7 @@ public struct EngineOptions: Sendable {
     /// Tokens one sequence may hold (nil: the model's context, at most 4096).
     public var contextLength: Int?
     /// Tokens per forward pass (decode tokens plus prompt chunks).
-    public var maxBatchTokens = 64
+    public var maxBatchTokens = 512
     /// Bytes for KV pages, compressed pages and pools (nil: `MemoryBudget.defaultLimit()`).
     public var memoryBudget: Int?
     /// Reuse KV of identical prompt prefixes.

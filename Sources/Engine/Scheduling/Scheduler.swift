@@ -119,6 +119,25 @@ public final class Scheduler {
     /// The KV sequence a request holds, if any (for diagnostics and fault-injection tests).
     public func sequence(of id: RequestID) -> SequenceID? { requests[Int(id.raw)].sequence }
 
+    /// Ends a request now, whatever its phase (the client went away, or a stop string
+    /// matched): its KV is released at once and it reads as finished with `.cancelled`.
+    public func cancel(_ id: RequestID) {
+        let r = Int(id.raw)
+        guard requests[r].inUse, requests[r].phase != .finished else { return }
+        requests[r].stopReason = .cancelled
+        retire(r)
+        statistics.cancelled += 1
+    }
+
+    /// Requests waiting or preempted in the queue.
+    public var queuedCount: Int { queue.count }
+
+    /// Requests in the running set.
+    public var runningCount: Int { running.count }
+
+    /// Prompt tokens of a request.
+    public func promptCount(of id: RequestID) -> Int { requests[Int(id.raw)].promptCount }
+
     /// Frees a finished request's slot (its results can no longer be read).
     public func release(_ id: RequestID) {
         let i = Int(id.raw)
@@ -170,6 +189,7 @@ public final class Scheduler {
                 admissions += 1
                 requests[r].admittedAt = admissions
                 statistics.admitted += 1
+                statistics.promptTokens += requests[r].promptCount
             }
             requests[r].phase = .running
             queue.remove(at: i)
@@ -259,6 +279,7 @@ public final class Scheduler {
             guard entry >= 0 else { index += 1; continue }
             let token = samplers[r].sample(runner.logits(entry: entry), recent: requests[r].history)
             requests[r].history.append(token)
+            statistics.generatedTokens += 1
             let generated = requests[r].history.count - requests[r].promptCount
             if isEndOfGeneration(token) {
                 finish(r, .endOfGeneration)

@@ -1,0 +1,296 @@
+import Memory
+import Runtime
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The engine behind the HTTP server: one dedicated engine thread owns the scheduler (and so
+/// the KV cache and the runner) and loops: take new submissions and cancellations from an
+/// inbox, run one batched step, turn each request's new tokens into text (valid UTF-8, stop
+/// strings held back and cut), and publish metrics. Async callers only touch the inbox and
+/// their event streams.
+public final class GenerationService: CompletionBackend, @unchecked Sendable {
+    public let modelID: String
+    public let contextLength: Int
+    /// Requests queued or running at most; more are refused with `.queueFull`.
+    public let capacity: Int
+    private let engine: InferenceEngine
+    private let tokenizer: Tokenizer
+    private let chatTemplate: ChatTemplate
+    private let inbox = Mutex(Inbox())
+    private let published = Mutex(BackendSnapshot())
+    private let outstanding = Atomic<Int>(0)
+    private let stopping = Atomic<Bool>(false)
+    private let stopped = Atomic<Bool>(false)
+    private let nextKey = Atomic<UInt64>(1)
+    private let wakeSignal: UnsafeMutablePointer<sem_t>
+    private var thread = pthread_t()
+
+    struct Submission {
+        let key: UInt64
+        let prompt: [TokenID]
+        let parameters: CompletionParameters
+        let continuation: AsyncStream<CompletionEvent>.Continuation
+    }
+
+    struct Inbox {
+        var submissions: [Submission] = []
+        var cancellations: [UInt64] = []
+        var failRemaining = false
+    }
+
+    /// A request the engine thread is serving.
+    struct Active {
+        let id: RequestID
+        let continuation: AsyncStream<CompletionEvent>.Continuation
+        var detokenizer: StreamingDetokenizer
+        var stops: StopStringMatcher
+        /// Generated tokens already turned into text.
+        var emitted = 0
+        let promptCount: Int
+    }
+
+    // Engine-thread state.
+    private var active: [UInt64: Active] = [:]
+
+    /// Starts the engine thread for `engine`.
+    public init(engine: InferenceEngine) {
+        self.engine = engine
+        self.tokenizer = engine.model.tokenizer
+        self.chatTemplate = ChatTemplate(gguf: engine.model.chatTemplate, vocabulary: engine.model.tokenizer.vocabulary)
+        self.modelID = ModelNaming.id(for: engine.model)
+        self.contextLength = engine.cache.maxTokensPerSequence
+        self.capacity = engine.scheduler.maxRequests
+        wakeSignal = .allocate(capacity: 1)
+        sem_init(wakeSignal, 0, 0)
+        publishSnapshot()
+        let start = Unmanaged.passRetained(self).toOpaque()
+        let result = pthread_create(&thread, nil, { argument in
+            let service = Unmanaged<GenerationService>.fromOpaque(argument!).takeRetainedValue()
+            service.engineLoop()
+            return nil
+        }, start)
+        precondition(result == 0, "GenerationService: pthread_create failed (\(result))")
+    }
+
+    deinit {
+        sem_destroy(wakeSignal)
+        wakeSignal.deallocate()
+    }
+
+    // MARK: - CompletionBackend
+
+    public func tokenize(_ text: String) -> [TokenID] {
+        tokenizer.encode(text, addBOS: tokenizer.vocabulary.addBOS)
+    }
+
+    public func tokenizeChat(_ messages: [ChatMessage]) throws(ChatTemplateError) -> [TokenID] {
+        try tokenizer.encodeChat(messages, template: chatTemplate)
+    }
+
+    public func submit(prompt: [TokenID], parameters: CompletionParameters) throws(SchedulerError) -> CompletionHandle {
+        guard !stopping.load(ordering: .acquiring) else { throw .shuttingDown }
+        guard !prompt.isEmpty else { throw .invalidPrompt("it has no tokens") }
+        let vocab = engine.model.model.config.vocabularySize
+        if let bad = prompt.first(where: { $0 < 0 || Int($0) >= vocab }) {
+            throw .invalidPrompt("token \(bad) is outside the vocabulary of \(vocab)")
+        }
+        guard parameters.maxTokens >= 0, prompt.count + parameters.maxTokens <= contextLength else {
+            throw .tooLong(promptTokens: prompt.count, maxTokens: parameters.maxTokens, capacity: contextLength)
+        }
+        do {
+            try parameters.sampling.validate()
+        } catch {
+            throw .sampling(error)
+        }
+        // Reserve a slot first, so the engine thread never sees more than it can queue.
+        guard outstanding.add(1, ordering: .acquiringAndReleasing).newValue <= capacity else {
+            outstanding.subtract(1, ordering: .acquiringAndReleasing)
+            throw .queueFull(limit: capacity)
+        }
+        let key = nextKey.add(1, ordering: .relaxed).oldValue
+        let (events, continuation) = AsyncStream.makeStream(of: CompletionEvent.self, bufferingPolicy: .unbounded)
+        let cancel: @Sendable () -> Void = { [weak self] in self?.requestCancel(key) }
+        continuation.onTermination = { termination in
+            if case .cancelled = termination { cancel() }
+        }
+        inbox.withLock { $0.submissions.append(Submission(key: key, prompt: prompt, parameters: parameters, continuation: continuation)) }
+        sem_post(wakeSignal)
+        return CompletionHandle(events: events, cancel: cancel)
+    }
+
+    public var health: BackendHealth {
+        if stopping.load(ordering: .acquiring) { return .stopping }
+        return outstanding.load(ordering: .relaxed) >= capacity ? .saturated : .ready
+    }
+
+    public func snapshot() -> BackendSnapshot {
+        published.withLock { $0 }
+    }
+
+    /// Stops taking work, lets in-flight requests finish for up to `gracePeriod`, then fails
+    /// whatever is left with an explicit error and stops the engine thread.
+    public func shutdown(gracePeriod: Duration = .seconds(30)) async {
+        stopping.store(true, ordering: .releasing)
+        let clock = ContinuousClock()
+        let deadline = clock.now + gracePeriod
+        while outstanding.load(ordering: .acquiring) > 0, clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        inbox.withLock { $0.failRemaining = true }
+        sem_post(wakeSignal)
+        while !stopped.load(ordering: .acquiring) {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        pthread_join(thread, nil)
+    }
+
+    private func requestCancel(_ key: UInt64) {
+        inbox.withLock { $0.cancellations.append(key) }
+        sem_post(wakeSignal)
+    }
+
+    // MARK: - Engine thread
+
+    private func engineLoop() {
+        let scheduler = engine.scheduler
+        while true {
+            let (submissions, cancellations, failRemaining) = inbox.withLock { box in
+                defer {
+                    box.submissions.removeAll(keepingCapacity: true)
+                    box.cancellations.removeAll(keepingCapacity: true)
+                }
+                return (box.submissions, box.cancellations, box.failRemaining)
+            }
+            for s in submissions { admit(s) }
+            for key in cancellations {
+                guard let a = active[key] else { continue }
+                scheduler.cancel(a.id)
+                complete(key, with: .finished(.cancelled, usage(a)))
+            }
+            if failRemaining {
+                for key in Array(active.keys) {
+                    scheduler.cancel(active[key]!.id)
+                    complete(key, with: .failed("the server is shutting down"))
+                }
+                publishSnapshot()
+                stopped.store(true, ordering: .releasing)
+                return
+            }
+            if scheduler.hasWork {
+                scheduler.step()
+                deliver()
+                publishSnapshot()
+            } else {
+                publishSnapshot()
+                sem_wait(wakeSignal)
+            }
+        }
+    }
+
+    private func admit(_ s: Submission) {
+        var request = GenerationRequest(prompt: s.prompt, maxTokens: s.parameters.maxTokens, sampling: s.parameters.sampling)
+        request.maxTokens = s.parameters.maxTokens
+        do {
+            let id = try engine.scheduler.submit(request)
+            active[s.key] = Active(
+                id: id, continuation: s.continuation,
+                detokenizer: StreamingDetokenizer(tokenizer: tokenizer, previous: s.prompt.last),
+                stops: StopStringMatcher(stops: s.parameters.stop), promptCount: s.prompt.count)
+            if engine.scheduler.phase(of: id) == .finished { deliver() }  // max_tokens 0
+        } catch {
+            s.continuation.yield(.failed(error.description))
+            s.continuation.finish()
+            outstanding.subtract(1, ordering: .acquiringAndReleasing)
+        }
+    }
+
+    /// Streams each request's new tokens as text and completes the finished ones.
+    private func deliver() {
+        let scheduler = engine.scheduler
+        for key in Array(active.keys) {
+            guard var a = active[key] else { continue }
+            let generated = scheduler.generated(by: a.id)
+            var text = ""
+            var stopped = false
+            var i = generated.startIndex + a.emitted
+            while i < generated.endIndex, !stopped {
+                let piece = a.detokenizer.append(generated[i])
+                let (release, matched) = a.stops.append(piece)
+                text += release
+                stopped = matched
+                i += 1
+            }
+            a.emitted = i - generated.startIndex
+            let phase = scheduler.phase(of: a.id)
+            if stopped || phase == .finished {
+                if !stopped { text += a.stops.append(a.detokenizer.finish()).release + a.stops.finish() }
+                if !text.isEmpty { a.continuation.yield(.text(text)) }
+                active[key] = a
+                if stopped {
+                    scheduler.cancel(a.id)
+                    complete(key, with: .finished(.stop, usage(a)))
+                } else if let error = scheduler.error(of: a.id) {
+                    complete(key, with: .failed(error.description))
+                } else {
+                    let reason: FinishReason = scheduler.stopReason(of: a.id) == .endOfGeneration ? .stop : .length
+                    complete(key, with: .finished(reason, usage(a)))
+                }
+                continue
+            }
+            if !text.isEmpty { a.continuation.yield(.text(text)) }
+            active[key] = a
+        }
+    }
+
+    private func usage(_ a: Active) -> CompletionUsage {
+        CompletionUsage(promptTokens: a.promptCount, completionTokens: engine.scheduler.generated(by: a.id).count)
+    }
+
+    /// Sends the last event, releases the scheduler slot and forgets the request.
+    private func complete(_ key: UInt64, with event: CompletionEvent) {
+        guard let a = active.removeValue(forKey: key) else { return }
+        a.continuation.yield(event)
+        a.continuation.finish()
+        engine.scheduler.release(a.id)
+        outstanding.subtract(1, ordering: .acquiringAndReleasing)
+    }
+
+    private func publishSnapshot() {
+        let s = engine.scheduler.statistics
+        let m = MemoryReport(budget: engine.budget, pages: engine.pages, coldStore: engine.coldStore,
+                             cache: engine.cache, weightBytes: engine.model.fileBytes)
+        var snapshot = BackendSnapshot()
+        snapshot.queued = engine.scheduler.queuedCount
+        snapshot.running = engine.scheduler.runningCount
+        snapshot.queueCapacity = capacity
+        snapshot.completedRequests = s.completed
+        snapshot.cancelledRequests = s.cancelled
+        snapshot.failedRequests = s.failed
+        snapshot.promptTokens = s.promptTokens
+        snapshot.generatedTokens = s.generatedTokens
+        snapshot.preemptions = s.preemptionsCompressed + s.preemptionsDropped
+        snapshot.hotBytes = m.hotBytes
+        snapshot.coldBytes = m.coldBytes
+        snapshot.freeBytes = m.freeBytes
+        snapshot.poolBytes = m.poolBytes
+        snapshot.hotPages = m.hotPages
+        snapshot.freePages = m.freePages
+        snapshot.coldPages = m.coldPages
+        snapshot.coldCompressionRatio = m.coldCompressionRatio
+        snapshot.kvBytesPerToken = m.kvBytesPerToken
+        snapshot.weightBytes = m.weightBytes
+        published.withLock { $0 = snapshot }
+    }
+}
+
+/// The name a served model goes by: `general.name`, else the file name without extension.
+enum ModelNaming {
+    static func id(for model: LoadedModel) -> String {
+        if let name = model.name, !name.isEmpty { return name }
+        let file = model.path.split(separator: "/").last.map(String.init) ?? model.path
+        if let dot = file.lastIndex(of: "."), dot != file.startIndex { return String(file[..<dot]) }
+        return file
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Engine
+import Hummingbird
+import Logging
+import Memory
+import Runtime
+import Server
+
+/// `strata serve`: the OpenAI-compatible HTTP server.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve a model over an OpenAI-compatible HTTP API.")
+
+    @OptionGroup var options: ModelOptions
+
+    @Option(name: .long, help: "Address to listen on (loopback unless told otherwise).")
+    var host: String = "127.0.0.1"
+
+    @Option(name: .long, help: "Port to listen on.")
+    var port: Int = 8080
+
+    @Option(name: .long, help: "Tokens one sequence may hold (default: the model's, at most 4096).")
+    var ctx: Int?
+
+    @Option(name: .long, help: "Sequences generating at once.")
+    var parallel: Int = 8
+
+    @Option(name: .customLong("queue"), help: "Requests queued or running at once; more get 429.")
+    var queue: Int = 64
+
+    @Option(name: .customLong("memory-budget"), help: "Bytes for KV pages, compressed pages and pools, e.g. 2GiB (default: the cgroup limit, else half of RAM).")
+    var memoryBudget: String?
+
+    @Option(name: .customLong("batch-tokens"), help: "Tokens per batched step (decode tokens plus prompt chunks).")
+    var batchTokens: Int = 512
+
+    @Option(name: .customLong("kv-type"), help: "KV cache element type: f16, f32, q8_0.")
+    var kvType: String = "f16"
+
+    @Option(name: .customLong("api-key"), help: "Require this Bearer token on /v1 routes.")
+    var apiKey: String?
+
+    func validate() throws {
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be in 1...65535") }
+        guard (1...256).contains(parallel) else { throw ValidationError("--parallel must be in 1...256") }
+        guard queue >= parallel else { throw ValidationError("--queue must be at least --parallel") }
+        guard batchTokens >= 1 else { throw ValidationError("--batch-tokens must be >= 1") }
+        if let ctx, ctx < 1 { throw ValidationError("--ctx must be >= 1") }
+        if let memoryBudget, MemoryBudget.parseSize(memoryBudget) == nil {
+            throw ValidationError("--memory-budget '\(memoryBudget)' is not a size (e.g. 512MiB, 2GiB)")
+        }
+        _ = try KVTypeOption.parse(kvType)
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "strata")
+        logger.logLevel = .info
+        let loaded = try options.load()
+        var engineOptions = EngineOptions()
+        engineOptions.kvType = try KVTypeOption.parse(kvType)
+        engineOptions.maxSequences = parallel
+        engineOptions.maxRequests = queue
+        engineOptions.contextLength = ctx
+        engineOptions.maxBatchTokens = batchTokens
+        engineOptions.memoryBudget = memoryBudget.flatMap(MemoryBudget.parseSize)
+        let engine: InferenceEngine
+        do {
+            engine = try InferenceEngine(model: loaded, pool: options.makePool(), options: engineOptions)
+        } catch {
+            throw Console.fail(error)
+        }
+        let service = GenerationService(engine: engine)
+        var configuration = ServerConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.apiKey = apiKey
+        logger.info("serving \(service.modelID) on http://\(host):\(port) (parallel \(parallel), context \(service.contextLength), budget \(formatBytes(engine.budget.limitBytes)))")
+        let app = StrataServer.makeApplication(backend: service, configuration: configuration, logger: logger)
+        try await app.runService()
+        await service.shutdown(gracePeriod: .seconds(10))
+        logger.info("stopped")
+    }
+}

@@ -1,0 +1,131 @@
+import Engine
+import Runtime
+import Testing
+import TestSupport
+
+/// The engine thread behind the server: concurrency, stop strings, cancellation, back-pressure.
+@Suite struct GenerationServiceTests {
+    static func service(parallel: Int = 8, queue: Int = 16) throws -> GenerationService {
+        var o = EngineOptions()
+        o.memoryBudget = 1 << 30
+        o.maxSequences = parallel
+        o.maxRequests = queue
+        o.contextLength = 512
+        return GenerationService(engine: try InferenceEngine(model: try TestModels.stories260K(), pool: ThreadPool(threads: 2), options: o))
+    }
+
+    /// Collects a completion's text and its final event.
+    static func collect(_ handle: CompletionHandle) async -> (text: String, end: CompletionEvent?) {
+        var text = ""
+        var end: CompletionEvent?
+        for await event in handle.events {
+            if case .text(let t) = event { text += t } else { end = event }
+        }
+        return (text, end)
+    }
+
+    static func greedy(_ maxTokens: Int, stop: [String] = []) -> CompletionParameters {
+        CompletionParameters(maxTokens: maxTokens, sampling: .greedy, stop: stop)
+    }
+
+    @Test("8 concurrent greedy requests return exactly what each returns alone")
+    func concurrentEqualsAlone() async throws {
+        let service = try Self.service()
+        let prompts = ["Once upon a time", "The little dog", "Lily and Ben went to", "A big red ball",
+                       "One day, a girl", "The sun was", "Tom had a toy", "In the park"]
+        var alone: [String] = []
+        for p in prompts {
+            alone.append(await Self.collect(try service.submit(prompt: service.tokenize(p), parameters: Self.greedy(40))).text)
+        }
+        let together = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            for (i, p) in prompts.enumerated() {
+                let handle = try service.submit(prompt: service.tokenize(p), parameters: Self.greedy(40))
+                group.addTask { (i, await Self.collect(handle).text) }
+            }
+            var out = [String](repeating: "", count: prompts.count)
+            for try await (i, text) in group { out[i] = text }
+            return out
+        }
+        #expect(together == alone)
+        #expect(alone.allSatisfy { !$0.isEmpty })
+        await service.shutdown()
+    }
+
+    @Test("usage and finish reasons: length, then stop at a stop string")
+    func finishReasons() async throws {
+        let service = try Self.service()
+        let prompt = service.tokenize("Once upon a time")
+        let full = await Self.collect(try service.submit(prompt: prompt, parameters: Self.greedy(30)))
+        #expect(full.end == .finished(.length, CompletionUsage(promptTokens: prompt.count, completionTokens: 30)))
+        // Stop at the second word of the completion.
+        let words = full.text.split(separator: " ", omittingEmptySubsequences: false)
+        let stop = " " + words[2]
+        let cut = await Self.collect(try service.submit(prompt: prompt, parameters: Self.greedy(30, stop: [String(stop)])))
+        #expect(full.text.hasPrefix(cut.text))
+        #expect(!cut.text.contains(stop))
+        guard case .finished(.stop, let usage) = cut.end else {
+            Issue.record("expected a stop, got \(String(describing: cut.end))")
+            return
+        }
+        #expect(usage.completionTokens < 30)
+        await service.shutdown()
+    }
+
+    @Test("cancelling mid-generation ends the stream and frees the sequence's pages")
+    func cancellation() async throws {
+        let service = try Self.service()
+        let handle = try service.submit(prompt: service.tokenize("Once upon a time"), parameters: Self.greedy(400))
+        var received = 0
+        var end: CompletionEvent?
+        for await event in handle.events {
+            if case .text = event {
+                received += 1
+                if received == 3 { handle.cancel() }
+            } else {
+                end = event
+            }
+        }
+        guard case .finished(.cancelled, let usage) = end else {
+            Issue.record("expected cancelled, got \(String(describing: end))")
+            return
+        }
+        #expect(usage.completionTokens < 400)
+        // The engine thread publishes after the step: wait for it.
+        for _ in 0..<200 where service.snapshot().running > 0 || service.snapshot().hotPages > 0 {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(service.snapshot().running == 0)
+        #expect(service.snapshot().hotPages == 0)
+        #expect(service.snapshot().cancelledRequests == 1)
+        await service.shutdown()
+    }
+
+    @Test("a full queue refuses with queueFull; bad requests are refused at once")
+    func backPressure() async throws {
+        let service = try Self.service(parallel: 2, queue: 3)
+        var handles: [CompletionHandle] = []
+        for _ in 0..<3 { handles.append(try service.submit(prompt: [1, 400], parameters: Self.greedy(300))) }
+        #expect(throws: SchedulerError.queueFull(limit: 3)) { try service.submit(prompt: [1], parameters: Self.greedy(4)) }
+        #expect(service.health == .saturated)
+        #expect(throws: SchedulerError.tooLong(promptTokens: 1, maxTokens: 600, capacity: 512)) {
+            try service.submit(prompt: [1], parameters: Self.greedy(600))
+        }
+        #expect(throws: SchedulerError.invalidPrompt("it has no tokens")) { try service.submit(prompt: [], parameters: Self.greedy(4)) }
+        for h in handles { h.cancel() }
+        for h in handles { _ = await Self.collect(h) }
+        #expect(service.health == .ready)
+        await service.shutdown()
+    }
+
+    @Test("shutdown fails in-flight work explicitly and refuses new work")
+    func shutdown() async throws {
+        let service = try Self.service()
+        let handle = try service.submit(prompt: [1], parameters: Self.greedy(500))
+        let collector = Task { await Self.collect(handle) }
+        await service.shutdown(gracePeriod: .milliseconds(50))
+        let result = await collector.value
+        #expect(result.end == .failed("the server is shutting down"))
+        #expect(throws: SchedulerError.shuttingDown) { try service.submit(prompt: [1], parameters: Self.greedy(4)) }
+        #expect(service.health == .stopping)
+    }
+}
