@@ -37,7 +37,8 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
     struct Inbox {
         var submissions: [Submission] = []
         var cancellations: [UInt64] = []
-        var failRemaining = false
+        /// Set by `shutdown`: in-flight work past this instant is failed and the thread exits.
+        var deadline: ContinuousClock.Instant?
     }
 
     /// A request the engine thread is serving.
@@ -133,12 +134,9 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
     /// whatever is left with an explicit error and stops the engine thread.
     public func shutdown(gracePeriod: Duration = .seconds(30)) async {
         stopping.store(true, ordering: .releasing)
-        let clock = ContinuousClock()
-        let deadline = clock.now + gracePeriod
-        while outstanding.load(ordering: .acquiring) > 0, clock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        inbox.withLock { $0.failRemaining = true }
+        // The engine thread keeps the deadline itself, so a busy caller cannot stretch it.
+        let deadline = ContinuousClock().now + gracePeriod
+        inbox.withLock { $0.deadline = deadline }
         sem_post(wakeSignal)
         while !stopped.load(ordering: .acquiring) {
             try? await Task.sleep(for: .milliseconds(5))
@@ -155,13 +153,14 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
 
     private func engineLoop() {
         let scheduler = engine.scheduler
+        let clock = ContinuousClock()
         while true {
-            let (submissions, cancellations, failRemaining) = inbox.withLock { box in
+            let (submissions, cancellations, deadline) = inbox.withLock { box in
                 defer {
                     box.submissions.removeAll(keepingCapacity: true)
                     box.cancellations.removeAll(keepingCapacity: true)
                 }
-                return (box.submissions, box.cancellations, box.failRemaining)
+                return (box.submissions, box.cancellations, box.deadline)
             }
             for s in submissions { admit(s) }
             for key in cancellations {
@@ -169,7 +168,7 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
                 scheduler.cancel(a.id)
                 complete(key, with: .finished(.cancelled, usage(a)))
             }
-            if failRemaining {
+            if let deadline, active.isEmpty || clock.now >= deadline {
                 for key in Array(active.keys) {
                     scheduler.cancel(active[key]!.id)
                     complete(key, with: .failed("the server is shutting down"))
