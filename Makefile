@@ -1,17 +1,26 @@
 # Strata: two commands on a fresh Debian machine.
-#   make run    installs what is missing, builds release, runs the default model
+#   make serve  installs what is missing, builds release, serves the default model (OpenAI API on :8080)
 #   make test   installs what is missing, runs the whole test suite
+#   make run    builds release and generates one story from the default model
 SWIFT ?= swift
 APT_PACKAGES := libjemalloc-dev liblz4-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test deps build release clean check-simd bench
+.PHONY: serve run test deps test-deps build release clean check-simd bench
+
+serve: release
+	.build/release/strata serve
 
 run: release
 	.build/release/strata run
 
-test: deps
+test: deps test-deps
 	$(SWIFT) test
+
+# The end-to-end tests drive the server with the official openai Python client (from PyPI).
+test-deps:
+	@python3 -c "import openai" 2>/dev/null || python3 -m pip install -q --disable-pip-version-check openai \
+	  || python3 -m pip install -q --disable-pip-version-check --break-system-packages openai
 
 release: deps
 	$(SWIFT) build -c release --product strata

@@ -74,6 +74,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "StrataTests", dependencies: ["strata", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StrataTests",
+            dependencies: [
+                "strata", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

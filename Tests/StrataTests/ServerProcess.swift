@@ -1,0 +1,97 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import TestSupport
+
+/// A real `strata serve` process on a loopback port, for end-to-end tests.
+final class ServerProcess: @unchecked Sendable {
+    let process: Process
+    let port: Int
+    let baseURL: String
+    private let logPath: String
+
+    enum ServerError: Error { case didNotStart(log: String) }
+
+    private init(process: Process, port: Int, logPath: String) {
+        self.process = process
+        self.port = port
+        self.baseURL = "http://127.0.0.1:\(port)"
+        self.logPath = logPath
+    }
+
+    /// Starts `strata serve --port P <arguments>` on a free loopback port and waits until
+    /// /health answers 200.
+    static func start(_ arguments: [String] = []) async throws -> ServerProcess {
+        var log = ""
+        for _ in 0..<5 {
+            let port = Int.random(in: 20000..<60000)
+            let logPath = Fixtures.temporaryPath("server-\(port).log")
+            FileManager.default.createFile(atPath: logPath, contents: nil)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: StrataProcess.executable)
+            p.arguments = ["serve", "--port", "\(port)", "--threads", "2"] + arguments
+            p.currentDirectoryURL = URL(fileURLWithPath: Fixtures.repositoryRoot)
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+            p.standardOutput = handle
+            p.standardError = handle
+            p.standardInput = FileHandle.nullDevice
+            try p.run()
+            if await waitHealthy(port: port, process: p) {
+                return ServerProcess(process: p, port: port, logPath: logPath)
+            }
+            if p.isRunning { p.terminate() }
+            p.waitUntilExit()
+            log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        }
+        throw ServerError.didNotStart(log: log)
+    }
+
+    private static func waitHealthy(port: Int, process: Process) async -> Bool {
+        for _ in 0..<600 {
+            guard process.isRunning else { return false }
+            if let (status, _) = try? await HTTP.get("http://127.0.0.1:\(port)/health"), status == 200 { return true }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
+
+    /// The server's log so far.
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// Sends SIGTERM and waits for a graceful exit; returns the exit status.
+    @discardableResult
+    func stop() -> Int32 {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+}
+
+/// Small HTTP helpers over AsyncHTTPClient's shared client.
+enum HTTP {
+    static func get(_ url: String, headers: [(String, String)] = []) async throws -> (Int, String) {
+        try await send(url, method: .GET, body: nil, headers: headers)
+    }
+
+    static func post(_ url: String, json: String, headers: [(String, String)] = []) async throws -> (Int, String) {
+        try await send(url, method: .POST, body: json, headers: [("Content-Type", "application/json")] + headers)
+    }
+
+    static func send(_ url: String, method: HTTPMethod, body: String?, headers: [(String, String)]) async throws -> (Int, String) {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        for (k, v) in headers { request.headers.add(name: k, value: v) }
+        if let body { request.body = .bytes(ByteBuffer(string: body)) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+        let bytes = try await response.body.collect(upTo: 64 << 20)
+        return (Int(response.status.code), String(buffer: bytes))
+    }
+}
