@@ -11,7 +11,7 @@ enum BenchServeClient {
     static func run(_ plan: BenchServeRequest, concurrency: Int, requests: Int, timeout: Duration) async throws -> BenchServeReport {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: concurrency)
-        configuration.timeout = .init(connect: .seconds(10))
+        configuration.timeout = .init(connect: .seconds(5))
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
 
         let clock = ContinuousClock()
@@ -28,12 +28,13 @@ enum BenchServeClient {
             }
             // Whichever ends first: all requests done, or the timeout (then the rest are cancelled).
             var results: [RequestResult] = []
-            var timedOut = false
+            var timedOut: Bool?
             while let finished = await group.next() {
                 group.cancelAll()
-                if let finished { results = finished } else { timedOut = true }
+                if let finished { results = finished }
+                if timedOut == nil { timedOut = finished == nil }
             }
-            return (results, timedOut)
+            return (results, timedOut ?? false)
         }
         let duration = clock.now - start
         try? await client.shutdown()
@@ -42,7 +43,9 @@ enum BenchServeClient {
     }
 
     /// Keeps `concurrency` requests in flight until `requests` have been sent or the task is
-    /// cancelled; returns every result, in completion order.
+    /// cancelled; returns every result, in completion order. Until one request gets an
+    /// answer (any HTTP status), a transport failure (connection refused, DNS, TLS) stops
+    /// further sending: the server is not there.
     private static func runAll(_ plan: BenchServeRequest, client: HTTPClient, concurrency: Int, requests: Int,
                                deadline: NIODeadline) async -> [RequestResult] {
         await withTaskGroup(of: RequestResult.self) { group in
@@ -54,9 +57,12 @@ enum BenchServeClient {
                 group.addTask { await perform(plan, variant: variant, client: client, deadline: deadline) }
                 sent += 1
             }
+            var reachable = false
             while let result = await group.next() {
                 results.append(result)
-                if sent < requests, !Task.isCancelled {
+                if result.failure != "transport" { reachable = true }
+                // A server that cannot be reached at all gets no more requests.
+                if sent < requests, !Task.isCancelled, reachable {
                     let variant = sent
                     group.addTask { await perform(plan, variant: variant, client: client, deadline: deadline) }
                     sent += 1

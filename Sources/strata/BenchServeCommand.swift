@@ -14,7 +14,8 @@ struct BenchServeCommand: AsyncParsableCommand {
             first word per request so a prefix cache cannot serve one from another) and \
             max_tokens --max-tokens, temperature 0, ignore_eos. Output tokens are the server's \
             usage.completion_tokens when it reports them, else the non-empty streamed chunks. \
-            Stops after the last request or at --timeout, whichever comes first.
+            Stops after the last request or at --timeout, whichever comes first, and sends \
+            no more requests when the server cannot be reached at all.
             """)
 
     @Option(help: "The server's base URL, e.g. http://127.0.0.1:8080 (a trailing /v1 is fine).")
