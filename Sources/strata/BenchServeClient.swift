@@ -2,8 +2,9 @@ import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
 
-/// The network side of `strata bench serve`, kept thin: send, stream, time. Parsing and
-/// statistics live in `BenchServeEvents.swift` and `BenchServeStatistics.swift`.
+/// The network side of `strata bench serve`, kept thin: send, stream, time. The event
+/// stream is parsed by `ServerSentEventParser` and `StreamPayload`, timed by
+/// `StreamAccumulator`, summarised by `BenchServeReport`.
 enum BenchServeClient {
     /// Runs `requests` requests with `concurrency` in flight and reports. Stops sending at
     /// `timeout` after the start and cancels what is still running (those count as
