@@ -3,11 +3,11 @@ import Engine
 import Memory
 import Runtime
 
-/// `strata bench`: prompt-processing and generation speed in llama-bench's terms, plus where
-/// the memory went.
+/// `strata bench [model]`: prompt-processing and generation speed in llama-bench's terms,
+/// plus where the memory went. The default subcommand of `strata bench`.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench",
+        commandName: "model",
         abstract: "Measure prompt (pp) and generation (tg) tokens per second, like llama-bench, and memory by tier.")
 
     @OptionGroup var options: ModelOptions

@@ -7,6 +7,17 @@ struct Strata: AsyncParsableCommand {
         commandName: "strata",
         abstract: "A memory-optimized model-serving engine.",
         version: ServerInfo.version,
-        subcommands: [RunCommand.self, ServeCommand.self, BenchCommand.self, InspectCommand.self, SynthCommand.self]
+        subcommands: [RunCommand.self, ServeCommand.self, BenchGroup.self, InspectCommand.self, SynthCommand.self]
+    )
+}
+
+/// `strata bench`: the model benchmark (`strata bench [model] -p 512 -n 128`, the default)
+/// and the server load generator (`strata bench serve --url ...`).
+struct BenchGroup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmark a model (default) or load-test a running server.",
+        subcommands: [BenchCommand.self, BenchServeCommand.self],
+        defaultSubcommand: BenchCommand.self
     )
 }

@@ -9,6 +9,8 @@ public final class Tokenizer: Sendable {
     let pieces: PieceTable
     /// Per token.
     private let endsGeneration: [Bool]
+    /// Finds special-token texts for `encode(_:addBOS:parseSpecial:)`.
+    let specialTokens: SpecialTokenPartitioner
     /// Whether decoding drops the space that SentencePiece's dummy prefix added.
     let stripsDummyPrefix: Bool
 
@@ -31,6 +33,7 @@ public final class Tokenizer: Sendable {
         var ends = [Bool](repeating: false, count: vocabulary.count)
         for id in vocabulary.endOfGeneration { ends[Int(id)] = true }
         endsGeneration = ends
+        specialTokens = SpecialTokenPartitioner(vocabulary: vocabulary)
     }
 
     /// Encodes text. There is no special-token parsing: `"<s>"` in the text is three
@@ -40,13 +43,57 @@ public final class Tokenizer: Sendable {
     public func encode(_ text: String, addBOS: Bool) -> [TokenID] {
         var output: [TokenID] = []
         if addBOS, let bos = vocabulary.bos { output.append(bos) }
-        let normalized = normalizer.normalize(text)
-        guard !normalized.isEmpty else { return output }
+        var text = text
+        text.withUTF8 { appendEncoded($0, atStart: true, to: &output) }
+        return output
+    }
+
+    /// Encodes text; with `parseSpecial`, the texts of special tokens in it become those
+    /// tokens, as llama.cpp's `llama_tokenize` with `parse_special` (its
+    /// `tokenizer_st_partition`): `"<|im_start|>user"` is `<|im_start|>` then the encoding of
+    /// `"user"`. Special tokens are the control, user-defined and unknown tokens and those
+    /// llama.cpp counts as end-of-generation by their text (`SpecialTokenPartitioner`); the
+    /// longest text wins where two could match. The text between is encoded as by
+    /// `encode(_:addBOS:)`, each piece on its own; for SentencePiece with a dummy prefix,
+    /// every piece at the start or right after a special token gets the prefix space, as
+    /// llama.cpp does (`"<s>Hi"` is `<s>`, `▁Hi`). Without `parseSpecial` this is
+    /// `encode(_:addBOS:)`.
+    /// - Complexity: O(n log n) in the text's length, plus O(n) per distinct special token
+    ///   that occurs in it.
+    public func encode(_ text: String, addBOS: Bool, parseSpecial: Bool) -> [TokenID] {
+        guard parseSpecial, !specialTokens.isEmpty else { return encode(text, addBOS: addBOS) }
+        var output: [TokenID] = []
+        if addBOS, let bos = vocabulary.bos { output.append(bos) }
+        var text = text
+        text.withUTF8 { utf8 in
+            var atStart = true
+            for fragment in specialTokens.partition(utf8) {
+                switch fragment {
+                case .token(let id):
+                    output.append(id)
+                    atStart = true
+                case .text(let range):
+                    appendEncoded(UnsafeBufferPointer(rebasing: utf8[range]), atStart: atStart, to: &output)
+                    atStart = false
+                }
+            }
+        }
+        return output
+    }
+
+    /// Normalizes, splits and encodes one fragment of UTF-8 text onto `output`.
+    private func appendEncoded(_ text: UnsafeBufferPointer<UInt8>, atStart: Bool, to output: inout [TokenID]) {
+        let normalized = normalizer.normalize(text, atStart: atStart)
+        guard !normalized.isEmpty else { return }
         output.reserveCapacity(output.count + normalized.count / 3 + 1)
         normalized.withUnsafeBufferPointer { buffer in
             model.encode(buffer, words: preTokenizer.split(buffer), into: &output)
         }
-        return output
+    }
+
+    /// Whether `token` is one that `encode(_:addBOS:parseSpecial:)` parses from its text.
+    public func isSpecial(_ token: TokenID) -> Bool {
+        specialTokens.contains(token)
     }
 
     /// True for EOS and the other end-of-generation tokens (`Vocabulary.endOfGeneration`).

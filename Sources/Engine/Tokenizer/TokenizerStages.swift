@@ -12,7 +12,18 @@
 
 /// Rewrites text before it is split, producing UTF-8.
 protocol TextNormalizer: Sendable {
-    func normalize(_ text: String) -> [UInt8]
+    /// Normalizes one fragment of text. `atStart` is true when the fragment begins the text
+    /// or follows a special token (SentencePiece puts its dummy prefix there, as llama.cpp
+    /// does); special-token parsing cuts text into several fragments.
+    func normalize(_ text: UnsafeBufferPointer<UInt8>, atStart: Bool) -> [UInt8]
+}
+
+extension TextNormalizer {
+    /// Normalizes a whole text (one fragment, at the start).
+    func normalize(_ text: String) -> [UInt8] {
+        var text = text
+        return text.withUTF8 { normalize($0, atStart: true) }
+    }
 }
 
 /// Splits normalized UTF-8 into words that the model encodes independently.
