@@ -97,6 +97,12 @@ public protocol CompletionBackend: Sendable {
     func submit(prompt: [TokenID], parameters: CompletionParameters) throws(SchedulerError) -> CompletionHandle
     var health: BackendHealth { get }
     func snapshot() -> BackendSnapshot
+    /// Stop strings the chat format itself needs (added to a chat request's own).
+    var chatStopStrings: [String] { get }
+}
+
+extension CompletionBackend {
+    public var chatStopStrings: [String] { [] }
 }
 
 /// One message of a chat.

@@ -121,6 +121,8 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
         return CompletionHandle(events: events, cancel: cancel)
     }
 
+    public var chatStopStrings: [String] { chatTemplate.stopStrings }
+
     public var health: BackendHealth {
         if stopping.load(ordering: .acquiring) { return .stopping }
         return outstanding.load(ordering: .relaxed) >= capacity ? .saturated : .ready
