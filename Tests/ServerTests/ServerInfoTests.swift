@@ -1,7 +1,6 @@
 import Server
 import Testing
 
-/// The Server module links against the Engine below it; the HTTP tests arrive with the serving issue.
 @Suite struct ServerInfoTests {
     @Test("the version is a three-part semantic version")
     func version() {

@@ -1,0 +1,47 @@
+import Engine
+import Hummingbird
+
+/// The engine's refusals and failures as OpenAI errors.
+extension OpenAIError {
+    init(_ error: SchedulerError) {
+        switch error {
+        case .queueFull(let limit):
+            self = OpenAIError(
+                status: .tooManyRequests,
+                message: "The server is busy: its queue of \(limit) requests is full. Retry shortly.",
+                type: "rate_limit_exceeded", code: "rate_limit_exceeded", retryAfter: 1)
+        case .invalidPrompt(let why):
+            self = .invalidValue("prompt", "Invalid prompt: \(why).")
+        case .tooLong(let promptTokens, let maxTokens, let capacity):
+            self = .contextLengthExceeded(promptTokens: promptTokens, maxTokens: maxTokens, contextLength: capacity)
+        case .sampling(let samplingError):
+            self.init(samplingError)
+        case .outOfMemory(let why):
+            self = .unavailable("The server is out of memory for this request: \(why). Retry later or ask for fewer tokens.")
+        }
+    }
+
+    init(_ error: SamplingError) {
+        switch error {
+        case .outOfRange(let name, _, _):
+            self = .invalidValue(name, error.description)
+        }
+    }
+
+    init(_ error: ChatTemplateError) {
+        self = .invalidValue("messages", "Invalid messages: \(error.description).")
+    }
+
+    /// Hummingbird's own errors (unknown route, body limit, ...) in OpenAI's shape.
+    init(_ error: HTTPError, request: Request) {
+        switch error.status {
+        case .notFound, .methodNotAllowed:
+            self = .unknownRoute(method: request.method, path: request.uri.path)
+        case .contentTooLarge:
+            self = OpenAIError(status: .contentTooLarge, message: error.body ?? "The request body is too large.", code: "request_too_large")
+        default:
+            let type = error.status.kind == .serverError ? "server_error" : "invalid_request_error"
+            self = OpenAIError(status: error.status, message: error.body ?? error.status.reasonPhrase, type: type)
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import Engine
+import Hummingbird
+
+/// Runs one completion for a route: checks the engine can take work, submits, then either collects
+/// the whole text or streams it as server-sent events, cancelling the completion if the client leaves.
+///
+/// Errors before any text reach the client with their own status (429, 503, ...): a stream's
+/// headers go out only with its first text. Errors after that end the stream with an error event.
+struct CompletionRunner: Sendable {
+    let backend: any CompletionBackend
+    let metrics: ServerMetrics
+
+    func run<Format: CompletionFormat>(
+        prompt: [TokenID], parameters: CompletionParameters, stream: Bool, format: Format,
+        request: Request, context: ServerRequestContext
+    ) async throws(OpenAIError) -> Response {
+        switch backend.health {
+        case .loading: throw .unavailable("The model is still loading; retry shortly.", retryAfter: 5)
+        case .stopping: throw .unavailable("The server is shutting down.", retryAfter: 5)
+        case .ready, .saturated: break
+        }
+        let watcher = DisconnectWatcher(request: request)
+        let handle: CompletionHandle
+        do {
+            handle = try backend.submit(prompt: prompt, parameters: parameters)
+        } catch {
+            await watcher.stop()
+            throw OpenAIError(error)
+        }
+        watcher.attach(handle)
+        let events = CompletionEvents(handle, metrics: metrics, tokens: context.tokens)
+
+        guard stream else {
+            return try await collect(events, format: format, watcher: watcher)
+        }
+        let first = await events.nextNonEmpty()
+        switch first {
+        case .failed, .finished(.cancelled, _):
+            await watcher.stop()
+            throw Self.error(ending: first, clientGone: watcher.clientGone)
+        case .text, .finished:
+            return Response(status: .ok, headers: SSEWriter.headers, body: ResponseBody { writer in
+                do {
+                    try await Self.stream(from: first, events, format: format, watcher: watcher, to: &writer)
+                } catch {
+                    handle.cancel()
+                    await watcher.stop()
+                    throw error
+                }
+            })
+        }
+    }
+
+    /// Reads the whole completion and answers with one JSON object.
+    private func collect<Format: CompletionFormat>(
+        _ events: CompletionEvents, format: Format, watcher: DisconnectWatcher
+    ) async throws(OpenAIError) -> Response {
+        var text = ""
+        while true {
+            let event = await events.next()
+            switch event {
+            case .text(let piece):
+                text += piece
+            case .finished(let reason, let usage) where reason != .cancelled:
+                await watcher.stop()
+                return JSONCoding.response(format.response(text: text, finishReason: reason.rawValue, usage: usage))
+            case .finished, .failed:
+                await watcher.stop()
+                throw Self.error(ending: event, clientGone: watcher.clientGone)
+            }
+        }
+    }
+
+    /// Writes the events from `first` on, then `[DONE]`.
+    private static func stream<Format: CompletionFormat>(
+        from first: CompletionEvent, _ events: CompletionEvents, format: Format, watcher: DisconnectWatcher,
+        to writer: inout any ResponseBodyWriter
+    ) async throws {
+        let sse = SSEWriter()
+        if let opening = format.openingChunk() {
+            try await sse.write(opening, to: &writer)
+        }
+        var event = first
+        loop: while true {
+            switch event {
+            case .text(let text):
+                if !text.isEmpty { try await sse.write(format.textChunk(text), to: &writer) }
+            case .finished(let reason, let usage) where reason != .cancelled:
+                try await sse.write(format.finishChunk(reason.rawValue), to: &writer)
+                if format.identity.includeUsage { try await sse.write(format.usageChunk(usage), to: &writer) }
+                try await writer.write(SSEWriter.done)
+                break loop
+            case .finished, .failed:
+                let error = Self.error(ending: event, clientGone: watcher.clientGone)
+                guard !watcher.clientGone else { throw error }
+                try await sse.writeError(error, to: &writer)
+                break loop
+            }
+            event = await events.next()
+        }
+        await watcher.stop()
+        try await writer.finish(nil)
+    }
+
+    /// The error for a completion that ended without a result.
+    private static func error(ending event: CompletionEvent, clientGone: Bool) -> OpenAIError {
+        switch event {
+        case .failed(let why):
+            return .unavailable("The completion failed: \(why).")
+        case .finished(.cancelled, _):
+            return clientGone ? .clientClosedRequest : .unavailable("The completion was cancelled: the server is stopping.")
+        case .text, .finished:
+            return .internalError("The completion ended unexpectedly.")
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Hummingbird
+import Logging
+
+/// One log line per request (method, path, status, duration, tokens) and the
+/// `strata_requests_total{endpoint,status}` count, both once the response body is written.
+struct AccessLogMiddleware: RouterMiddleware {
+    typealias Context = ServerRequestContext
+    let metrics: ServerMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        var response = try await next(request, context)
+        let record = Record(
+            method: request.method, path: request.uri.path, status: response.status.code, start: start,
+            endpointPath: context.coreContext.endpointPath, tokens: context.tokens, logger: context.logger, metrics: metrics)
+        guard response.body.contentLength == nil else {
+            record.log(outcome: nil)
+            return response
+        }
+        // A streamed body: it is written after this returns, so log when it ends.
+        let body = response.body
+        response.body = ResponseBody { writer in
+            do {
+                try await body.write(writer)
+                record.log(outcome: nil)
+            } catch {
+                record.log(outcome: "stream ended early: \(error)")
+                throw error
+            }
+        }
+        return response
+    }
+
+    private struct Record: Sendable {
+        let method: HTTPRequest.Method
+        let path: String
+        let status: Int
+        let start: ContinuousClock.Instant
+        let endpointPath: EndpointPath
+        let tokens: TokenRecord
+        let logger: Logger
+        let metrics: ServerMetrics
+
+        func log(outcome: String?) {
+            let elapsed = ContinuousClock.now - start
+            let milliseconds = (Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) / 1e15)
+            var line = "\(method) \(path) \(status) \((milliseconds * 10).rounded() / 10)ms"
+            if tokens.prompt > 0 || tokens.completion > 0 {
+                line += " tokens=\(tokens.prompt)+\(tokens.completion)"
+            }
+            if let outcome { line += " (\(outcome))" }
+            logger.info("\(line)")
+            let route = endpointPath.value
+            metrics.recordRequest(endpoint: route == nil || route == "NotFound" ? "unmatched" : route!, status: status)
+        }
+    }
+}

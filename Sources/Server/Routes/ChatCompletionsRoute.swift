@@ -1,0 +1,36 @@
+import Engine
+import Hummingbird
+
+/// `POST /v1/chat/completions`: messages rendered with the model's chat template by
+/// `CompletionBackend.tokenizeChat`. Without a token limit, the completion may fill the context.
+struct ChatCompletionsRoute: Sendable {
+    let backend: any CompletionBackend
+    let runner: CompletionRunner
+    let maxBodyBytes: Int
+
+    func register(on group: RouterGroup<ServerRequestContext>) {
+        group.post("chat/completions") { request, context in
+            try await respond(to: request, context: context)
+        }
+    }
+
+    func respond(to request: Request, context: ServerRequestContext) async throws(OpenAIError) -> Response {
+        var request = request
+        let body = try await request.decodeJSONBody(as: ChatCompletionRequest.self, limit: maxBodyBytes)
+        if let model = body.model, model != backend.modelID { throw .modelNotFound(model) }
+        let prompt: [TokenID]
+        do {
+            prompt = try backend.tokenizeChat(body.messages)
+        } catch {
+            throw OpenAIError(error)
+        }
+        let maxTokens = try CompletionLength.resolve(
+            requested: body.maxTokens, defaultTokens: .max, promptTokens: prompt.count,
+            contextLength: backend.contextLength, param: body.maxTokensParam)
+        let parameters = try body.sampling.completionParameters(maxTokens: maxTokens)
+        let identity = CompletionIdentity(prefix: "chatcmpl", model: backend.modelID, includeUsage: body.sampling.includeUsage ?? false)
+        return try await runner.run(
+            prompt: prompt, parameters: parameters, stream: body.sampling.stream,
+            format: ChatCompletionFormat(identity: identity), request: request, context: context)
+    }
+}

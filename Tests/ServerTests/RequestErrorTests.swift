@@ -1,0 +1,117 @@
+import Engine
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// Bad input: each case gets its status and OpenAI error, nothing reaches the engine, and a normal
+/// request on the same server succeeds right after.
+@Suite struct RequestErrorTests {
+    struct BadRequest: CustomTestStringConvertible, Sendable {
+        var name: String
+        var path = "/v1/completions"
+        var body: String
+        var param: String?
+        var code: String?
+        var testDescription: String { name }
+    }
+
+    static let cases: [BadRequest] = [
+        .init(name: "malformed JSON", body: #"{"prompt": "hi""#, code: "invalid_json"),
+        .init(name: "empty body", body: "", code: "invalid_json"),
+        .init(name: "not an object", body: #"["hi"]"#),
+        .init(name: "missing prompt", body: #"{"max_tokens": 4}"#, param: "prompt", code: "missing_required_parameter"),
+        .init(name: "prompt of the wrong type", body: #"{"prompt": 12}"#, param: "prompt", code: "invalid_type"),
+        .init(name: "two prompts", body: #"{"prompt": ["a", "b"]}"#, param: "prompt"),
+        .init(name: "temperature as a string", body: #"{"prompt": "hi", "temperature": "hot"}"#, param: "temperature", code: "invalid_type"),
+        .init(name: "max_tokens as a fraction", body: #"{"prompt": "hi", "max_tokens": 1.5}"#, param: "max_tokens"),
+        .init(name: "stream as a string", body: #"{"prompt": "hi", "stream": "yes"}"#, param: "stream", code: "invalid_type"),
+        .init(name: "temperature out of range", body: #"{"prompt": "hi", "temperature": 2.5}"#, param: "temperature", code: "invalid_value"),
+        .init(name: "top_p of zero", body: #"{"prompt": "hi", "top_p": 0}"#, param: "top_p"),
+        .init(name: "negative top_k", body: #"{"prompt": "hi", "top_k": -1}"#, param: "top_k"),
+        .init(name: "min_p above one", body: #"{"prompt": "hi", "min_p": 1.5}"#, param: "min_p"),
+        .init(name: "presence_penalty out of range", body: #"{"prompt": "hi", "presence_penalty": 3}"#, param: "presence_penalty"),
+        .init(name: "repeat_penalty of zero", body: #"{"prompt": "hi", "repeat_penalty": 0}"#, param: "repeat_penalty"),
+        .init(name: "max_tokens of zero", body: #"{"prompt": "hi", "max_tokens": 0}"#, param: "max_tokens"),
+        .init(name: "max_tokens beyond the context", body: #"{"prompt": "hi", "max_tokens": 100000}"#, code: "context_length_exceeded"),
+        .init(name: "n of two", body: #"{"prompt": "hi", "n": 2}"#, param: "n", code: "unsupported_value"),
+        .init(name: "five stop strings", body: #"{"prompt": "hi", "stop": ["a", "b", "c", "d", "e"]}"#, param: "stop"),
+        .init(name: "an empty stop string", body: #"{"prompt": "hi", "stop": ""}"#, param: "stop"),
+        .init(name: "stop of the wrong type", body: #"{"prompt": "hi", "stop": 3}"#, param: "stop", code: "invalid_type"),
+        .init(name: "seed too large", body: #"{"prompt": "hi", "seed": 1e30}"#, param: "seed"),
+        .init(name: "stream_options without stream", body: #"{"prompt": "hi", "stream_options": {"include_usage": true}}"#, param: "stream_options"),
+        .init(name: "logprobs", body: #"{"prompt": "hi", "logprobs": 3}"#, param: "logprobs"),
+        .init(name: "chat without messages", path: "/v1/chat/completions", body: #"{"model": "mock-model"}"#, param: "messages"),
+        .init(name: "chat message without role", path: "/v1/chat/completions", body: #"{"messages": [{"content": "x"}]}"#, param: "messages[0].role"),
+        .init(
+            name: "chat content of the wrong type", path: "/v1/chat/completions", body: #"{"messages": [{"role": "user", "content": 5}]}"#,
+            param: "messages[0].content"),
+        .init(
+            name: "chat image content", path: "/v1/chat/completions",
+            body: #"{"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}]}"#, param: "messages[0].content"),
+        .init(
+            name: "chat max_completion_tokens negative", path: "/v1/chat/completions",
+            body: #"{"messages": [{"role": "user", "content": "x"}], "max_completion_tokens": -3}"#, param: "max_completion_tokens"),
+    ]
+
+    @Test("bad input is a 400 in OpenAI's shape, and the next request succeeds", arguments: cases)
+    func badInput(_ bad: BadRequest) async throws {
+        let backend = MockBackend()
+        try await withServer(backend) { client in
+            let response = try await client.execute(uri: bad.path, method: .post, headers: JSON.headers, body: ByteBuffer(string: bad.body))
+            let error = try expectOpenAIError(response, .badRequest, code: bad.code, param: bad.param)
+            #expect(error["type"] as? String == "invalid_request_error")
+            #expect(backend.submissions.isEmpty)
+
+            let good = try await client.post(bad.path, bad.path.contains("chat") ? ["messages": [["role": "user", "content": "hi"]]] : ["prompt": "hi"])
+            #expect(good.status == .ok)
+        }
+    }
+
+    @Test("error messages name the field and what was expected")
+    func helpfulMessages() async throws {
+        try await withServer(MockBackend()) { client in
+            var error = try expectOpenAIError(try await client.post("/v1/completions", ["prompt": "hi", "temperature": "hot"]), .badRequest)
+            #expect(error["message"] as? String == "Invalid type for 'temperature': expected a number.")
+            error = try expectOpenAIError(try await client.post("/v1/completions", ["max_tokens": 3]), .badRequest)
+            #expect(error["message"] as? String == "Missing required parameter: 'prompt'.")
+            error = try expectOpenAIError(try await client.post("/v1/completions", ["prompt": "hi", "n": 3]), .badRequest)
+            #expect((error["message"] as? String)?.contains("n = 3") == true)
+        }
+    }
+
+    @Test("an unknown model is a 404; a missing model is the one served")
+    func unknownModel() async throws {
+        let backend = MockBackend()
+        try await withServer(backend) { client in
+            let response = try await client.post("/v1/completions", ["model": "gpt-4", "prompt": "hi"])
+            let error = try expectOpenAIError(response, .notFound, code: "model_not_found", param: "model")
+            #expect((error["message"] as? String)?.contains("gpt-4") == true)
+            try expectOpenAIError(
+                try await client.post("/v1/chat/completions", ["model": "gpt-4", "messages": [["role": "user", "content": "x"]]]), .notFound,
+                code: "model_not_found")
+            #expect(backend.submissions.isEmpty)
+            #expect(try await client.post("/v1/completions", ["prompt": "hi"]).status == .ok)
+        }
+    }
+
+    @Test("an unknown route or method is a 404 in OpenAI's shape")
+    func unknownRoute() async throws {
+        try await withServer(MockBackend()) { client in
+            try expectOpenAIError(try await client.post("/v1/engines", ["prompt": "hi"]), .notFound, code: "not_found")
+            try expectOpenAIError(try await client.get("/nowhere"), .notFound)
+            try expectOpenAIError(try await client.get("/v1/completions"), .notFound)
+        }
+    }
+
+    @Test("a body over its declared limit is a 413, in process and over a socket", arguments: [.router, .live] as [TestingSetup])
+    func bodyTooLarge(_ setup: TestingSetup) async throws {
+        let backend = MockBackend()
+        try await withServer(backend, setup, configure: { $0.maxBodyBytes = 1024 }) { client in
+            let big = String(repeating: "word ", count: 400)
+            try expectOpenAIError(try await client.post("/v1/completions", ["prompt": big]), .contentTooLarge, code: "request_too_large")
+            #expect(backend.submissions.isEmpty)
+            #expect(try await client.post("/v1/completions", ["prompt": "small"]).status == .ok)
+        }
+    }
+}

@@ -1,0 +1,230 @@
+import Engine
+import Synchronization
+
+/// A `CompletionBackend` for the server's tests: no model, deterministic text.
+///
+/// Tokens are the prompt's UTF-8 bytes after a BOS. The completion echoes the prompt's words, one
+/// word per token (`"a b c"` completes as `"a b c"`), finishing with `stop` when the words run out or
+/// a stop string appears, `length` at `maxTokens`. Other scripts hang, fail or refuse, and every
+/// submission and cancellation is recorded for the tests to check or await.
+final class MockBackend: CompletionBackend {
+    enum Script: Sendable {
+        /// Echo the prompt's words, then finish.
+        case echo
+        /// Emit this many words, then wait until cancelled.
+        case hang(afterTokens: Int)
+        /// Emit this many words, then fail with the message.
+        case fail(afterTokens: Int, String)
+        /// Finish as cancelled at once, as the engine does when it stops.
+        case cancelledByServer
+        /// Refuse at submission.
+        case refuse(SchedulerError)
+    }
+
+    let modelID: String
+    let contextLength: Int
+
+    private struct State {
+        var script = Script.echo
+        var health = BackendHealth.ready
+        var snapshot = BackendSnapshot()
+        var submissions: [(prompt: [TokenID], parameters: CompletionParameters)] = []
+        var cancellations = 0
+    }
+
+    private let state = Mutex(State())
+    private let cancelledSignal = AsyncStream<Void>.makeStream()
+    private let hangingSignal = AsyncStream<Void>.makeStream()
+
+    init(modelID: String = "mock-model", contextLength: Int = 256) {
+        self.modelID = modelID
+        self.contextLength = contextLength
+    }
+
+    // MARK: - Test controls
+
+    var script: Script {
+        get { state.withLock { $0.script } }
+        set { state.withLock { $0.script = newValue } }
+    }
+
+    var health: BackendHealth {
+        get { state.withLock { $0.health } }
+        set { state.withLock { $0.health = newValue } }
+    }
+
+    var snapshotValue: BackendSnapshot {
+        get { state.withLock { $0.snapshot } }
+        set { state.withLock { $0.snapshot = newValue } }
+    }
+
+    var submissions: [(prompt: [TokenID], parameters: CompletionParameters)] { state.withLock { $0.submissions } }
+    var cancellations: Int { state.withLock { $0.cancellations } }
+
+    /// Returns once a completion has been cancelled (once per cancellation).
+    func waitForCancellation() async {
+        var iterator = cancelledSignal.stream.makeAsyncIterator()
+        _ = await iterator.next()
+    }
+
+    /// Returns once a `hang` completion has emitted its words and waits (once per completion).
+    func waitUntilHanging() async {
+        var iterator = hangingSignal.stream.makeAsyncIterator()
+        _ = await iterator.next()
+    }
+
+    // MARK: - CompletionBackend
+
+    func tokenize(_ text: String) -> [TokenID] {
+        [1] + text.utf8.map { TokenID($0) + 2 }
+    }
+
+    func tokenizeChat(_ messages: [ChatMessage]) throws(ChatTemplateError) -> [TokenID] {
+        guard !messages.isEmpty else { throw .noMessages }
+        for message in messages where !["system", "user", "assistant"].contains(message.role) {
+            throw .unknownRole(message.role)
+        }
+        return tokenize(messages.map { "\($0.role): \($0.content)" }.joined(separator: " "))
+    }
+
+    func submit(prompt: [TokenID], parameters: CompletionParameters) throws(SchedulerError) -> CompletionHandle {
+        let script = state.withLock { state in
+            state.submissions.append((prompt, parameters))
+            return state.script
+        }
+        if case .refuse(let error) = script { throw error }
+        do {
+            try parameters.sampling.validate()
+        } catch {
+            throw .sampling(error)
+        }
+        guard prompt.count + parameters.maxTokens <= contextLength else {
+            throw .tooLong(promptTokens: prompt.count, maxTokens: parameters.maxTokens, capacity: contextLength)
+        }
+        let words = String(decoding: prompt.dropFirst().map { UInt8($0 - 2) }, as: UTF8.self).split(separator: " ").map(String.init)
+        let completion = Completion(
+            words: words, script: script, parameters: parameters, promptTokens: prompt.count,
+            onCancel: { [weak self] in self?.recordCancellation() },
+            onHang: { [hangingSignal] in hangingSignal.continuation.yield() })
+        return completion.start()
+    }
+
+    func snapshot() -> BackendSnapshot { snapshotValue }
+
+    private func recordCancellation() {
+        state.withLock { $0.cancellations += 1 }
+        cancelledSignal.continuation.yield()
+    }
+}
+
+/// One running mock completion: a task yielding its events, and its cancellation.
+private final class Completion: Sendable {
+    let words: [String]
+    let script: MockBackend.Script
+    let parameters: CompletionParameters
+    let promptTokens: Int
+    let onCancel: @Sendable () -> Void
+    let onHang: @Sendable () -> Void
+    /// Whether cancelled, and the hang to resume when it is.
+    private let cancelled = Mutex((done: false, waiter: CheckedContinuation<Void, Never>?.none))
+
+    init(
+        words: [String], script: MockBackend.Script, parameters: CompletionParameters, promptTokens: Int,
+        onCancel: @escaping @Sendable () -> Void, onHang: @escaping @Sendable () -> Void
+    ) {
+        self.words = words
+        self.script = script
+        self.parameters = parameters
+        self.promptTokens = promptTokens
+        self.onCancel = onCancel
+        self.onHang = onHang
+    }
+
+    func start() -> CompletionHandle {
+        let (events, continuation) = AsyncStream<CompletionEvent>.makeStream()
+        Task { await self.produce(continuation) }
+        return CompletionHandle(events: events, cancel: { self.cancel() })
+    }
+
+    private var isCancelled: Bool { cancelled.withLock { $0.done } }
+
+    private func cancel() {
+        let (first, waiter) = cancelled.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
+            guard !state.done else { return (false, nil) }
+            state.done = true
+            defer { state.waiter = nil }
+            return (true, state.waiter)
+        }
+        guard first else { return }
+        waiter?.resume()
+        onCancel()
+    }
+
+    private func produce(_ events: AsyncStream<CompletionEvent>.Continuation) async {
+        var emitted = 0
+        /// All generated text, and how much of it was sent (the rest may begin a stop string).
+        var text = ""
+        var sent = 0
+        func usage() -> CompletionUsage { CompletionUsage(promptTokens: promptTokens, completionTokens: emitted) }
+        func send(upTo end: Int) {
+            guard end > sent else { return }
+            events.yield(.text(String(text.dropFirst(sent).prefix(end - sent))))
+            sent = end
+        }
+        defer { events.finish() }
+        // A held-back piece, as the engine sends while it holds a partial character.
+        events.yield(.text(""))
+
+        let wordLimit: Int
+        switch script {
+        case .echo, .refuse: wordLimit = words.count
+        case .hang(let count), .fail(let count, _): wordLimit = count
+        case .cancelledByServer:
+            events.yield(.finished(.cancelled, usage()))
+            return
+        }
+        while emitted < wordLimit {
+            await Task.yield()
+            if isCancelled {
+                events.yield(.finished(.cancelled, usage()))
+                return
+            }
+            if emitted == parameters.maxTokens {
+                send(upTo: text.count)
+                events.yield(.finished(.length, usage()))
+                return
+            }
+            let word = words.isEmpty ? "x" : words[emitted % words.count]
+            text += (emitted == 0 ? "" : " ") + word
+            emitted += 1
+            if let stop = parameters.stop.compactMap({ text.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) {
+                send(upTo: text.distance(from: text.startIndex, to: stop.lowerBound))
+                events.yield(.finished(.stop, usage()))
+                return
+            }
+            // Hold back the longest tail that could begin a stop string, as the engine does.
+            let held = parameters.stop.map { stop in
+                (1..<max(stop.count, 1)).reversed().first { text.hasSuffix(stop.prefix($0)) } ?? 0
+            }.max() ?? 0
+            send(upTo: text.count - held)
+        }
+        send(upTo: text.count)
+        switch script {
+        case .hang:
+            onHang()
+            await withCheckedContinuation { continuation in
+                let resumeNow = cancelled.withLock { state -> Bool in
+                    if state.done { return true }
+                    state.waiter = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+            events.yield(.finished(.cancelled, usage()))
+        case .fail(_, let message):
+            events.yield(.failed(message))
+        default:
+            events.yield(.finished(emitted == parameters.maxTokens ? .length : .stop, usage()))
+        }
+    }
+}
