@@ -7,7 +7,7 @@ import TestSupport
 
 /// `strata serve` end to end: the real binary on a loopback port, driven by the official
 /// openai Python client and by AsyncHTTPClient.
-@Suite(.serialized, .disabled("enabled when the Server module lands")) struct ServeTests {
+@Suite(.serialized) struct ServeTests {
     static func completionJSON(_ prompt: String, maxTokens: Int, stream: Bool = false) -> String {
         let escaped = prompt.replacingOccurrences(of: "\"", with: "\\\"")
         return #"{"prompt": "\#(escaped)", "max_tokens": \#(maxTokens), "temperature": 0, "stream": \#(stream)}"#

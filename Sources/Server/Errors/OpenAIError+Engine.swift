@@ -18,6 +18,8 @@ extension OpenAIError {
             self.init(samplingError)
         case .outOfMemory(let why):
             self = .unavailable("The server is out of memory for this request: \(why). Retry later or ask for fewer tokens.")
+        case .shuttingDown:
+            self = .unavailable("The server is shutting down. Retry against another instance.")
         }
     }
 
