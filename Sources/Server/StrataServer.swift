@@ -42,4 +42,17 @@ public enum StrataServer {
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }
+
+    /// Builds the application and runs it until SIGINT or SIGTERM, then shuts down gracefully:
+    /// the server stops accepting connections and returns once the requests in flight are answered.
+    /// Stop the backend after this returns.
+    public static func run(
+        backend: any CompletionBackend,
+        configuration: ServerConfiguration,
+        logger: Logger,
+        onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+    ) async throws {
+        let app = makeApplication(backend: backend, configuration: configuration, logger: logger, onServerRunning: onServerRunning)
+        try await app.runService()
+    }
 }

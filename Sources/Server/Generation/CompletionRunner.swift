@@ -63,7 +63,9 @@ struct CompletionRunner: Sendable {
                 text += piece
             case .finished(let reason, let usage) where reason != .cancelled:
                 await watcher.stop()
-                return JSONCoding.response(format.response(text: text, finishReason: reason.rawValue, usage: usage))
+                // The watch consumed the connection's inbound stream: the server closes it after this response.
+                return JSONCoding.response(
+                    format.response(text: text, finishReason: reason.rawValue, usage: usage), headers: [.connection: "close"])
             case .finished, .failed:
                 await watcher.stop()
                 throw Self.error(ending: event, clientGone: watcher.clientGone)

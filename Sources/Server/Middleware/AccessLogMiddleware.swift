@@ -3,6 +3,7 @@ import Logging
 
 /// One log line per request (method, path, status, duration, tokens) and the
 /// `strata_requests_total{endpoint,status}` count, both once the response body is written.
+/// Successful probes (`/health`, `/metrics`) log at debug level, so that scrapes do not flood the log.
 struct AccessLogMiddleware: RouterMiddleware {
     typealias Context = ServerRequestContext
     let metrics: ServerMetrics
@@ -23,6 +24,9 @@ struct AccessLogMiddleware: RouterMiddleware {
             do {
                 try await body.write(writer)
                 record.log(outcome: nil)
+            } catch let error as OpenAIError where error.status.code == 499 {
+                record.log(outcome: "the client went away")
+                throw error
             } catch {
                 record.log(outcome: "stream ended early: \(error)")
                 throw error
@@ -46,12 +50,13 @@ struct AccessLogMiddleware: RouterMiddleware {
             let milliseconds = (Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) / 1e15)
             var line = "\(method) \(path) \(status) \((milliseconds * 10).rounded() / 10)ms"
             if tokens.prompt > 0 || tokens.completion > 0 {
-                line += " tokens=\(tokens.prompt)+\(tokens.completion)"
+                line += " prompt_tokens=\(tokens.prompt) completion_tokens=\(tokens.completion)"
             }
             if let outcome { line += " (\(outcome))" }
-            logger.info("\(line)")
-            let route = endpointPath.value
-            metrics.recordRequest(endpoint: route == nil || route == "NotFound" ? "unmatched" : route!, status: status)
+            let probe = status < 400 && (path == "/health" || path == "/metrics")
+            logger.log(level: probe ? .debug : .info, "\(line)")
+            let route = endpointPath.value.flatMap { $0 == "NotFound" ? nil : $0 }
+            metrics.recordRequest(endpoint: route ?? "unmatched", status: status)
         }
     }
 }

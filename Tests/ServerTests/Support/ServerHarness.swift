@@ -17,7 +17,8 @@ func withServer(
     configuration.port = 0
     configure(&configuration)
     var logger = Logger(label: "strata.server.tests")
-    logger.logLevel = .warning
+    // STRATA_TEST_LOG_LEVEL=info shows the access log.
+    logger.logLevel = ProcessInfo.processInfo.environment["STRATA_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
     let app = StrataServer.makeApplication(backend: backend, configuration: configuration, logger: logger)
     try await app.test(setup, test)
 }
