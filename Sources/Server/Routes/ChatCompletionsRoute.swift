@@ -27,7 +27,9 @@ struct ChatCompletionsRoute: Sendable {
         let maxTokens = try CompletionLength.resolve(
             requested: body.maxTokens, defaultTokens: .max, promptTokens: prompt.count,
             contextLength: backend.contextLength, param: body.maxTokensParam)
-        let parameters = try body.sampling.completionParameters(maxTokens: maxTokens)
+        var parameters = try body.sampling.completionParameters(maxTokens: maxTokens)
+        // The chat format's own turn markers end the assistant's turn too.
+        parameters.stop += backend.chatStopStrings.filter { !parameters.stop.contains($0) }
         let identity = CompletionIdentity(prefix: "chatcmpl", model: backend.modelID, includeUsage: body.sampling.includeUsage ?? false)
         return try await runner.run(
             prompt: prompt, parameters: parameters, stream: body.sampling.stream,
