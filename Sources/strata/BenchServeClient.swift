@@ -78,6 +78,10 @@ enum BenchServeClient {
         var request = HTTPClientRequest(url: plan.endpoint)
         request.method = .POST
         for (name, value) in plan.headers { request.headers.add(name: name, value: value) }
+        // A fresh connection per request: servers that close kept-alive connections after a
+        // few requests (llama-server's HTTP library does) would otherwise race the reuse and
+        // show up as failures that are not the server's.
+        request.headers.add(name: "Connection", value: "close")
         request.body = .bytes(ByteBuffer(string: plan.body(variant: variant)))
 
         let clock = ContinuousClock()
