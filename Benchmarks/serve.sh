@@ -43,5 +43,6 @@ run_levels() {  # $1: label, $2...: the server command
 
 [ -n "${SKIP_STRATA:-}" ] || run_levels "strata" "$STRATA" serve --model "$MODEL" --port "$PORT" --threads "$THREADS" --parallel 16 --ctx 1024
 if [ -n "${LLAMA_SERVER:-}" ]; then
+  PORT=$((PORT + 1))  # its HTTP library binds without SO_REUSEADDR: avoid strata's TIME_WAIT sockets
   run_levels "llama-server -np 8" "$LLAMA_SERVER" -m "$MODEL" --port "$PORT" -t "$THREADS" -np 8 -c 8192
 fi
