@@ -286,10 +286,11 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
     }
 }
 
-/// The name a served model goes by: `general.name`, else the file name without extension.
+/// The name a served model goes by: its file name without the extension (`stories260K` for
+/// `models/stories260K.gguf`), as `/v1/models` lists it. (`general.name` is often just the
+/// architecture, e.g. "llama".)
 enum ModelNaming {
     static func id(for model: LoadedModel) -> String {
-        if let name = model.name, !name.isEmpty { return name }
         let file = model.path.split(separator: "/").last.map(String.init) ?? model.path
         if let dot = file.lastIndex(of: "."), dot != file.startIndex { return String(file[..<dot]) }
         return file
