@@ -32,16 +32,12 @@ struct SynthCommand: ParsableCommand {
         }
         do {
             let vocabulary = try GGUFFile(path: vocab)
+            let bar = ProgressBar(label: "writing \(output)")
             try LlamaSynth.write(config: preset.config, tiedOutput: preset.tiedOutput, type: dtype, vocabulary: vocabulary,
                                  name: "\(preset.name) random \(dtype)", seed: seed, to: output) { done, total in
-                // A live counter on a terminal; one line per tenth in a log.
-                if Console.stderrIsTerminal {
-                    Console.err("\rwriting \(output): \(done)/\(total) tensors")
-                } else if done == total || done * 10 / total != (done - 1) * 10 / total {
-                    Console.err("writing \(output): \(done)/\(total) tensors\n")
-                }
+                bar.update(done, total)
             }
-            if Console.stderrIsTerminal { Console.err("\n") }
+            bar.finish()
         } catch {
             throw Console.fail(error)
         }

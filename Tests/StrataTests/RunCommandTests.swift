@@ -126,3 +126,18 @@ import TestSupport
         #expect(r.stderr.contains("kv-type"))
     }
 }
+
+/// `strata quantize` from the command line.
+@Suite struct QuantizeCommandTests {
+    @Test func quantizeThenRun() throws {
+        let path = Fixtures.temporaryPath("cli-q8.gguf")
+        defer { unlink(path) }
+        let q = try StrataProcess.run(["quantize", "models/stories260K.gguf", path, "--type", "q8_0"])
+        #expect(q.status == 0, "\(q.stderr)")
+        #expect(q.stderr.contains("tensors converted to q8_0"))
+        let r = try StrataProcess.run(["run", "--model", path, "-n", "8", "--temp", "0"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try StrataProcess.run(["quantize", "models/stories260K.gguf", path, "--type", "q5_k"]).status != 0)
+        #expect(try StrataProcess.run(["quantize", "models/nope.gguf", path]).status != 0)
+    }
+}

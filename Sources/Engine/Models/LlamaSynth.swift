@@ -70,7 +70,7 @@ public enum LlamaSynth {
     }
 
     /// llama.cpp's `general.file_type` for a model whose matrices are all `type`.
-    static func fileType(_ type: DType) -> UInt32 {
+    public static func fileType(_ type: DType) -> UInt32 {
         switch type {
         case .f32: return 0
         case .f16: return 1
