@@ -28,7 +28,7 @@ for spec in $SHAPES; do
   model="$MODELS_DIR/$shape-$type.gguf"
   [ -f "$model" ] || "$STRATA" synth --shape "$shape" --type "$type" "$model" 2>/dev/null
   echo "== $shape $type ($(du -h "$model" | cut -f1)), $THREADS threads"
-  "$STRATA" bench --model "$model" -p 128 -n 64 -t "$THREADS" -r "$REPS" >/tmp/strata-bench.out 2>/tmp/strata-bench.err
+  "$STRATA" bench -m "$model" -p 128 -n 64 -t "$THREADS" -r "$REPS" >/tmp/strata-bench.out 2>/tmp/strata-bench.err
   ours=$(cat /tmp/strata-bench.out); cat /tmp/strata-bench.out; grep -E "load|peak" /tmp/strata-bench.err
   if [ -n "${LLAMA_BENCH:-}" ]; then
     theirs=$("$LLAMA_BENCH" -m "$model" -p 128 -n 64 -t "$THREADS" -r "$REPS" 2>/dev/null | grep -E "pp128|tg64")

@@ -102,21 +102,36 @@ import TestSupport
         }
     }
 
-    @Test("bench --json emits the figures as JSON fields")
+    @Test("bench --json emits one object per test with llama-bench's field names and ours")
     func benchJSON() throws {
-        let r = try StrataProcess.run(["bench", "-p", "32", "-n", "16", "-r", "1", "--json", "--kv-type", "f32"])
+        let r = try StrataProcess.run(["bench", "-p", "32", "-n", "16", "-b", "1,2", "-r", "1", "--json", "--kv-type", "f32"])
         #expect(r.status == 0, "\(r.stderr)")
-        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
-        let json = try #require(object)
-        #expect(json["alloc_bytes_per_step"] as? Double == 0)
-        #expect(json["kv_bytes_per_token"] as? Int == 1280)
-        #expect((json["cold_compression_ratio"] as? Double ?? 0) >= 1)
-        #expect((json["peak_rss_bytes"] as? Int ?? 0) > 0)
-        #expect((json["pp32_tokens_per_second"] as? Double ?? 0) > 0)
-        #expect((json["tg16_tokens_per_second"] as? Double ?? 0) > 0)
-        for key in ["bytes_hot", "bytes_cold", "bytes_free", "bytes_pools", "pages_hot", "pages_free", "weights_bytes"] {
-            #expect(json[key] != nil, "missing \(key)")
+        let array = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]]
+        let results = try #require(array)
+        #expect(results.count == 3)
+        let pp = try #require(results.first { $0["n_prompt"] as? Int == 32 })
+        #expect((pp["avg_ts"] as? Double ?? 0) > 0)
+        let tg = results.filter { $0["n_gen"] as? Int == 16 }
+        #expect(Set(tg.compactMap { $0["n_batch"] as? Int }) == [1, 2])
+        for json in results {
+            #expect(json["n_threads"] as? Int != nil)
+            #expect(json["stddev_ts"] != nil)
+            #expect(json["kv_bytes_per_token"] as? Int == 1280)
+            #expect((json["peak_rss_bytes"] as? Int ?? 0) > 0)
+            for key in ["alloc_bytes_per_step", "bytes_hot", "bytes_cold", "bytes_free", "bytes_pools", "pages_hot", "pages_free", "weights_bytes"] {
+                #expect(json[key] != nil, "missing \(key)")
+            }
         }
+    }
+
+    @Test("bench takes llama-bench's comma-separated lists")
+    func benchLists() throws {
+        let r = try StrataProcess.run(["bench", "-p", "16,32", "-n", "8", "-t", "1,2", "-r", "1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        for row in ["| 1 | 1 | pp16", "| 1 | 1 | pp32", "| 2 | 1 | pp32", "| 2 | 1 | tg8"] {
+            #expect(r.stdout.contains(row), "missing \(row) in \(r.stdout)")
+        }
+        #expect(try StrataProcess.run(["bench", "-p", "16,x"]).status != 0)
     }
 
     @Test("a bad --kv-type is refused")
