@@ -1,4 +1,4 @@
-import CJemalloc
+internal import CJemalloc
 
 /// jemalloc's counters. Linking libjemalloc makes it the process allocator, so these see
 /// every allocation Swift makes.

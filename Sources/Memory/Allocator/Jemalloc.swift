@@ -1,4 +1,4 @@
-import CJemalloc
+internal import CJemalloc
 
 /// `mallctl` access and the `mallocx` flag macros, which Swift cannot import.
 enum Jemalloc {

@@ -1,4 +1,4 @@
-import CJemalloc
+internal import CJemalloc
 
 /// A jemalloc arena of our own (`arenas.create`), used without the thread cache so that a
 /// freed block goes straight back to this arena and never mixes with the process heap.

@@ -1,4 +1,4 @@
-import CLZ4
+internal import CLZ4
 import Synchronization
 
 /// Compressed cold pages. `store` takes an xxHash64 of the original bytes, byte-shuffles
