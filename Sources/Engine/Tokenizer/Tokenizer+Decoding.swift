@@ -6,22 +6,7 @@ extension Tokenizer {
     /// `skip_special_tokens`), so `decode(encode(s, addBOS: b)) == s`. Invalid UTF-8 is
     /// repaired (U+FFFD) here, once, over the whole text.
     public func decode(_ tokens: [TokenID]) -> String {
-        var bytes: [UInt8] = []
-        var stripSpace = stripsDummyPrefix
-        for token in tokens {
-            pieces.withPiece(token) { piece in
-                guard !piece.isEmpty else { return }
-                if stripSpace {
-                    stripSpace = false
-                    if piece[0] == 0x20 {
-                        bytes.append(contentsOf: piece.dropFirst())
-                        return
-                    }
-                }
-                bytes.append(contentsOf: piece)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        decode(tokens, renderSpecial: false)
     }
 
     /// Decodes ids to text as `decode(_:)`; with `renderSpecial`, special tokens (those
@@ -31,11 +16,10 @@ extension Tokenizer {
     /// removed again. So without BOS, `decode(encode(s, addBOS: false, parseSpecial: true),
     /// renderSpecial: true) == s` for any text s that SentencePiece's byte fallback covers.
     public func decode(_ tokens: [TokenID], renderSpecial: Bool) -> String {
-        guard renderSpecial else { return decode(tokens) }
         var bytes: [UInt8] = []
         var stripSpace = stripsDummyPrefix
         for token in tokens {
-            if isSpecial(token) {
+            if renderSpecial, isSpecial(token) {
                 bytes.append(contentsOf: vocabulary.tokens[Int(token)].utf8)
                 stripSpace = stripsDummyPrefix
                 continue
