@@ -218,24 +218,3 @@ struct BenchCommand: ParsableCommand {
         return best
     }
 }
-
-/// Parses `--kv-type`.
-enum KVTypeOption {
-    static func parse(_ text: String) throws -> DType {
-        switch text.lowercased() {
-        case "f16": return .f16
-        case "f32": return .f32
-        case "q8_0": return .q8_0
-        default: throw ValidationError("--kv-type must be f16, f32 or q8_0, not '\(text)'")
-        }
-    }
-}
-
-/// One line of memory figures: bytes per tier, pages, KV bytes per token, cold ratio, heap per step.
-func memoryLine(_ m: MemoryReport, allocatedPerStep: Double) -> String {
-    var line = "memory: hot \(formatBytes(m.hotBytes)) (\(m.hotPages) pages) | free \(formatBytes(m.freeBytes)) (\(m.freePages) pages)"
-    line += " | cold \(formatBytes(m.coldBytes)) (\(m.coldPages) pages"
-    if m.coldCompressionRatio > 0 { line += ", ratio \(String(format2: m.coldCompressionRatio))" }
-    line += ") | pools \(formatBytes(m.poolBytes)) | KV \(m.kvBytesPerToken) B/token | heap/step \(String(format1: allocatedPerStep)) B"
-    return line
-}

@@ -35,7 +35,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Random seed (default: random).")
     var seed: UInt64?
 
-    @Option(name: .long, help: "Context size in tokens (default: the model's, at most 4096).")
+    @Option(name: .long, help: "Context size in tokens (default: the model's, at most \(LlamaConfig.defaultContextCap)).")
     var ctx: Int?
 
     @Option(name: .customLong("kv-type"), help: "KV cache element type: f16, f32, q8_0.")
@@ -65,7 +65,7 @@ struct RunCommand: ParsableCommand {
         let loadStart = clock.now
         let loaded = try options.load()
         let pool = options.makePool()
-        let capacity = ctx ?? min(loaded.model.config.contextLength, 4096)
+        let capacity = loaded.model.config.contextLength(requested: ctx)
         let promptTokens = loaded.tokenizer.encode(prompt, addBOS: true)
         let generator: Generator
         let context: LlamaContext

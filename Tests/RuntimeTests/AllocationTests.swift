@@ -1,3 +1,4 @@
+import TestSupport
 import Memory
 import Testing
 @testable import Runtime

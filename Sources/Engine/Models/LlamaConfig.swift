@@ -23,6 +23,18 @@ public struct LlamaConfig: Equatable, Sendable {
     /// Width of the K and V projections.
     public var kvDim: Int { kvHeads * headDim }
 
+    /// Tokens a sequence holds unless the user says otherwise: the trained context, capped
+    /// so that a model claiming 128k does not reserve KV tables for it by default.
+    public var defaultContextLength: Int { min(contextLength, LlamaConfig.defaultContextCap) }
+
+    /// The cap of `defaultContextLength`.
+    public static let defaultContextCap = 4096
+
+    /// `requested` tokens per sequence (or the default), never more than the model was trained for.
+    public func contextLength(requested: Int?) -> Int {
+        min(max(1, requested ?? defaultContextLength), contextLength)
+    }
+
     public init(dim: Int, hiddenDim: Int, layers: Int, heads: Int, kvHeads: Int, vocabularySize: Int,
                 contextLength: Int, normEpsilon: Float = 1e-5, ropeBase: Float = 10000,
                 ropeDimensions: Int? = nil, ropeStyle: RopeStyle = .normal) {

@@ -27,7 +27,7 @@ public final class LlamaContext {
         let c = model.config
         self.model = model
         self.pool = pool
-        self.capacity = min(max(1, capacity ?? c.contextLength), c.contextLength)
+        self.capacity = c.contextLength(requested: capacity ?? c.contextLength)
         self.maxBatch = max(1, maxBatch)
         let layout = KVPageLayout(layers: c.layers, blockTokens: blockTokens, kvDim: c.kvDim, dtype: kvType)
         budget = MemoryBudget(limitBytes: Int.max / 4)

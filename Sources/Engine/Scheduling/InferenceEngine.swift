@@ -11,7 +11,7 @@ public struct EngineOptions: Sendable {
     public var maxSequences = 8
     /// Requests queued or running at once.
     public var maxRequests = 64
-    /// Tokens one sequence may hold (nil: the model's context, at most 4096).
+    /// Tokens one sequence may hold (nil: `LlamaConfig.defaultContextLength`).
     public var contextLength: Int?
     /// Tokens per forward pass (decode tokens plus prompt chunks).
     public var maxBatchTokens = 512
@@ -51,7 +51,7 @@ public final class InferenceEngine {
             throw .outOfMemory(error)
         }
         coldStore = ColdStore(budget: budget, shuffle: options.shuffleColdPages, pageBytes: layout.pageBytes)
-        let context = min(options.contextLength ?? min(c.contextLength, 4096), c.contextLength)
+        let context = c.contextLength(requested: options.contextLength)
         cache = PagedKVCache(layout: layout, pool: pages, coldStore: coldStore, maxSequences: options.maxSequences,
                              maxTokensPerSequence: context, prefixCaching: options.prefixCaching)
         runner = LlamaRunner(model: model.model, pool: pool, cache: cache,

@@ -191,8 +191,7 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
     }
 
     private func admit(_ s: Submission) {
-        var request = GenerationRequest(prompt: s.prompt, maxTokens: s.parameters.maxTokens, sampling: s.parameters.sampling)
-        request.maxTokens = s.parameters.maxTokens
+        let request = GenerationRequest(prompt: s.prompt, maxTokens: s.parameters.maxTokens, sampling: s.parameters.sampling)
         do {
             let id = try engine.scheduler.submit(request)
             active[s.key] = Active(

@@ -25,7 +25,7 @@ enum ColdPageFixture: String, CaseIterable, Sendable, CustomStringConvertible {
 
     /// `count` bytes of this kind.
     func bytes(_ count: Int, seed: UInt64 = 1) -> [UInt8] {
-        var random = SplitMix(seed: seed)
+        var random = TestRandom(seed: seed)
         switch self {
         case .randomFloats:
             return floats(count / 4) { _ in Float(random.unit() * 2 - 1) } + Array(repeating: 0x5A, count: count % 4)
@@ -54,19 +54,4 @@ enum ColdPageFixture: String, CaseIterable, Sendable, CustomStringConvertible {
         for i in 0..<n { withUnsafeBytes(of: value(i).bitPattern.littleEndian) { out.append(contentsOf: $0) } }
         return out
     }
-}
-
-/// SplitMix64, for reproducible values.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
 }

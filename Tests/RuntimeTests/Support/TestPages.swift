@@ -1,3 +1,4 @@
+import TestSupport
 @testable import Runtime
 
 /// KV pages for tests: a slab of `2 * count + 1` pages, every byte 0xFF (NaN in every KV type,

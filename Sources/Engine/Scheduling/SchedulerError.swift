@@ -1,0 +1,26 @@
+/// Why the scheduler refused or ended a request.
+public enum SchedulerError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Every request slot is taken; try again later.
+    case queueFull(limit: Int)
+    /// The prompt is empty, or has a token outside the vocabulary.
+    case invalidPrompt(String)
+    /// Prompt plus the tokens asked for exceed a sequence's capacity.
+    case tooLong(promptTokens: Int, maxTokens: Int, capacity: Int)
+    /// Impossible sampling settings.
+    case sampling(SamplingError)
+    /// The request alone needs more KV than the memory budget can ever hold.
+    case outOfMemory(String)
+    /// The service is shutting down and takes no new work.
+    case shuttingDown
+
+    public var description: String {
+        switch self {
+        case .queueFull(let limit): return "the queue is full (\(limit) requests); retry later"
+        case .invalidPrompt(let why): return "invalid prompt: \(why)"
+        case .tooLong(let p, let m, let c): return "prompt of \(p) tokens plus \(m) to generate exceed the context of \(c)"
+        case .sampling(let e): return e.description
+        case .outOfMemory(let why): return "out of memory: \(why)"
+        case .shuttingDown: return "the server is shutting down"
+        }
+    }
+}

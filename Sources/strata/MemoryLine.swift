@@ -1,0 +1,10 @@
+import Engine
+
+/// One line of memory figures: bytes per tier, pages, KV bytes per token, cold ratio, heap per step.
+func memoryLine(_ m: MemoryReport, allocatedPerStep: Double) -> String {
+    var line = "memory: hot \(formatBytes(m.hotBytes)) (\(m.hotPages) pages) | free \(formatBytes(m.freeBytes)) (\(m.freePages) pages)"
+    line += " | cold \(formatBytes(m.coldBytes)) (\(m.coldPages) pages"
+    if m.coldCompressionRatio > 0 { line += ", ratio \(String(format2: m.coldCompressionRatio))" }
+    line += ") | pools \(formatBytes(m.poolBytes)) | KV \(m.kvBytesPerToken) B/token | heap/step \(String(format1: allocatedPerStep)) B"
+    return line
+}
