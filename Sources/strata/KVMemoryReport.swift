@@ -64,6 +64,8 @@ enum KVMemoryReport {
         let alloc = MemoryMicroBenchmarks.pageAllocation(pageBytes: f16Layout.pageBytes)
         lines.append("Page allocate + free (\(formatBytes(f16Layout.pageBytes)) KV page): pool \(String(format1: alloc.poolNanosecondsPerPair)) ns,"
                      + " malloc \(String(format1: alloc.mallocNanosecondsPerPair)) ns")
+        // The memory system's own figures on synthetic pages, for comparison.
+        lines.append(MemoryMicroBenchmarks.report())
         return lines.joined(separator: "\n")
     }
 }
