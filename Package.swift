@@ -36,8 +36,12 @@ let package = Package(
             pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"])]
         ),
+        // The integer block-dot inner loop of quantized matmul (see its header for why it is C).
+        // Its x86 kernels carry their own target attributes and are chosen at run time; -O3 in
+        // debug too, so the test suite does not crawl through unoptimized intrinsics.
+        .target(name: "CQuantDot", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Memory", dependencies: ["CJemalloc", "CLZ4"], swiftSettings: swiftSettings),
-        .target(name: "Runtime", dependencies: ["Memory"], swiftSettings: swiftSettings),
+        .target(name: "Runtime", dependencies: ["Memory", "CQuantDot"], swiftSettings: swiftSettings),
         .target(name: "Engine", dependencies: ["Runtime", "Memory"], swiftSettings: swiftSettings),
         .target(
             name: "Server",

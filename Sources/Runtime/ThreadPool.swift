@@ -101,6 +101,22 @@ public final class ThreadPool: @unchecked Sendable {
     /// Same chunking, inline and reentrancy rules as `parallelFor(_:grain:_:)`.
     public func parallelFor(_ count: Int, grain: Int = 1, context: UnsafeRawPointer,
                             _ function: @convention(c) (UnsafeRawPointer, Int, Int) -> Void) {
+        run(count, grain: grain, context: context, function: unsafeBitCast(function, to: UnsafeRawPointer.self),
+            takesParticipant: false)
+    }
+
+    /// `parallelFor(_:grain:context:_:)` that also tells each call which participant runs it:
+    /// `function(context, start, end, participant)`, `participant` in `0 ..< threadCount`, the
+    /// same for every call on one thread during a dispatch and different between threads. A body
+    /// can so use per-thread scratch sized once (`threadCount` slices) instead of allocating.
+    public func parallelFor(_ count: Int, grain: Int = 1, context: UnsafeRawPointer,
+                            _ function: @convention(c) (UnsafeRawPointer, Int, Int, Int) -> Void) {
+        run(count, grain: grain, context: context, function: unsafeBitCast(function, to: UnsafeRawPointer.self),
+            takesParticipant: true)
+    }
+
+    /// Both context dispatches: `function` is a `PoolFunction`, or a `PoolParticipantFunction`.
+    private func run(_ count: Int, grain: Int, context: UnsafeRawPointer, function: UnsafeRawPointer, takesParticipant: Bool) {
         precondition(count >= 0, "parallelFor: negative count \(count)")
         precondition(grain >= 1, "parallelFor: grain must be at least 1, got \(grain)")
         if count == 0 { return }
@@ -108,14 +124,16 @@ public final class ThreadPool: @unchecked Sendable {
             var start = 0
             while start < count {
                 let end = min(count, start &+ grain)
-                function(context, start, end)
+                PoolShared.call(function, takesParticipant: takesParticipant, context: context, start, end,
+                                participant: threadCount &- 1)
                 start = end
             }
             return
         }
         let chunks = (count &- 1) / grain &+ 1
         shared.enter()
-        shared.dispatch(context: context, function: function, count: count, grain: grain, chunks: chunks)
+        shared.dispatch(context: context, function: function, takesParticipant: takesParticipant, count: count,
+                        grain: grain, chunks: chunks)
         shared.leave()
     }
 }
@@ -143,6 +161,8 @@ private struct ClosureBox {
 
 /// A chunk function: `(context, start, end)`.
 typealias PoolFunction = @convention(c) (UnsafeRawPointer, Int, Int) -> Void
+/// A chunk function told its participant: `(context, start, end, participant)`.
+typealias PoolParticipantFunction = @convention(c) (UnsafeRawPointer, Int, Int, Int) -> Void
 
 /// A worker's parking spot: a flag saying it is (about to be) asleep and the semaphore it
 /// sleeps on. Whoever clears the flag from `true` owes exactly one `sem_post`.
@@ -202,6 +222,8 @@ final class PoolShared: @unchecked Sendable {
     let stopping = Atomic<Bool>(false)
     let busy = Atomic<Bool>(false)
     let function = Atomic<UnsafeRawPointer?>(nil)
+    /// Whether `function` is a `PoolParticipantFunction`.
+    let takesParticipant = Atomic<Bool>(false)
     let context = Atomic<UnsafeRawPointer?>(nil)
     let count = Atomic<Int>(0)
     let grain = Atomic<Int>(1)
@@ -223,8 +245,10 @@ final class PoolShared: @unchecked Sendable {
         busy.store(false, ordering: .releasing)
     }
 
-    func dispatch(context: UnsafeRawPointer, function: PoolFunction, count: Int, grain: Int, chunks: Int) {
-        self.function.store(unsafeBitCast(function, to: UnsafeRawPointer.self), ordering: .relaxed)
+    func dispatch(context: UnsafeRawPointer, function: UnsafeRawPointer, takesParticipant: Bool, count: Int, grain: Int,
+                  chunks: Int) {
+        self.function.store(function, ordering: .relaxed)
+        self.takesParticipant.store(takesParticipant, ordering: .relaxed)
         self.context.store(context, ordering: .relaxed)
         self.count.store(count, ordering: .relaxed)
         self.grain.store(grain, ordering: .relaxed)
@@ -233,7 +257,7 @@ final class PoolShared: @unchecked Sendable {
         generation.add(1, ordering: .sequentiallyConsistent)
         wakeAll()
 
-        runChunks()
+        runChunks(participant: slots.count)
 
         nextChunk.store(PoolShared.closed, ordering: .sequentiallyConsistent)
         var spins = 0
@@ -243,6 +267,17 @@ final class PoolShared: @unchecked Sendable {
         }
         self.function.store(nil, ordering: .relaxed)
         self.context.store(nil, ordering: .relaxed)
+    }
+
+    /// Calls a chunk function of either kind.
+    @inline(__always)
+    static func call(_ function: UnsafeRawPointer, takesParticipant: Bool, context: UnsafeRawPointer, _ start: Int, _ end: Int,
+                     participant: Int) {
+        if takesParticipant {
+            unsafeBitCast(function, to: PoolParticipantFunction.self)(context, start, end, participant)
+        } else {
+            unsafeBitCast(function, to: PoolFunction.self)(context, start, end)
+        }
     }
 
     /// Wakes every parked worker. An index loop: in debug builds, `for in` over the array goes
@@ -255,9 +290,10 @@ final class PoolShared: @unchecked Sendable {
         }
     }
 
-    /// Claims and runs chunks of the current job until none are left.
+    /// Claims and runs chunks of the current job until none are left. Workers are participants
+    /// `0 ..< workers`, the dispatching thread is participant `workers`.
     @inline(never)
-    func runChunks() {
+    func runChunks(participant: Int) {
         while true {
             let chunk = nextChunk.add(1, ordering: .sequentiallyConsistent).oldValue
             // `closed` (a finished job) is past any chunk count, so a late worker exits here.
@@ -266,8 +302,8 @@ final class PoolShared: @unchecked Sendable {
             let grain = self.grain.load(ordering: .relaxed)
             let start = chunk &* grain
             let end = min(count, start &+ grain)
-            let function = unsafeBitCast(self.function.load(ordering: .relaxed)!, to: PoolFunction.self)
-            function(context.load(ordering: .relaxed)!, start, end)
+            PoolShared.call(self.function.load(ordering: .relaxed)!, takesParticipant: takesParticipant.load(ordering: .relaxed),
+                            context: context.load(ordering: .relaxed)!, start, end, participant: participant)
         }
     }
 
@@ -299,7 +335,7 @@ final class PoolShared: @unchecked Sendable {
             seen = current
             if stopping.load(ordering: .acquiring) { return }
             inside.add(1, ordering: .sequentiallyConsistent)
-            runChunks()
+            runChunks(participant: index)
             inside.subtract(1, ordering: .sequentiallyConsistent)
         }
     }

@@ -17,10 +17,15 @@ import Testing
         x.initialize(repeating: 0.5, count: inDim * batch)
         weight.initializeMemory(as: UInt8.self, repeating: 1, count: DType.q8_0.rowBytes(inDim)! * outDim)
         let tensor = Tensor(data: weight, dtype: .q8_0, columns: inDim, rows: outDim)
+        let floatWeight = Tensor(data: weight, dtype: .f32, columns: inDim, rows: outDim / 4)
+        let q8 = Q8Buffer(elements: inDim * batch)
         var counter = 0
 
         func step() {
-            Kernels.matmul(out: out, x: x, batch: batch, weight: tensor, pool: pool)
+            let rows = q8.rows(batch, columns: inDim)
+            Kernels.quantizeRows(x, rows: batch, columns: inDim, into: rows)
+            Kernels.matmul(out: out, x: rows, weight: tensor, pool: pool)
+            Kernels.matmul(out: out, x: x, batch: batch, weight: floatWeight, pool: pool)
             withUnsafeMutablePointer(to: &counter) { counter in
                 pool.parallelFor(100, grain: 7, context: UnsafeRawPointer(counter)) { _, _, _ in }
             }
@@ -43,8 +48,9 @@ import Testing
         let kv = UnsafeMutablePointer<Float>.allocate(capacity: 2 * layout.kvDim)
         let query = UnsafeMutablePointer<Float>.allocate(capacity: headCount * headDim)
         let out = UnsafeMutablePointer<Float>.allocate(capacity: headCount * headDim)
-        let scores = UnsafeMutablePointer<Float>.allocate(capacity: positions)
-        defer { kv.deallocate(); query.deallocate(); out.deallocate(); scores.deallocate() }
+        let scratch = UnsafeMutablePointer<Float>.allocate(
+            capacity: Kernels.pagedAttentionScratch(queries: 64, blockTokens: 16, headDim: headDim))
+        defer { kv.deallocate(); query.deallocate(); out.deallocate(); scratch.deallocate() }
         for i in 0..<(2 * layout.kvDim) { kv[i] = Float(i % 7) * 0.25 - 0.75 }
         for i in 0..<(headCount * headDim) { query[i] = Float(i % 5) * 0.5 - 1 }
         for t in 0..<positions {
@@ -55,9 +61,16 @@ import Testing
         func step() {
             Kernels.storeKV(key: kv, value: kv + layout.kvDim, page: table[(positions - 1) / 16], layer: 1,
                             slot: (positions - 1) % 16, layout: layout)
-            Kernels.pagedAttention(out: out, query: query, pages: table, layout: layout, layer: 1, positions: positions,
-                                   heads: 0..<headCount, headCount: headCount, kvHeads: kvHeads, headDim: headDim,
-                                   scale: 0.125, scores: scores)
+            for kvHead in 0..<kvHeads {
+                Kernels.pagedAttention(out: out, outStride: headCount * headDim, queries: query,
+                                       queryStride: headCount * headDim, tokens: 1, firstPosition: positions - 1,
+                                       pages: table, layout: layout, layer: 1, kvHead: kvHead, headCount: headCount,
+                                       kvHeads: kvHeads, headDim: headDim, scale: 0.125, scratch: scratch)
+            }
+            // A prefill run: 8 tokens x 8 heads, the most queries one call takes.
+            Kernels.pagedAttention(out: out, outStride: 0, queries: query, queryStride: 0, tokens: 8,
+                                   firstPosition: positions - 8, pages: table, layout: layout, layer: 1, kvHead: 2,
+                                   headCount: headCount, kvHeads: kvHeads, headDim: headDim, scale: 0.125, scratch: scratch)
         }
         step()
         let before = AllocatorStatistics.threadAllocatedBytes()

@@ -4,6 +4,8 @@ import Testing
 
 /// `Kernels.matmul` for every dtype against a Double reference over the dequantized weight
 /// (the decoders themselves are checked against hand-built blocks in `QuantizationTests`).
+/// Block-quantized weights multiply 8-bit activations: their reference is over the quantized
+/// activations (`IntegerMatmulTests` covers that path and its error against float inputs).
 @Suite struct MatmulTests {
     /// Each test owns its pools: tests run concurrently and a pool takes one dispatch at a time.
     let pools = [ThreadPool(threads: 1), ThreadPool(threads: 3)]
@@ -59,6 +61,7 @@ import Testing
         var w = [Float](repeating: 0, count: values.count)
         bytes.withUnsafeBytes { Quantization.dequantize($0.baseAddress!, dtype: dtype, count: values.count, into: &w) }
         let x = random.floats(inDim * batch, in: -2...2)
+        let reference = dtype.blockElements > 1 ? TestQ8(x, rows: batch, columns: inDim).values : x
 
         for pool in pools {
             var out = [Float](repeating: .nan, count: outDim * batch)
@@ -71,7 +74,7 @@ import Testing
                 for o in 0..<outDim {
                     var want = 0.0, magnitude = 0.0
                     for i in 0..<inDim {
-                        let product = Double(w[o * inDim + i]) * Double(x[b * inDim + i])
+                        let product = Double(w[o * inDim + i]) * Double(reference[b * inDim + i])
                         want += product
                         magnitude += abs(product)
                     }

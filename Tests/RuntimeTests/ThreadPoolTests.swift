@@ -141,7 +141,11 @@ final class AtomicCounters: @unchecked Sendable {
         counters.deallocate()
     }
 
-    func increment(_ i: Int) { counters[i].add(1, ordering: .relaxed) }
+    /// Adds one to counter `i`; returns the new value.
+    @discardableResult
+    func increment(_ i: Int) -> Int { counters[i].add(1, ordering: .sequentiallyConsistent).newValue }
+
+    func decrement(_ i: Int) { counters[i].subtract(1, ordering: .sequentiallyConsistent) }
 
     func allEqual(to value: Int) -> Bool {
         (0..<count).allSatisfy { counters[$0].load(ordering: .relaxed) == value }
@@ -172,6 +176,39 @@ final class AtomicCounters: @unchecked Sendable {
                 #expect(job.badRanges.allEqual(to: 0))
                 #expect(job.counters.allEqual(to: 1), "threads \(threads), count \(count), grain \(grain)")
             }
+        }
+    }
+
+    struct ParticipantJob {
+        let counters: AtomicCounters
+        /// [threads] calls running now per participant, and the most ever seen at once
+        let running: AtomicCounters
+        let overlaps: AtomicCounters
+        let threads: Int
+    }
+
+    /// Participants are in range and never run two calls at once (so per-participant scratch is safe).
+    @Test(arguments: [1, 2, 4])
+    func participantsAreDistinctAndInRange(threads: Int) {
+        let pool = ThreadPool(threads: threads)
+        for count in [1, 3, 64, 1001] {
+            let job = ParticipantJob(counters: AtomicCounters(count), running: AtomicCounters(threads),
+                                     overlaps: AtomicCounters(1), threads: threads)
+            withUnsafePointer(to: job) { pointer in
+                pool.parallelFor(count, grain: 1, context: UnsafeRawPointer(pointer)) { context, start, end, participant in
+                    let job = context.assumingMemoryBound(to: ParticipantJob.self).pointee
+                    guard participant >= 0 && participant < job.threads else {
+                        job.overlaps.increment(0)
+                        return
+                    }
+                    if job.running.increment(participant) != 1 { job.overlaps.increment(0) }
+                    for i in start..<end { job.counters.increment(i) }
+                    for _ in 0..<200 { sched_yield() }
+                    job.running.decrement(participant)
+                }
+            }
+            #expect(job.overlaps.allEqual(to: 0), "threads \(threads), count \(count)")
+            #expect(job.counters.allEqual(to: 1), "threads \(threads), count \(count)")
         }
     }
 }

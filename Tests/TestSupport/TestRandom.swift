@@ -4,6 +4,12 @@ public struct TestRandom: RandomNumberGenerator {
 
     public init(seed: UInt64) { state = seed }
 
+    /// A seed that differs every run (print it with any failure, so the run can be replayed).
+    public static func freshSeed() -> UInt64 {
+        var system = SystemRandomNumberGenerator()
+        return system.next()
+    }
+
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state

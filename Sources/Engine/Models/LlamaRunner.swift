@@ -56,12 +56,22 @@ public final class LlamaRunner {
     private let hb: AlignedBuffer<Float>
     /// [maxBatchTokens, hidden] up
     private let hb2: AlignedBuffer<Float>
-    /// [heads, maxTokensPerSequence] attention scores, one row per head
-    private let scores: AlignedBuffer<Float>
+    /// [maxBatchTokens] first batch token of each attention tile (a run of one entry's tokens)
+    private let tileStart: AlignedBuffer<Int32>
+    /// [maxBatchTokens] tokens in each attention tile
+    private let tileTokens: AlignedBuffer<Int32>
+    /// [pool threads, attentionScratchFloats] each participant's attention scratch
+    private let attentionScratch: AlignedBuffer<Float>
+    private let attentionScratchFloats: Int
     /// [maxSequences, dim] last hidden state of each entry that wants logits
     private let xLast: AlignedBuffer<Float>
     /// [maxSequences, vocab]
     private let logits: AlignedBuffer<Float>
+    /// [maxBatchTokens, max(dim, heads * headDim, hidden)] 8-bit activations for quantized weights
+    private let q8: Q8Buffer
+    /// Per layer: which forms (floats, Q8) each matmul input must be produced in.
+    private let needs: [LayerActivationNeeds]
+    private let outputNeeds: ActivationNeeds
 
     /// A runner over `cache` (whose layout must match the model) for batches of at most
     /// `maxBatchTokens` tokens from at most `maxSequences` sequences.
@@ -94,16 +104,26 @@ public final class LlamaRunner {
         proj = AlignedBuffer(count: maxBatchTokens * c.dim)
         hb = AlignedBuffer(count: maxBatchTokens * c.hiddenDim)
         hb2 = AlignedBuffer(count: maxBatchTokens * c.hiddenDim)
-        scores = AlignedBuffer(count: c.heads * cache.maxTokensPerSequence)
+        tileStart = AlignedBuffer(count: maxBatchTokens)
+        tileTokens = AlignedBuffer(count: maxBatchTokens)
+        let group = c.heads / c.kvHeads
+        attentionScratchFloats = Kernels.pagedAttentionScratch(
+            queries: Kernels.pagedAttentionTokens(group: group) * group, blockTokens: cache.layout.blockTokens, headDim: c.headDim)
+        attentionScratch = AlignedBuffer(count: pool.threadCount * attentionScratchFloats)
         xLast = AlignedBuffer(count: maxSequences * c.dim)
         logits = AlignedBuffer(count: maxSequences * c.vocabularySize)
+        needs = model.weights.layers.map(LayerActivationNeeds.init)
+        outputNeeds = ActivationNeeds(readers: model.weights.output)
+        let anyQ8 = needs.contains { $0.attentionInput.q8 || $0.attentionOutput.q8 || $0.ffnInput.q8 || $0.ffnHidden.q8 }
+            || outputNeeds.q8
+        q8 = Q8Buffer(elements: anyQ8 ? max(maxBatchTokens, maxSequences) * max(c.dim, qDim, c.hiddenDim) : 0)
     }
 
     /// Bytes of scratch this runner holds (sized at start-up).
     public var scratchBytes: Int {
         let floats = x.count + xb.count + q.count + k.count + v.count + att.count + proj.count + hb.count + hb2.count
-            + scores.count + xLast.count + logits.count
-        return floats * MemoryLayout<Float>.stride + pageTables.count * MemoryLayout<UnsafeMutableRawPointer>.stride
+            + xLast.count + logits.count + tileStart.count + tileTokens.count + attentionScratch.count
+        return floats * MemoryLayout<Float>.stride + pageTables.count * MemoryLayout<UnsafeMutableRawPointer>.stride + q8.bytes
     }
 
     /// Starts an empty batch.
@@ -187,13 +207,28 @@ public final class LlamaRunner {
         for i in 0..<n {
             w.tokenEmbedding.dequantizeRow(Int(tokenIDs.pointer[i]), into: x + i * dim)
         }
+        // Attention tiles: runs of one entry's tokens, sized so each call fills its query budget.
+        let tileLength = Kernels.pagedAttentionTokens(group: c.heads / c.kvHeads)
+        var tiles = 0
+        for e in 0..<entries {
+            var start = Int(entryStart.pointer[e])
+            let end = start + Int(entryCount.pointer[e])
+            while start < end {
+                tileStart.pointer[tiles] = Int32(start)
+                tileTokens.pointer[tiles] = Int32(min(tileLength, end - start))
+                start += tileLength
+                tiles += 1
+            }
+        }
         // Indexed, not `enumerated()`: unspecialized (debug) iteration boxes each large element.
         for l in 0..<w.layers.count {
             let layer = w.layers[l]
-            Kernels.rmsNorm(out: xb, x: x, weight: layer.attentionNorm, dim: dim, rows: n, eps: c.normEpsilon)
-            Kernels.matmul(out: q, x: xb, batch: n, weight: layer.wq, pool: pool)
-            Kernels.matmul(out: k, x: xb, batch: n, weight: layer.wk, pool: pool)
-            Kernels.matmul(out: v, x: xb, batch: n, weight: layer.wv, pool: pool)
+            let needs = self.needs[l]
+            let xq = q8Rows(needs.attentionInput.q8, rows: n, columns: dim)
+            normalize(x, weight: layer.attentionNorm, rows: n, needs: needs.attentionInput, floats: xb, q8: xq)
+            project(q, layer.wq, floats: xb, q8: xq, rows: n)
+            project(k, layer.wk, floats: xb, q8: xq, rows: n)
+            project(v, layer.wv, floats: xb, q8: xq, rows: n)
             for i in 0..<n {
                 let position = Int(tokenPosition.pointer[i])
                 rope.apply(q + i * qDim, heads: c.heads, position: position)
@@ -206,19 +241,29 @@ public final class LlamaRunner {
             // Causal attention: a token at position p sees positions 0 ... p of its sequence.
             var step = AttentionStep(
                 out: att, q: q, pageTables: pageTables.pointer, tokenEntry: tokenEntry.pointer,
-                tokenPosition: tokenPosition.pointer, scores: scores.pointer, layout: layout, layer: l,
-                tokens: n, heads: c.heads, kvHeads: c.kvHeads, headDim: headDim, maxBlocks: maxBlocks,
-                scoresStride: cache.maxTokensPerSequence, scale: 1 / Float(headDim).squareRoot())
-            withUnsafePointer(to: &step) { pool.parallelFor(c.heads, context: UnsafeRawPointer($0), attentionHeads) }
+                tokenPosition: tokenPosition.pointer, tileStart: tileStart.pointer, tileTokens: tileTokens.pointer,
+                tiles: tiles, scratch: attentionScratch.pointer, scratchFloats: attentionScratchFloats, layout: layout,
+                layer: l, heads: c.heads, kvHeads: c.kvHeads, headDim: headDim, maxBlocks: maxBlocks,
+                scale: 1 / Float(headDim).squareRoot())
+            withUnsafePointer(to: &step) { pool.parallelFor(tiles * c.kvHeads, context: UnsafeRawPointer($0), attentionTiles) }
 
-            Kernels.matmul(out: proj, x: att, batch: n, weight: layer.wo, pool: pool)
+            let attq = q8Rows(needs.attentionOutput.q8, rows: n, columns: qDim)
+            if needs.attentionOutput.q8 { Kernels.quantizeRows(att, rows: n, columns: qDim, into: attq) }
+            project(proj, layer.wo, floats: att, q8: attq, rows: n)
             Kernels.axpy(x, proj, alpha: 1, count: n * dim)
 
-            Kernels.rmsNorm(out: xb, x: x, weight: layer.ffnNorm, dim: dim, rows: n, eps: c.normEpsilon)
-            Kernels.matmul(out: hb, x: xb, batch: n, weight: layer.gate, pool: pool)
-            Kernels.matmul(out: hb2, x: xb, batch: n, weight: layer.up, pool: pool)
-            Kernels.swiglu(gate: hb, up: hb2, count: n * c.hiddenDim)
-            Kernels.matmul(out: proj, x: hb, batch: n, weight: layer.down, pool: pool)
+            let fq = q8Rows(needs.ffnInput.q8, rows: n, columns: dim)
+            normalize(x, weight: layer.ffnNorm, rows: n, needs: needs.ffnInput, floats: xb, q8: fq)
+            project(hb, layer.gate, floats: xb, q8: fq, rows: n)
+            project(hb2, layer.up, floats: xb, q8: fq, rows: n)
+            let hq = q8Rows(needs.ffnHidden.q8, rows: n, columns: c.hiddenDim)
+            if needs.ffnHidden.floats {
+                Kernels.swiglu(gate: hb, up: hb2, count: n * c.hiddenDim)
+                if needs.ffnHidden.q8 { Kernels.quantizeRows(hb, rows: n, columns: c.hiddenDim, into: hq) }
+            } else {
+                Kernels.swigluQuantized(gate: hb, up: hb2, rows: n, columns: c.hiddenDim, into: hq)
+            }
+            project(proj, layer.down, floats: hb, q8: hq, rows: n)
             Kernels.axpy(x, proj, alpha: 1, count: n * dim)
         }
 
@@ -228,8 +273,39 @@ public final class LlamaRunner {
             let last = Int(entryStart.pointer[e] + entryCount.pointer[e]) - 1
             (xLast.pointer + Int(entryLogitsRow.pointer[e]) * dim).update(from: x + last * dim, count: dim)
         }
-        Kernels.rmsNorm(out: xLast.pointer, x: xLast.pointer, weight: w.outputNorm, dim: dim, rows: logitRows, eps: c.normEpsilon)
-        Kernels.matmul(out: logits.pointer, x: xLast.pointer, batch: logitRows, weight: w.output, pool: pool)
+        let lastq = q8Rows(outputNeeds.q8, rows: logitRows, columns: dim)
+        normalize(xLast.pointer, weight: w.outputNorm, rows: logitRows, needs: outputNeeds, floats: xLast.pointer, q8: lastq)
+        project(logits.pointer, w.output, floats: xLast.pointer, q8: lastq, rows: logitRows)
+    }
+
+    /// A view of the Q8 scratch for `rows` x `columns` when `needed`, else an empty one (whose
+    /// width need not be whole blocks: float-only models have odd widths).
+    private func q8Rows(_ needed: Bool, rows: Int, columns: Int) -> Q8Rows {
+        q8.rows(needed ? rows : 0, columns: needed ? columns : 0)
+    }
+
+    /// RMSNorm of `rows` rows of `x` into the forms its readers need: floats into `floats`
+    /// (which may be `x`), and/or 8-bit rows into `q8` (fused: no float pass when only Q8 is read).
+    private func normalize(_ x: UnsafeMutablePointer<Float>, weight: UnsafePointer<Float>, rows: Int, needs: ActivationNeeds,
+                           floats: UnsafeMutablePointer<Float>, q8: Q8Rows) {
+        let c = model.config
+        if needs.floats {
+            Kernels.rmsNorm(out: floats, x: x, weight: weight, dim: c.dim, rows: rows, eps: c.normEpsilon)
+            if needs.q8 { Kernels.quantizeRows(floats, rows: rows, columns: c.dim, into: q8) }
+        } else if needs.q8 {
+            Kernels.rmsNormQuantized(x: x, weight: weight, dim: c.dim, rows: rows, eps: c.normEpsilon, into: q8)
+        }
+    }
+
+    /// out = input x weight^T, reading the input's Q8 form for block-quantized weights and its
+    /// floats otherwise.
+    private func project(_ out: UnsafeMutablePointer<Float>, _ weight: Tensor, floats: UnsafePointer<Float>, q8: Q8Rows,
+                         rows: Int) {
+        if weight.dtype.blockElements > 1 {
+            Kernels.matmul(out: out, x: q8, weight: weight, pool: pool)
+        } else {
+            Kernels.matmul(out: out, x: floats, batch: rows, weight: weight, pool: pool)
+        }
     }
 }
 
@@ -245,25 +321,34 @@ private struct AttentionStep {
     let tokenEntry: UnsafeMutablePointer<Int32>
     /// [tokens]
     let tokenPosition: UnsafeMutablePointer<Int32>
-    /// [heads, scoresStride]
-    let scores: UnsafeMutablePointer<Float>
+    /// [tiles]
+    let tileStart: UnsafeMutablePointer<Int32>
+    /// [tiles]
+    let tileTokens: UnsafeMutablePointer<Int32>
+    let tiles: Int
+    /// [pool threads, scratchFloats]
+    let scratch: UnsafeMutablePointer<Float>
+    let scratchFloats: Int
     let layout: KVPageLayout
-    let layer: Int, tokens: Int, heads: Int, kvHeads: Int, headDim: Int, maxBlocks: Int, scoresStride: Int
+    let layer: Int, heads: Int, kvHeads: Int, headDim: Int, maxBlocks: Int
     let scale: Float
 }
 
-/// Attention of heads `first ..< end` for every token of the batch; `context` is an `AttentionStep`.
+/// Attention of work items `first ..< end`, each one tile of tokens for one kv head; `context`
+/// is an `AttentionStep`. Items run latest tile first: later tiles see more positions, so the
+/// long ones start early and the short ones fill in at the end.
 /// (A named function, not a closure literal: Swift 6.3's region analysis crashes on the latter.)
-private func attentionHeads(_ context: UnsafeRawPointer, _ first: Int, _ end: Int) {
+private func attentionTiles(_ context: UnsafeRawPointer, _ first: Int, _ end: Int, _ participant: Int) {
     let s = context.assumingMemoryBound(to: AttentionStep.self).pointee
     let qDim = s.heads * s.headDim
-    for h in first..<end {
-        for i in 0..<s.tokens {
-            Kernels.pagedAttention(
-                out: s.out + i * qDim, query: s.q + i * qDim,
-                pages: s.pageTables + Int(s.tokenEntry[i]) * s.maxBlocks, layout: s.layout, layer: s.layer,
-                positions: Int(s.tokenPosition[i]) + 1, heads: h..<(h + 1), headCount: s.heads, kvHeads: s.kvHeads,
-                headDim: s.headDim, scale: s.scale, scores: s.scores + h * s.scoresStride)
-        }
+    for item in first..<end {
+        let tile = s.tiles - 1 - item / s.kvHeads
+        let start = Int(s.tileStart[tile])
+        Kernels.pagedAttention(
+            out: s.out + start * qDim, outStride: qDim, queries: s.q + start * qDim, queryStride: qDim,
+            tokens: Int(s.tileTokens[tile]), firstPosition: Int(s.tokenPosition[start]),
+            pages: s.pageTables + Int(s.tokenEntry[start]) * s.maxBlocks, layout: s.layout, layer: s.layer,
+            kvHead: item % s.kvHeads, headCount: s.heads, kvHeads: s.kvHeads, headDim: s.headDim, scale: s.scale,
+            scratch: s.scratch + participant * s.scratchFloats)
     }
 }

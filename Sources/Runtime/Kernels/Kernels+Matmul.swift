@@ -2,7 +2,9 @@
 extension Kernels {
     /// out[b*outDim + o] = dot(x[b*inDim ..< (b+1)*inDim], row o of weight), for b in 0..<batch.
     ///
-    /// `weight.columns == inDim`, `weight.rows == outDim`; any `DType`. Parallel over output
+    /// `weight.columns == inDim`, `weight.rows == outDim`; any `DType`. Block-quantized weights
+    /// take the integer path (`matmul(out:x:weight:pool:dot:)`) through temporary 8-bit
+    /// activations; the rest of this comment is about float weights. Parallel over output
     /// rows on `pool`. Each weight row is decoded once per tile of 4 tokens straight into
     /// registers (no temporary row), and is read from memory once per step: rows are taken in
     /// small tiles that stay in cache while the batch streams past them in blocks.
@@ -16,6 +18,10 @@ extension Kernels {
         precondition(batch >= 0, "matmul: negative batch \(batch)")
         let shape = MatmulShape(weight: weight, batch: batch, out: out, x: x)
         guard batch > 0, shape.outDim > 0 else { return }
+        if weight.dtype.blockElements > 1 {
+            matmulQuantizing(out: out, x: x, batch: batch, weight: weight, pool: pool)
+            return
+        }
         let grain = Swift.max(1, Swift.min(64, shape.outDim / (pool.threadCount &* 4)))
         withUnsafePointer(to: shape) { context in
             pool.parallelFor(shape.outDim, grain: grain, context: context, matmulChunk)
@@ -37,8 +43,7 @@ extension Kernels {
                 case .f32: matmulF32(shape, tile)
                 case .f16: matmulF16(shape, tile)
                 case .bf16: matmulBF16(shape, tile)
-                case .q8_0: matmulQ8_0(shape, tile)
-                case .q4_0: matmulQ4_0(shape, tile)
+                case .q8_0, .q4_0: preconditionFailure("matmulRows: \(shape.dtype) takes the integer path")
                 }
                 tokenStart = tokenEnd
             }

@@ -1,84 +1,84 @@
-/// Matmul inner loops for block-quantized weights (Q8_0, Q4_0).
-///
-/// Per 32-element block the quants are widened to four float registers *unscaled*, multiplied
-/// into two partial sums per token, and the block's sum is scaled once: `acc += d * sum`
-/// (ggml's order too: a block dot, then the scale). This measured 2.4x faster than scaling
-/// the weights first on Zen 5 for one token: the scale's load/convert/broadcast leaves the
-/// critical path and the loop carries one FMA per block per token.
+internal import CQuantDot
+
+/// Matmul against block-quantized weights (Q8_0, Q4_0) with 8-bit quantized activations and
+/// integer dot products, as llama.cpp does: per 32-element block the dot product is exact in
+/// int32, then scaled once by both blocks' scales. The innermost loop is C (`IntegerDot`).
 extension Kernels {
-    @inline(never)
-    static func matmulQ8_0(_ shape: MatmulShape, _ tile: MatmulTile) {
-        matmulBlocks(shape, tile, blockBytes: 34, quants: BlockDecode.q8_0Quants)
+    /// out[b*outDim + o] = dot(row b of x, row o of weight), for b in 0..<x.rows.
+    ///
+    /// `weight` is Q8_0 or Q4_0 with `weight.columns == x.columns`. Parallel over output rows on
+    /// `pool`; each thread walks its rows in cache tiles (about 64 KiB of weight) while blocks of
+    /// tokens (about 64 KiB of quants) pass over them, so each weight row comes from memory once
+    /// per step. The kernel then tiles registers: up to 4 rows x 4 tokens share every load.
+    ///
+    /// - Parameters:
+    ///   - out: `[x.rows, weight.rows]` F32.
+    ///   - dot: the kernels to use; the default is the best this processor runs.
+    /// - Complexity: O(x.rows * x.columns * weight.rows) multiply-adds.
+    public static func matmul(out: UnsafeMutablePointer<Float>, x: Q8Rows, weight: Tensor, pool: ThreadPool,
+                              dot: IntegerDot = .best) {
+        precondition(weight.dtype == .q8_0 || weight.dtype == .q4_0, "matmul: Q8 activations need Q8_0 or Q4_0 weights, not \(weight.dtype)")
+        precondition(x.columns == weight.columns, "matmul: \(x.columns) activation columns against \(weight.columns) weight columns")
+        guard x.rows > 0, weight.rows > 0 else { return }
+        let job = QuantMatmulJob(
+            operands: strata_qmatmul(
+                weight: weight.data.assumingMemoryBound(to: UInt8.self), rowBytes: weight.rowBytes,
+                quants: x.quants, scales: x.scales, negatedSums: x.negatedSums, out: out,
+                outStride: weight.rows, blocks: x.blocks),
+            tile: dot.tile(for: weight.dtype), batch: x.rows,
+            rowTile: Swift.max(4, Swift.min(64, (64 << 10) / Swift.max(1, weight.rowBytes)) & ~3),
+            tokenBlock: Swift.max(4, Swift.min(256, (64 << 10) / x.columns) & ~3))
+        let grain = Swift.max(1, Swift.min(64, weight.rows / (pool.threadCount &* 4)))
+        withUnsafePointer(to: job) { context in
+            pool.parallelFor(weight.rows, grain: grain, context: context, quantMatmulChunk)
+        }
     }
 
-    @inline(never)
-    static func matmulQ4_0(_ shape: MatmulShape, _ tile: MatmulTile) {
-        matmulBlocks(shape, tile, blockBytes: 18, quants: BlockDecode.q4_0Quants)
-    }
-
-    /// `sum_i q_i * x_i` over one block for one token: two partial sums for instruction-level parallelism.
-    @inline(__always)
-    static func blockDot(_ q0: SIMD8<Float>, _ q1: SIMD8<Float>, _ q2: SIMD8<Float>, _ q3: SIMD8<Float>,
-                         _ x: UnsafePointer<Float>, _ i: Int) -> SIMD8<Float> {
-        var p = q0 * x.load8(at: i)
-        var q = q1 * x.load8(at: i &+ 8)
-        p.addProduct(q2, x.load8(at: i &+ 16))
-        q.addProduct(q3, x.load8(at: i &+ 24))
-        return p + q
-    }
-
-    /// The shared loop nest; the decoder is inlined into each caller (no indirect calls).
-    @inline(__always)
-    static func matmulBlocks(_ shape: MatmulShape, _ tile: MatmulTile, blockBytes: Int,
-                             quants: (UnsafeRawPointer) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)) {
-        let blocks = shape.inDim / 32
-        for o in tile.rows {
-            let w = shape.row(o)
-            var b = tile.tokens.lowerBound
-            // Four tokens per pass: a decoded block feeds all four.
-            while b &+ 4 <= tile.tokens.upperBound {
-                let x0 = shape.token(b), x1 = shape.token(b &+ 1), x2 = shape.token(b &+ 2), x3 = shape.token(b &+ 3)
-                var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
-                var k = 0
-                while k < blocks {
-                    let block = w + k &* blockBytes
-                    let (q0, q1, q2, q3) = quants(block)
-                    let d = SIMD8<Float>(repeating: BlockDecode.scale(block))
-                    let i = k &* 32
-                    s0.addProduct(d, blockDot(q0, q1, q2, q3, x0, i))
-                    s1.addProduct(d, blockDot(q0, q1, q2, q3, x1, i))
-                    s2.addProduct(d, blockDot(q0, q1, q2, q3, x2, i))
-                    s3.addProduct(d, blockDot(q0, q1, q2, q3, x3, i))
-                    k &+= 1
+    /// Quantizes `x` to temporary `Q8Rows`, then multiplies: for callers that multiply a float
+    /// input once. It allocates for large inputs; hot paths quantize once into a `Q8Buffer`.
+    static func matmulQuantizing(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, batch: Int,
+                                 weight: Tensor, pool: ThreadPool) {
+        let columns = weight.columns, blocks = columns / 32
+        withUnsafeTemporaryAllocation(of: Int8.self, capacity: batch &* columns) { quants in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: batch &* blocks) { scales in
+                withUnsafeTemporaryAllocation(of: Int32.self, capacity: batch &* blocks) { sums in
+                    let q = Q8Rows(quants: quants.baseAddress!, scales: scales.baseAddress!, negatedSums: sums.baseAddress!,
+                                   rows: batch, columns: columns)
+                    quantizeRows(x, rows: batch, columns: columns, into: q)
+                    matmul(out: out, x: q, weight: weight, pool: pool)
                 }
-                shape.store(sum(s0), token: b, row: o)
-                shape.store(sum(s1), token: b &+ 1, row: o)
-                shape.store(sum(s2), token: b &+ 2, row: o)
-                shape.store(sum(s3), token: b &+ 3, row: o)
-                b &+= 4
             }
-            // Remaining tokens one at a time, two blocks per step into two accumulators.
-            while b < tile.tokens.upperBound {
-                let x0 = shape.token(b)
-                var s0 = SIMD8<Float>(), s1 = SIMD8<Float>()
-                var k = 0
-                while k &+ 2 <= blocks {
-                    let first = w + k &* blockBytes
-                    let second = first + blockBytes
-                    let (q0, q1, q2, q3) = quants(first)
-                    s0.addProduct(SIMD8(repeating: BlockDecode.scale(first)), blockDot(q0, q1, q2, q3, x0, k &* 32))
-                    let (r0, r1, r2, r3) = quants(second)
-                    s1.addProduct(SIMD8(repeating: BlockDecode.scale(second)), blockDot(r0, r1, r2, r3, x0, k &* 32 &+ 32))
-                    k &+= 2
-                }
-                if k < blocks {
-                    let block = w + k &* blockBytes
-                    let (q0, q1, q2, q3) = quants(block)
-                    s0.addProduct(SIMD8(repeating: BlockDecode.scale(block)), blockDot(q0, q1, q2, q3, x0, k &* 32))
-                }
-                shape.store(sum(s0 + s1), token: b, row: o)
-                b &+= 1
+        }
+    }
+}
+
+/// Everything a quantized-matmul worker needs (trivial: dispatching it allocates nothing).
+struct QuantMatmulJob {
+    let operands: strata_qmatmul
+    let tile: strata_qmatmul_tile_fn
+    let batch: Int
+    /// Weight rows per cache tile, a multiple of 4.
+    let rowTile: Int
+    /// Tokens per cache block, a multiple of 4.
+    let tokenBlock: Int
+}
+
+/// Rows `start ..< end` of a quantized matmul: row tiles, token blocks inside, the C kernel per rectangle.
+private func quantMatmulChunk(_ context: UnsafeRawPointer, _ start: Int, _ end: Int) {
+    let job = context.assumingMemoryBound(to: QuantMatmulJob.self)
+    let batch = job.pointee.batch, rowTile = job.pointee.rowTile, tokenBlock = job.pointee.tokenBlock
+    let tile = job.pointee.tile
+    withUnsafePointer(to: job.pointee.operands) { operands in
+        var row = start
+        while row < end {
+            let rowEnd = Swift.min(end, row &+ rowTile)
+            var token = 0
+            while token < batch {
+                let tokenEnd = Swift.min(batch, token &+ tokenBlock)
+                tile(operands, row, rowEnd, token, tokenEnd)
+                token = tokenEnd
             }
+            row = rowEnd
         }
     }
 }

@@ -1,10 +1,16 @@
-/// Attention over a paged KV cache (`KVPageLayout`): the decode hot path.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Attention over a paged KV cache (`KVPageLayout`), for prefill and decode alike.
 ///
-/// The arithmetic is `Kernels.attention`'s on the K/V rows converted to F32: each stored element
-/// is decoded exactly (`KVRowDecoding`), the dot products keep `dot`'s order (four `SIMD8`
-/// accumulators over 32 elements, reduced by halves), the same `softmax` runs, and the V rows
-/// are added with `axpy`'s multiply-adds in position order. So a paged cache gives the
-/// contiguous kernel's results bit for bit, whatever type it stores.
+/// Each stored element is decoded exactly (`KVRowDecoding`); scores use `dot`, outputs `axpy`,
+/// so the arithmetic is `Kernels.attention`'s except for the softmax, which is computed online
+/// (page by page, with rescaling) instead of over all scores at once.
 extension Kernels {
     /// Converts and stores one K and one V row (`kvDim` floats each) for `slot` of `layer` in `page`.
     ///
@@ -21,38 +27,51 @@ extension Kernels {
                               into: layout.valueRow(page, layer: layer, slot: slot))
     }
 
-    /// Causal attention of one query token over `positions` cached tokens read through a block table.
+    /// Causal attention of a run of consecutive query tokens of one sequence, for the query heads
+    /// of one kv head, over the sequence's KV pages: flash-attention style, in one pass.
     ///
-    /// For each head `h` in `heads`, kv head `g = h / (headCount / kvHeads)`:
-    /// `s[t] = dot(q[h], K[t, g]) * scale`; `p = softmax(s)`; `out[h] = sum_t p[t] * V[t, g]`.
-    /// Rows are read in page order (consecutive slots are consecutive rows), each head's slice
-    /// decoded straight into registers: no temporary row.
+    /// Token `i` (at position `firstPosition + i`) sees positions `0 ... firstPosition + i`. For
+    /// each query head `h` of kv head `g` (heads `g * group ..< (g + 1) * group`, `group =
+    /// headCount / kvHeads`): `out[i, h] = softmax(q[i, h] . K[t, g] * scale) . V[t, g]`.
+    /// Pages are visited once, in order: each K and V row slice is decoded once (F16 and Q8_0 read
+    /// in place) and serves every query token and every head of the group; scores of one page at
+    /// a time keep a running maximum and sum per query (online softmax), and the output is
+    /// rescaled when the maximum grows. No `[queries x positions]` matrix exists.
     ///
     /// - Parameters:
-    ///   - out: `[headCount, headDim]` F32; only the heads in `heads` are written.
-    ///   - query: `[headCount, headDim]` F32.
-    ///   - pages: `[(positions - 1) / blockTokens + 1]` page base addresses, the sequence's block
-    ///     table: position `t` is slot `t % blockTokens` of `pages[t / blockTokens]`.
-    ///   - layout: the pages' layout; `layout.kvDim == kvHeads * headDim`.
-    ///   - scores: caller scratch of at least `positions` floats.
-    /// Allocation-free and single-threaded for the heads given; split heads across a pool to
-    /// parallelize. With `positions == 0` the output heads are zero.
-    /// - Complexity: O(heads.count * positions * headDim).
-    public static func pagedAttention(out: UnsafeMutablePointer<Float>, query: UnsafePointer<Float>,
-                                      pages: UnsafePointer<UnsafeMutableRawPointer>, layout: KVPageLayout,
-                                      layer: Int, positions: Int, heads: Range<Int>, headCount: Int,
-                                      kvHeads: Int, headDim: Int, scale: Float, scores: UnsafeMutablePointer<Float>) {
+    ///   - out: token `i`'s heads at `out + i * outStride`, `[headCount, headDim]` F32; only the
+    ///     group's heads are written.
+    ///   - queries: token `i`'s heads at `queries + i * queryStride`, `[headCount, headDim]` F32.
+    ///   - pages: the sequence's block table: position `t` is slot `t % blockTokens` of
+    ///     `pages[t / blockTokens]`.
+    ///   - scratch: `pagedAttentionScratch(queries: tokens * group, blockTokens:, headDim:)` floats
+    ///     of the caller's (per thread, sized once: a few KiB).
+    /// Allocation-free and single-threaded; split kv heads and token runs across a pool to
+    /// parallelize. At most `pagedAttentionQueryLimit` tokens x group heads.
+    /// - Complexity: O(tokens * group * (firstPosition + tokens) * headDim).
+    public static func pagedAttention(out: UnsafeMutablePointer<Float>, outStride: Int,
+                                      queries: UnsafePointer<Float>, queryStride: Int,
+                                      tokens: Int, firstPosition: Int,
+                                      pages: UnsafePointer<UnsafeMutableRawPointer>, layout: KVPageLayout, layer: Int,
+                                      kvHead: Int, headCount: Int, kvHeads: Int, headDim: Int, scale: Float,
+                                      scratch: UnsafeMutablePointer<Float>) {
         precondition(kvHeads > 0 && headCount % kvHeads == 0,
                      "pagedAttention: \(headCount) heads is not a multiple of \(kvHeads) kv heads")
-        precondition(heads.lowerBound >= 0 && heads.upperBound <= headCount,
-                     "pagedAttention: heads \(heads) out of 0..<\(headCount)")
+        precondition(kvHead >= 0 && kvHead < kvHeads, "pagedAttention: kv head \(kvHead) out of 0..<\(kvHeads)")
         precondition(headDim > 0 && kvHeads &* headDim == layout.kvDim,
                      "pagedAttention: \(kvHeads) kv heads x \(headDim) is not kvDim \(layout.kvDim)")
         precondition(layer >= 0 && layer < layout.layers, "pagedAttention: layer \(layer) out of 0..<\(layout.layers)")
-        precondition(positions >= 0, "pagedAttention: negative positions \(positions)")
-        let job = PagedAttentionJob(out: out, query: query, pages: pages, layerOffset: layer &* layout.layerBytes,
-                                    rowBytes: layout.rowBytes, blockTokens: layout.blockTokens, positions: positions,
-                                    heads: heads, group: headCount / kvHeads, headDim: headDim, scale: scale, scores: scores)
+        precondition(tokens >= 0 && firstPosition >= 0, "pagedAttention: \(tokens) tokens from position \(firstPosition)")
+        let group = headCount / kvHeads
+        precondition(tokens &* group <= pagedAttentionQueryLimit,
+                     "pagedAttention: \(tokens) tokens x \(group) heads is over \(pagedAttentionQueryLimit) queries")
+        guard tokens > 0 else { return }
+        let start = kvHead &* headDim
+        let job = PagedAttentionJob(
+            out: out, outStride: outStride, queries: queries, queryStride: queryStride, tokens: tokens,
+            firstPosition: firstPosition, pages: pages, rowBytes: layout.rowBytes, blockTokens: layout.blockTokens,
+            firstHead: kvHead &* group, group: group, headDim: headDim, scale: scale,
+            keyOffset: layer &* layout.layerBytes, start: start, scratch: scratch)
         switch layout.dtype {
         case .f32: pagedAttentionF32(job)
         case .f16: pagedAttentionF16(job)
@@ -63,178 +82,145 @@ extension Kernels {
         }
     }
 
+    /// Queries (tokens x heads of a group) one `pagedAttention` call takes at most.
+    public static let pagedAttentionQueryLimit = 64
+
+    /// Floats of scratch a `pagedAttention` call over `queries` queries (tokens x group heads) needs.
+    public static func pagedAttentionScratch(queries: Int, blockTokens: Int, headDim: Int) -> Int {
+        queries &* (((blockTokens &+ 7) & ~7) &+ 2) &+ headDim
+    }
+
+    /// Tokens per `pagedAttention` call that fill its query budget with `group` heads each.
+    public static func pagedAttentionTokens(group: Int) -> Int {
+        Swift.max(1, pagedAttentionQueryLimit / Swift.max(1, group))
+    }
+
     // One specialization per row decoder, each a closed loop nest without calls in its loops.
 
     @inline(never)
-    static func pagedAttentionF32(_ job: PagedAttentionJob) { pagedAttentionHeads(job, F32Rows.self) }
+    static func pagedAttentionF32(_ job: PagedAttentionJob) { flashAttention(job, F32Rows.self) }
 
     @inline(never)
-    static func pagedAttentionF16(_ job: PagedAttentionJob) { pagedAttentionHeads(job, F16Rows.self) }
+    static func pagedAttentionF16(_ job: PagedAttentionJob) { flashAttention(job, F16Rows.self) }
 
     @inline(never)
-    static func pagedAttentionQ8_0Blocks(_ job: PagedAttentionJob) { pagedAttentionHeads(job, Q8_0BlockRows.self) }
+    static func pagedAttentionQ8_0Blocks(_ job: PagedAttentionJob) { flashAttention(job, Q8_0BlockRows.self) }
 
     @inline(never)
-    static func pagedAttentionQ8_0Runs(_ job: PagedAttentionJob) { pagedAttentionHeads(job, Q8_0RunRows.self) }
+    static func pagedAttentionQ8_0Runs(_ job: PagedAttentionJob) { flashAttention(job, Q8_0RunRows.self) }
 
     @inline(never)
-    static func pagedAttentionQ8_0Unaligned(_ job: PagedAttentionJob) { pagedAttentionHeads(job, Q8_0UnalignedRows.self) }
+    static func pagedAttentionQ8_0Unaligned(_ job: PagedAttentionJob) { flashAttention(job, Q8_0UnalignedRows.self) }
 
-    /// The loop nest, per head: scores page by page, softmax, then V rows page by page, four
-    /// positions per pass so the output stays in registers across them.
+    /// The loop nest: per page, (1) decode each K row slice once and score it against every
+    /// query that sees it, (2) per query fold the page's scores into the running maximum and sum
+    /// (rescaling the output when the maximum grows) and turn them into weights, (3) decode each
+    /// V row slice once and add it, weighted, to every query's output. Then divide by the sums.
     ///
-    /// A head's slice of a row starts at element `g * headDim`; it is addressed from the storage
-    /// block holding that element (`sliceOffset` bytes into the layer), at element `first` of
-    /// that block, so `Rows.x8(row, first + i)` decodes slice elements `i ..< i + 8`.
+    /// A slice starts at element `start` of a row; it is addressed from the storage block holding
+    /// that element (`sliceOffset` bytes into the row), at element `first` of that block.
     @inline(__always)
-    static func pagedAttentionHeads<Rows: KVRowDecoding>(_ job: PagedAttentionJob, _: Rows.Type) {
-        let rowBytes = job.rowBytes
-        let headDim = job.headDim
-        let positions = job.positions
-        let blockTokens = job.blockTokens
-        let scores = job.scores
-        let scale = job.scale
-        let valueOffset = blockTokens &* rowBytes
-        for h in job.heads {
-            let q = job.query + h &* headDim
-            let o = job.out + h &* headDim
-            let start = (h / job.group) &* headDim
-            let sliceOffset = job.layerOffset &+ start / Rows.blockElements &* Rows.blockBytes
-            let first = start % Rows.blockElements
+    static func flashAttention<Rows: KVRowDecoding>(_ job: PagedAttentionJob, _: Rows.Type) {
+        let headDim = job.headDim, group = job.group, tokens = job.tokens
+        let blockTokens = job.blockTokens, rowBytes = job.rowBytes
+        let queryCount = tokens &* group
+        let scoreStride = (blockTokens &+ 7) & ~7
+        let sliceOffset = job.start / Rows.blockElements &* Rows.blockBytes
+        let first = job.start % Rows.blockElements
+        let keyOffset = job.keyOffset &+ sliceOffset
+        let valueOffset = keyOffset &+ blockTokens &* rowBytes
+        let scoreScale = job.scale
+        let end = job.firstPosition &+ tokens  // one past the last position any query sees
+        do {
+            /// [queryCount, scoreStride] this page's scores, then weights
+            let scores = job.scratch
+            /// [queryCount] running maximum of each query's scores
+            let maxima = scores + queryCount &* scoreStride
+            /// [queryCount] running sum of each query's weights
+            let sums = maxima + queryCount
+            /// [headDim] the decoded K or V row slice
+            let row = sums + queryCount
+            maxima.initialize(repeating: -.infinity, count: queryCount)
+            sums.initialize(repeating: 0, count: queryCount)
+            for q in 0..<queryCount { job.output(q).update(repeating: 0, count: headDim) }
 
-            var t = 0
+            var pageStart = 0
             var page = 0
-            while t < positions {
-                var row = UnsafeRawPointer(job.pages[page]) + sliceOffset
-                let end = Swift.min(positions, t &+ blockTokens)
-                while t < end {
-                    scores[t] = sliceDot(q, row, first, count: headDim, Rows.self) * scale
-                    row += rowBytes
-                    t &+= 1
+            while pageStart < end {
+                let base = UnsafeRawPointer(job.pages[page])
+                let count = Swift.min(blockTokens, end &- pageStart)
+                // (1) Scores. Token i sees `visible(i)` rows of this page: a prefix.
+                for j in 0..<count {
+                    decodeSlice(row, base + (keyOffset &+ j &* rowBytes), first, count: headDim, Rows.self)
+                    for i in Swift.max(0, pageStart &+ j &- job.firstPosition)..<tokens {
+                        for h in 0..<group {
+                            let q = i &* group &+ h
+                            scores[q &* scoreStride &+ j] = dot(job.query(q), row, count: headDim) * scoreScale
+                        }
+                    }
                 }
+                // (2) Online softmax: weights for the visible scores, zero past them.
+                for q in 0..<queryCount {
+                    let visible = Swift.max(0, Swift.min(count, job.firstPosition &+ q / group &+ 1 &- pageStart))
+                    let s = scores + q &* scoreStride
+                    (s + visible).update(repeating: -.infinity, count: scoreStride &- visible)
+                    guard visible > 0 else { continue }
+                    var pageMax = s[0]
+                    for j in 1..<visible { pageMax = Swift.max(pageMax, s[j]) }
+                    let newMax = Swift.max(maxima[q], pageMax)
+                    if newMax > maxima[q] {
+                        let correction = expf(maxima[q] - newMax)  // 0 on the first page
+                        sums[q] *= correction
+                        scale(job.output(q), by: correction, count: headDim)
+                        maxima[q] = newMax
+                    }
+                    let shift = SIMD8<Float>(repeating: newMax)
+                    var total = SIMD8<Float>()
+                    var j = 0
+                    while j < scoreStride {
+                        let w = exp(s.load8(at: j) - shift)  // exp(-inf) is 0
+                        s.store8(w, at: j)
+                        total += w
+                        j &+= 8
+                    }
+                    sums[q] += sum(total)
+                }
+                // (3) Values.
+                for j in 0..<count {
+                    decodeSlice(row, base + (valueOffset &+ j &* rowBytes), first, count: headDim, Rows.self)
+                    for i in Swift.max(0, pageStart &+ j &- job.firstPosition)..<tokens {
+                        for h in 0..<group {
+                            let q = i &* group &+ h
+                            axpy(job.output(q), row, alpha: scores[q &* scoreStride &+ j], count: headDim)
+                        }
+                    }
+                }
+                pageStart &+= blockTokens
                 page &+= 1
             }
-
-            softmax(scores, count: positions)
-
-            o.update(repeating: 0, count: headDim)
-            t = 0
-            page = 0
-            while t < positions {
-                var row = UnsafeRawPointer(job.pages[page]) + (sliceOffset &+ valueOffset)
-                let end = Swift.min(positions, t &+ blockTokens)
-                while t &+ 4 <= end {
-                    sliceAxpy4(o, row, rowBytes, first, alphas: scores + t, count: headDim, Rows.self)
-                    row += 4 &* rowBytes
-                    t &+= 4
-                }
-                while t < end {
-                    sliceAxpy(o, row, first, alpha: scores[t], count: headDim, Rows.self)
-                    row += rowBytes
-                    t &+= 1
-                }
-                page &+= 1
-            }
+            for q in 0..<queryCount { scale(job.output(q), by: 1 / sums[q], count: headDim) }
         }
     }
 
-    /// `dot(q, x)` in `dot`'s order, over `count` elements `x[i]` = element `first + i` of `row`.
+    /// Decodes `count` elements of a row slice (element `first + i` of `row`) into `out`.
     @inline(__always)
-    static func sliceDot<Rows: KVRowDecoding>(_ q: UnsafePointer<Float>, _ row: UnsafeRawPointer, _ first: Int,
-                                              count: Int, _: Rows.Type) -> Float {
-        var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
+    static func decodeSlice<Rows: KVRowDecoding>(_ out: UnsafeMutablePointer<Float>, _ row: UnsafeRawPointer, _ first: Int,
+                                                 count: Int, _: Rows.Type) {
         var i = 0
         while i &+ 32 <= count {
             let (x0, x1, x2, x3) = Rows.x32(row, first &+ i)
-            s0.addProduct(q.load8(at: i), x0)
-            s1.addProduct(q.load8(at: i &+ 8), x1)
-            s2.addProduct(q.load8(at: i &+ 16), x2)
-            s3.addProduct(q.load8(at: i &+ 24), x3)
+            out.store8(x0, at: i)
+            out.store8(x1, at: i &+ 8)
+            out.store8(x2, at: i &+ 16)
+            out.store8(x3, at: i &+ 24)
             i &+= 32
         }
         while i &+ 8 <= count {
-            s0.addProduct(q.load8(at: i), Rows.x8(row, first &+ i))
-            i &+= 8
-        }
-        var total = sum((s0 + s1) + (s2 + s3))
-        while i < count {
-            total = total.addingProduct(q[i], Rows.x1(row, first &+ i))
-            i &+= 1
-        }
-        return total
-    }
-
-    /// `axpy(y, x, alpha)` over `count` elements `x[i]` = element `first + i` of `row`.
-    @inline(__always)
-    static func sliceAxpy<Rows: KVRowDecoding>(_ y: UnsafeMutablePointer<Float>, _ row: UnsafeRawPointer, _ first: Int,
-                                               alpha: Float, count: Int, _: Rows.Type) {
-        let a = SIMD8<Float>(repeating: alpha)
-        var i = 0
-        while i &+ 32 <= count {
-            let (x0, x1, x2, x3) = Rows.x32(row, first &+ i)
-            y.store8(y.load8(at: i).addingProduct(a, x0), at: i)
-            y.store8(y.load8(at: i &+ 8).addingProduct(a, x1), at: i &+ 8)
-            y.store8(y.load8(at: i &+ 16).addingProduct(a, x2), at: i &+ 16)
-            y.store8(y.load8(at: i &+ 24).addingProduct(a, x3), at: i &+ 24)
-            i &+= 32
-        }
-        while i &+ 8 <= count {
-            y.store8(y.load8(at: i).addingProduct(a, Rows.x8(row, first &+ i)), at: i)
+            out.store8(Rows.x8(row, first &+ i), at: i)
             i &+= 8
         }
         while i < count {
-            y[i] = y[i].addingProduct(alpha, Rows.x1(row, first &+ i))
-            i &+= 1
-        }
-    }
-
-    /// Four `sliceAxpy`s in order, of rows `row + k * stride` with `alphas[k]` (k = 0...3), each
-    /// chunk of `y` held in registers across the four: the same multiply-adds, a quarter of the
-    /// loads and stores of `y`, and no store-to-load chain between positions. (Measured 1.5x on
-    /// GQA 32/4 x 64 heads over 1024 F16 positions, 1.6x at head size 8.)
-    @inline(__always)
-    static func sliceAxpy4<Rows: KVRowDecoding>(_ y: UnsafeMutablePointer<Float>, _ row: UnsafeRawPointer, _ stride: Int,
-                                                _ first: Int, alphas: UnsafePointer<Float>, count: Int, _: Rows.Type) {
-        let r0 = row, r1 = row + stride, r2 = row + 2 &* stride, r3 = row + 3 &* stride
-        let a0 = SIMD8<Float>(repeating: alphas[0]), a1 = SIMD8<Float>(repeating: alphas[1])
-        let a2 = SIMD8<Float>(repeating: alphas[2]), a3 = SIMD8<Float>(repeating: alphas[3])
-        var i = 0
-        while i &+ 32 <= count {
-            let e = first &+ i
-            var y0 = y.load8(at: i), y1 = y.load8(at: i &+ 8), y2 = y.load8(at: i &+ 16), y3 = y.load8(at: i &+ 24)
-            var (x0, x1, x2, x3) = Rows.x32(r0, e)
-            y0 = y0.addingProduct(a0, x0); y1 = y1.addingProduct(a0, x1)
-            y2 = y2.addingProduct(a0, x2); y3 = y3.addingProduct(a0, x3)
-            (x0, x1, x2, x3) = Rows.x32(r1, e)
-            y0 = y0.addingProduct(a1, x0); y1 = y1.addingProduct(a1, x1)
-            y2 = y2.addingProduct(a1, x2); y3 = y3.addingProduct(a1, x3)
-            (x0, x1, x2, x3) = Rows.x32(r2, e)
-            y0 = y0.addingProduct(a2, x0); y1 = y1.addingProduct(a2, x1)
-            y2 = y2.addingProduct(a2, x2); y3 = y3.addingProduct(a2, x3)
-            (x0, x1, x2, x3) = Rows.x32(r3, e)
-            y0 = y0.addingProduct(a3, x0); y1 = y1.addingProduct(a3, x1)
-            y2 = y2.addingProduct(a3, x2); y3 = y3.addingProduct(a3, x3)
-            y.store8(y0, at: i); y.store8(y1, at: i &+ 8); y.store8(y2, at: i &+ 16); y.store8(y3, at: i &+ 24)
-            i &+= 32
-        }
-        while i &+ 8 <= count {
-            let e = first &+ i
-            var v = y.load8(at: i)
-            v = v.addingProduct(a0, Rows.x8(r0, e))
-            v = v.addingProduct(a1, Rows.x8(r1, e))
-            v = v.addingProduct(a2, Rows.x8(r2, e))
-            v = v.addingProduct(a3, Rows.x8(r3, e))
-            y.store8(v, at: i)
-            i &+= 8
-        }
-        while i < count {
-            let e = first &+ i
-            var v = y[i]
-            v = v.addingProduct(alphas[0], Rows.x1(r0, e))
-            v = v.addingProduct(alphas[1], Rows.x1(r1, e))
-            v = v.addingProduct(alphas[2], Rows.x1(r2, e))
-            v = v.addingProduct(alphas[3], Rows.x1(r3, e))
-            y[i] = v
+            out[i] = Rows.x1(row, first &+ i)
             i &+= 1
         }
     }
@@ -242,22 +228,39 @@ extension Kernels {
 
 /// One `pagedAttention` call's arguments, resolved from the layout once (trivial, no references).
 struct PagedAttentionJob {
-    /// `[headCount, headDim]` F32
+    /// Token `i`'s heads at `out + i * outStride`, `[headCount, headDim]` F32.
     let out: UnsafeMutablePointer<Float>
-    /// `[headCount, headDim]` F32
-    let query: UnsafePointer<Float>
+    let outStride: Int
+    /// Token `i`'s heads at `queries + i * queryStride`, `[headCount, headDim]` F32.
+    let queries: UnsafePointer<Float>
+    let queryStride: Int
+    let tokens: Int
+    let firstPosition: Int
     /// The block table: page base addresses in position order.
     let pages: UnsafePointer<UnsafeMutableRawPointer>
-    /// Bytes from a page's base to the layer's first K row.
-    let layerOffset: Int
     let rowBytes: Int
     let blockTokens: Int
-    let positions: Int
-    let heads: Range<Int>
-    /// Query heads per kv head.
+    /// The group's first query head, and its size.
+    let firstHead: Int
     let group: Int
     let headDim: Int
     let scale: Float
-    /// `[positions]` F32 scratch
-    let scores: UnsafeMutablePointer<Float>
+    /// Bytes from a page's base to the layer's first K row.
+    let keyOffset: Int
+    /// The kv head's first element in a row.
+    let start: Int
+    /// `pagedAttentionScratch(...)` floats
+    let scratch: UnsafeMutablePointer<Float>
+
+    /// Query `q` (token `q / group`, head `firstHead + q % group`).
+    @inline(__always)
+    func query(_ q: Int) -> UnsafePointer<Float> {
+        queries + ((q / group) &* queryStride &+ (firstHead &+ q % group) &* headDim)
+    }
+
+    /// Query `q`'s output.
+    @inline(__always)
+    func output(_ q: Int) -> UnsafeMutablePointer<Float> {
+        out + ((q / group) &* outStride &+ (firstHead &+ q % group) &* headDim)
+    }
 }
