@@ -130,16 +130,83 @@ QT_FN(q4_0_block)(const strata_qmatmul *m, const uint8_t *w, const int8_t *xq, c
 QT_TILE(q8_0)
 QT_TILE(q4_0)
 
+/// `init` plus the four-byte dot products of unsigned `u` and signed `s`, per 32-bit lane.
+ISA_TARGET static inline __m256i QT_FN(udot)(__m256i init, __m256i u, __m256i s) {
+#if ISA_VNNI
+    return _mm256_dpbusd_epi32(init, u, s);
+#else
+    return _mm256_add_epi32(init, _mm256_madd_epi16(_mm256_set1_epi16(1), _mm256_maddubs_epi16(u, s)));
+#endif
+}
+
+/// Block k of a Q8_0 row times the token's block: |w| times x with w's sign.
+ISA_TARGET static inline __m256i QT_FN(q8_0_dot)(const uint8_t *row, const int8_t *xq, const int32_t *xs, ptrdiff_t k) {
+    (void)xs;
+    const __m256i w = _mm256_loadu_si256((const __m256i *)(row + k * 34 + 2));
+    const __m256i x = _mm256_loadu_si256((const __m256i *)(xq + k * 32));
+    return QT_FN(udot)(_mm256_setzero_si256(), _mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w));
+}
+
+/// Block k of a Q4_0 row times the token's block: unsigned nibbles, the offset in the start value.
+ISA_TARGET static inline __m256i QT_FN(q4_0_dot)(const uint8_t *row, const int8_t *xq, const int32_t *xs, ptrdiff_t k) {
+    const __m128i packed = _mm_loadu_si128((const __m128i *)(row + k * 18 + 2));
+    const __m256i n = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed), _mm256_set1_epi8(0x0F));
+    const __m256i x = _mm256_loadu_si256((const __m256i *)(xq + k * 32));
+    return QT_FN(udot)(_mm256_set1_epi32(xs[k]), n, x);
+}
+
+/// One row times one token (decode), four blocks a step: their four f16 scales are converted by
+/// one vcvtph2ps and multiplied by the token's four scales at once, which measured 1.4x faster
+/// than a scalar conversion per block (that conversion, not memory, bounded Q4_0 decode).
+#define QT_ROW(kind, blockBytes)                                                                            \
+    ISA_TARGET static inline float QT_FN(kind##_row)(const strata_qmatmul *m, const uint8_t *row, ptrdiff_t t) { \
+        const ptrdiff_t blocks = m->blocks;                                                                 \
+        const int8_t *xq = m->quants + t * blocks * 32;                                                     \
+        const float *xd = m->scales + t * blocks;                                                           \
+        const int32_t *xs = m->negatedSums + t * blocks;                                                    \
+        __m256 even = _mm256_setzero_ps(), odd = _mm256_setzero_ps();                                        \
+        ptrdiff_t k = 0;                                                                                    \
+        for (; k + 4 <= blocks; k += 4) {                                                                   \
+            uint16_t h0, h1, h2, h3;                                                                        \
+            memcpy(&h0, row + k * blockBytes, 2);                                                           \
+            memcpy(&h1, row + (k + 1) * blockBytes, 2);                                                     \
+            memcpy(&h2, row + (k + 2) * blockBytes, 2);                                                     \
+            memcpy(&h3, row + (k + 3) * blockBytes, 2);                                                     \
+            const __m128 d = _mm_mul_ps(_mm_cvtph_ps(_mm_setr_epi16((short)h0, (short)h1, (short)h2, (short)h3, 0, 0, 0, 0)), \
+                                        _mm_loadu_ps(xd + k));                                              \
+            even = _mm256_fmadd_ps(_mm256_cvtepi32_ps(QT_FN(kind##_dot)(row, xq, xs, k)),                  \
+                                   _mm256_broadcastss_ps(d), even);                                        \
+            odd = _mm256_fmadd_ps(_mm256_cvtepi32_ps(QT_FN(kind##_dot)(row, xq, xs, k + 1)),               \
+                                  _mm256_broadcastss_ps(_mm_permute_ps(d, 1)), odd);                       \
+            even = _mm256_fmadd_ps(_mm256_cvtepi32_ps(QT_FN(kind##_dot)(row, xq, xs, k + 2)),              \
+                                   _mm256_broadcastss_ps(_mm_permute_ps(d, 2)), even);                     \
+            odd = _mm256_fmadd_ps(_mm256_cvtepi32_ps(QT_FN(kind##_dot)(row, xq, xs, k + 3)),               \
+                                  _mm256_broadcastss_ps(_mm_permute_ps(d, 3)), odd);                       \
+        }                                                                                                   \
+        for (; k < blocks; k++) {                                                                           \
+            const __m256 d = _mm256_mul_ps(QT_FN(scale)(row + k * blockBytes), _mm256_broadcast_ss(xd + k)); \
+            even = _mm256_fmadd_ps(_mm256_cvtepi32_ps(QT_FN(kind##_dot)(row, xq, xs, k)), d, even);        \
+        }                                                                                                   \
+        return QT_FN(hsum)(_mm256_add_ps(even, odd));                                                       \
+    }
+
+QT_ROW(q8_0, 34)
+QT_ROW(q4_0, 18)
+
 // The rectangle, in register tiles; edge tiles get their own constant shapes.
 #define QT_CASE(kind, a, b) case (a) * 8 + (b): QT_FN(kind##_tile)(m, r, t, a, b); break;
 #define QT_CASES_RM(kind, a) QT_CASE(kind, a, 1) QT_CASE(kind, a, 2) QT_CASE(kind, a, 3) QT_CASE(kind, a, 4)
 #define QT_DRIVER(kind)                                                                                   \
     ISA_TARGET static void QT_FN(kind)(const strata_qmatmul *m, ptrdiff_t row0, ptrdiff_t row1,           \
                                        ptrdiff_t token0, ptrdiff_t token1) {                              \
-        /* One token: one row at a time, each a single forward stream (measured 1.7x from DRAM). */   \
-        const int tileRows = token1 - token0 == 1 ? 1 : MAIN_RM;                                          \
-        for (ptrdiff_t r = row0; r < row1; r += tileRows) {                                               \
-            const int rm = row1 - r < tileRows ? (int)(row1 - r) : tileRows;                              \
+        if (token1 - token0 == 1) {                                                                       \
+            /* One token: one row at a time, each a single forward stream (1.7x from DRAM vs 4 rows). */ \
+            for (ptrdiff_t r = row0; r < row1; r++)                                                       \
+                m->out[token0 * m->outStride + r] = QT_FN(kind##_row)(m, m->weight + r * m->rowBytes, token0); \
+            return;                                                                                       \
+        }                                                                                                 \
+        for (ptrdiff_t r = row0; r < row1; r += MAIN_RM) {                                                \
+            const int rm = row1 - r < MAIN_RM ? (int)(row1 - r) : MAIN_RM;                                \
             for (ptrdiff_t t = token0; t < token1; t += MAIN_RN) {                                        \
                 const int rn = token1 - t < MAIN_RN ? (int)(token1 - t) : MAIN_RN;                        \
                 switch (rm * 8 + rn) {                                                                    \
@@ -157,6 +224,7 @@ QT_DRIVER(q4_0)
 #undef QT_CASES_RM
 #undef QT_DRIVER
 #undef QT_TILE
+#undef QT_ROW
 #undef QT_FN
 #undef QT_GLUE
 #undef QT_GLUE_
