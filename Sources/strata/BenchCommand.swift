@@ -41,6 +41,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Also measure the memory system on this model's real KV pages: cold compression, page allocation, sessions per GiB.")
     var memory = false
 
+    @Flag(name: .long, help: "Also measure the machine's memory bandwidth (memcpy, and a threaded read), the ceiling of decode's weight bandwidth.")
+    var bandwidth = false
+
     var promptTokens: Int { (try? Self.list(promptList, "-p").first) ?? 0 }
     var generatedTokens: Int { (try? Self.list(generationList, "-n").first) ?? 0 }
 
@@ -131,6 +134,10 @@ struct BenchCommand: ParsableCommand {
         let name = "\(c.layers)L \(c.dim)d \(type)"
         var memory = memoryReport
         memory?.weightBytes = loaded.fileBytes
+        // Decode reads every weight matrix once per step, whatever the batch.
+        let weightBytes = loaded.model.weights.bytesReadPerToken
+        func weightGBps(_ r: Result) -> Double { r.mean / Double(r.batch) * Double(weightBytes) / 1e9 }
+        let probe = bandwidth ? BandwidthProbe.measure(pool: ThreadPool(threads: threadCounts.max() ?? 1)) : nil
 
         if json {
             let file = (model ?? Defaults.modelPath).split(separator: "/").last.map(String.init) ?? ""
@@ -143,7 +150,10 @@ struct BenchCommand: ParsableCommand {
                     ("samples_ts", "[" + r.rates.map { String(format2: $0) }.joined(separator: ", ") + "]"),
                     ("load_ms", String(format2: loadMS)), ("peak_rss_bytes", "\(peak)"),
                     ("alloc_bytes_per_step", String(format2: allocatedPerStep)),
+                    ("weight_bytes_per_token", "\(weightBytes)"),
                 ]
+                if r.generated > 0 { fields.append(("weights_gbps", String(format2: weightGBps(r)))) }
+                if let probe { fields += [("copy_gbps", String(format2: probe.copyGBps)), ("read_gbps", String(format2: probe.readGBps))] }
                 for (key, value) in memory?.fields ?? [] {
                     fields.append((key, value == value.rounded() && abs(value) < 9e15 ? "\(Int(value))" : String(format2: value)))
                 }
@@ -157,6 +167,12 @@ struct BenchCommand: ParsableCommand {
             Console.out("| \(name) | \(formatBytes(loaded.fileBytes)) | \(r.threads) | \(r.batch) | \(r.test) | \(String(format2: r.mean)) ± \(String(format2: r.sd)) |\n")
         }
         Console.err("load: \(String(format1: loadMS)) ms | peak RSS: \(formatBytes(peak))\n")
+        for r in results where r.generated > 0 {
+            Console.err("\(r.test) b\(r.batch) t\(r.threads): weights \(formatBytes(weightBytes)) per step -> \(String(format2: weightGBps(r))) GB/s\n")
+        }
+        if let probe {
+            Console.err("machine: memcpy \(String(format2: probe.copyGBps)) GB/s, read \(String(format2: probe.readGBps)) GB/s (\(probe.threads) threads)\n")
+        }
         if let memory { Console.err(memoryLine(memory, allocatedPerStep: allocatedPerStep) + "\n") }
         if self.memory {
             do {
@@ -201,9 +217,11 @@ struct BenchCommand: ParsableCommand {
                 for i in 0..<sequences { next[i] = TokenID(argmax(runner.logits(entry: i))) }
             }
             if repetition > 0 {
-                rates.append(GenerationStats.rate(steps * sequences, clock.now - start))
+                let elapsed = clock.now - start
+                // Counters first: appending to `rates` may grow it, and that is not the step's.
                 let bytes = (AllocatorStatistics.threadAllocatedBytes() - allocated) + (pool.workerAllocatedBytes() - workers)
                 perStep = max(perStep, Double(bytes) / Double(steps))
+                rates.append(GenerationStats.rate(steps * sequences, elapsed))
             }
         }
         // Compress the KV once, for the cold tier's ratio in the report.

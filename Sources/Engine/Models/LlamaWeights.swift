@@ -34,6 +34,17 @@ public struct LlamaWeights: @unchecked Sendable {
     /// True when `output.weight` is absent and the embedding is reused.
     public let tiedOutput: Bool
 
+    /// Bytes of weight matrices one decode step reads: every layer's projections and the output
+    /// head (the embedding is only looked up). Divided into a step's time, it is the weight
+    /// bandwidth decode achieves.
+    public var bytesReadPerToken: Int {
+        var total = output.rowBytes * output.rows
+        for layer in layers {
+            for t in [layer.wq, layer.wk, layer.wv, layer.wo, layer.gate, layer.up, layer.down] { total += t.rowBytes * t.rows }
+        }
+        return total
+    }
+
     /// Resolves and shape-checks every tensor the architecture needs.
     public init(table: TensorTable, config c: LlamaConfig) throws(ModelFileError) {
         let q = c.heads * c.headDim
