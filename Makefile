@@ -38,10 +38,11 @@ deps:
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-# Confirms in the disassembly that the release matmul kernels use 256-bit FMA (vfmadd…ps on
-# ymm) and hardware f16 conversion, not a call to fmaf per lane.
+# Confirms in the disassembly that the release float kernels use 256-bit FMA (vfmadd…ps on ymm)
+# and hardware f16 conversion, not a call to fmaf per lane, and that the integer matmul kernels
+# use vpdpbusd (AVX-512 VNNI) and vpmaddubsw (AVX2).
 check-simd: release
-	@for f in Kernels+MatmulFloat Kernels+MatmulQuant Kernels+Vector; do \
+	@for f in Kernels+MatmulFloat Kernels+PagedAttention Kernels+Vector; do \
 	  o=.build/release/Runtime.build/$$f.swift.o; \
 	  fma=$$(objdump -d --no-show-raw-insn $$o | grep -cE 'vfmadd[0-9a-z]*ps[[:space:]].*%ymm'); \
 	  calls=$$(objdump -d --no-show-raw-insn $$o | grep -cE 'call.*fmaf'); \
@@ -49,6 +50,11 @@ check-simd: release
 	  echo "$$f: $$fma ymm FMA, $$cvt vcvtph2ps, $$calls fmaf calls"; \
 	  [ $$fma -gt 0 ] && [ $$calls -eq 0 ] || exit 1; \
 	done
+	@o=.build/release/CQuantDot.build/QuantDot.c.o; \
+	  vnni=$$(objdump -d --no-show-raw-insn $$o | grep -c vpdpbusd); \
+	  avx2=$$(objdump -d --no-show-raw-insn $$o | grep -c vpmaddubsw); \
+	  echo "QuantDot.c: $$vnni vpdpbusd, $$avx2 vpmaddubsw"; \
+	  [ $$vnni -gt 0 ] && [ $$avx2 -gt 0 ] || exit 1
 
 # Side-by-side speed on random-weight models (Benchmarks/README.md).
 bench: release

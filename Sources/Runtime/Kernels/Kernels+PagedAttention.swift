@@ -34,9 +34,9 @@ extension Kernels {
     /// each query head `h` of kv head `g` (heads `g * group ..< (g + 1) * group`, `group =
     /// headCount / kvHeads`): `out[i, h] = softmax(q[i, h] . K[t, g] * scale) . V[t, g]`.
     /// Pages are visited once, in order: each K and V row slice is decoded once (F16 and Q8_0 read
-    /// in place) and serves every query token and every head of the group; scores of one page at
-    /// a time keep a running maximum and sum per query (online softmax), and the output is
-    /// rescaled when the maximum grows. No `[queries x positions]` matrix exists.
+    /// in place) and serves every query token and every head of the group; scores of about 64
+    /// positions at a time keep a running maximum and sum per query (online softmax), and the
+    /// output is rescaled when the maximum grows. No `[queries x positions]` matrix exists.
     ///
     /// - Parameters:
     ///   - out: token `i`'s heads at `out + i * outStride`, `[headCount, headDim]` F32; only the
@@ -87,7 +87,9 @@ extension Kernels {
 
     /// Floats of scratch a `pagedAttention` call over `queries` queries (tokens x group heads) needs.
     public static func pagedAttentionScratch(queries: Int, blockTokens: Int, headDim: Int) -> Int {
-        queries &* (((blockTokens &+ 7) & ~7) &+ 2) &+ headDim
+        let chunk = attentionChunk(blockTokens: blockTokens)
+        let keyRows = (chunk &+ 7) & ~7
+        return queries &* (headDim &+ keyRows &+ 2) &+ (keyRows &+ chunk) &* headDim
     }
 
     /// Tokens per `pagedAttention` call that fill its query budget with `group` heads each.
@@ -112,10 +114,17 @@ extension Kernels {
     @inline(never)
     static func pagedAttentionQ8_0Unaligned(_ job: PagedAttentionJob) { flashAttention(job, Q8_0UnalignedRows.self) }
 
-    /// The loop nest: per page, (1) decode each K row slice once and score it against every
-    /// query that sees it, (2) per query fold the page's scores into the running maximum and sum
-    /// (rescaling the output when the maximum grows) and turn them into weights, (3) decode each
-    /// V row slice once and add it, weighted, to every query's output. Then divide by the sums.
+    /// Positions one step of `flashAttention` takes: whole pages, about 64 positions, so the
+    /// per-step softmax work (maximum, rescale, sum) is spread over many keys.
+    @inline(__always)
+    static func attentionChunk(blockTokens: Int) -> Int { Swift.max(1, 64 / blockTokens) &* blockTokens }
+
+    /// The loop nest. The group's queries are packed once, scaled. Per chunk of pages: (1) decode
+    /// the K and V row slices once into F32 rows; (2) score every query against every key as a
+    /// small matmul (`matmulF32`'s 2 keys x 4 queries register tiles: no per-score horizontal
+    /// sum); (3) per query, fold the visible scores into the running maximum and sum (rescaling
+    /// the output when the maximum grows), and add the weighted V rows with the output held in
+    /// registers. Then divide by the sums.
     ///
     /// A slice starts at element `start` of a row; it is addressed from the storage block holding
     /// that element (`sliceOffset` bytes into the row), at element `first` of that block.
@@ -124,81 +133,128 @@ extension Kernels {
         let headDim = job.headDim, group = job.group, tokens = job.tokens
         let blockTokens = job.blockTokens, rowBytes = job.rowBytes
         let queryCount = tokens &* group
-        let scoreStride = (blockTokens &+ 7) & ~7
+        let chunk = attentionChunk(blockTokens: blockTokens)
+        let keyRows = (chunk &+ 7) & ~7
         let sliceOffset = job.start / Rows.blockElements &* Rows.blockBytes
         let first = job.start % Rows.blockElements
         let keyOffset = job.keyOffset &+ sliceOffset
         let valueOffset = keyOffset &+ blockTokens &* rowBytes
-        let scoreScale = job.scale
         let end = job.firstPosition &+ tokens  // one past the last position any query sees
-        do {
-            /// [queryCount, scoreStride] this page's scores, then weights
-            let scores = job.scratch
-            /// [queryCount] running maximum of each query's scores
-            let maxima = scores + queryCount &* scoreStride
-            /// [queryCount] running sum of each query's weights
-            let sums = maxima + queryCount
-            /// [headDim] the decoded K or V row slice
-            let row = sums + queryCount
-            maxima.initialize(repeating: -.infinity, count: queryCount)
-            sums.initialize(repeating: 0, count: queryCount)
-            for q in 0..<queryCount { job.output(q).update(repeating: 0, count: headDim) }
 
-            var pageStart = 0
-            var page = 0
-            while pageStart < end {
-                let base = UnsafeRawPointer(job.pages[page])
-                let count = Swift.min(blockTokens, end &- pageStart)
-                // (1) Scores. Token i sees `visible(i)` rows of this page: a prefix.
-                for j in 0..<count {
-                    decodeSlice(row, base + (keyOffset &+ j &* rowBytes), first, count: headDim, Rows.self)
-                    for i in Swift.max(0, pageStart &+ j &- job.firstPosition)..<tokens {
-                        for h in 0..<group {
-                            let q = i &* group &+ h
-                            scores[q &* scoreStride &+ j] = dot(job.query(q), row, count: headDim) * scoreScale
-                        }
-                    }
-                }
-                // (2) Online softmax: weights for the visible scores, zero past them.
-                for q in 0..<queryCount {
-                    let visible = Swift.max(0, Swift.min(count, job.firstPosition &+ q / group &+ 1 &- pageStart))
-                    let s = scores + q &* scoreStride
-                    (s + visible).update(repeating: -.infinity, count: scoreStride &- visible)
-                    guard visible > 0 else { continue }
-                    var pageMax = s[0]
-                    for j in 1..<visible { pageMax = Swift.max(pageMax, s[j]) }
-                    let newMax = Swift.max(maxima[q], pageMax)
-                    if newMax > maxima[q] {
-                        let correction = expf(maxima[q] - newMax)  // 0 on the first page
-                        sums[q] *= correction
-                        scale(job.output(q), by: correction, count: headDim)
-                        maxima[q] = newMax
-                    }
-                    let shift = SIMD8<Float>(repeating: newMax)
-                    var total = SIMD8<Float>()
-                    var j = 0
-                    while j < scoreStride {
-                        let w = exp(s.load8(at: j) - shift)  // exp(-inf) is 0
-                        s.store8(w, at: j)
-                        total += w
-                        j &+= 8
-                    }
-                    sums[q] += sum(total)
-                }
-                // (3) Values.
-                for j in 0..<count {
-                    decodeSlice(row, base + (valueOffset &+ j &* rowBytes), first, count: headDim, Rows.self)
-                    for i in Swift.max(0, pageStart &+ j &- job.firstPosition)..<tokens {
-                        for h in 0..<group {
-                            let q = i &* group &+ h
-                            axpy(job.output(q), row, alpha: scores[q &* scoreStride &+ j], count: headDim)
-                        }
-                    }
-                }
-                pageStart &+= blockTokens
-                page &+= 1
+        /// [queryCount, headDim] the group's queries, times the score scale
+        let queries = job.scratch
+        /// [keyRows, headDim] this chunk's K slices (rows past its last position are zero)
+        let keys = queries + queryCount &* headDim
+        /// [chunk, headDim] this chunk's V slices
+        let values = keys + keyRows &* headDim
+        /// [queryCount, keyRows] this chunk's scores, then weights
+        let scores = values + chunk &* headDim
+        /// [queryCount] running maximum of each query's scores
+        let maxima = scores + queryCount &* keyRows
+        /// [queryCount] running sum of each query's weights
+        let sums = maxima + queryCount
+        let scale = SIMD8<Float>(repeating: job.scale)
+        for q in 0..<queryCount {
+            let source = job.query(q), target = queries + q &* headDim
+            var d = 0
+            while d &+ 8 <= headDim {
+                target.store8(source.load8(at: d) * scale, at: d)
+                d &+= 8
             }
-            for q in 0..<queryCount { scale(job.output(q), by: 1 / sums[q], count: headDim) }
+            while d < headDim {
+                target[d] = source[d] * job.scale
+                d &+= 1
+            }
+            job.output(q).update(repeating: 0, count: headDim)
+        }
+        maxima.initialize(repeating: -.infinity, count: queryCount)
+        sums.initialize(repeating: 0, count: queryCount)
+        let scoring = MatmulShape(weight: Tensor(data: keys, dtype: .f32, columns: headDim, rows: keyRows),
+                                  batch: queryCount, out: scores, x: queries)
+        let laneIndex = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
+
+        var chunkStart = 0
+        while chunkStart < end {
+            let count = Swift.min(chunk, end &- chunkStart)
+            // (1) This chunk's rows, decoded once for every query.
+            for j in 0..<count {
+                let position = chunkStart &+ j
+                let base = UnsafeRawPointer(job.pages[position / blockTokens]) + (position % blockTokens) &* rowBytes
+                decodeSlice(keys + j &* headDim, base + keyOffset, first, count: headDim, Rows.self)
+                decodeSlice(values + j &* headDim, base + valueOffset, first, count: headDim, Rows.self)
+            }
+            (keys + count &* headDim).update(repeating: 0, count: (keyRows &- count) &* headDim)
+            // (2) Scores.
+            matmulF32(scoring, MatmulTile(rows: 0..<keyRows, tokens: 0..<queryCount))
+            // (3) Online softmax and values. Token i sees a prefix of this chunk; lanes past it
+            // (scores of later or zero rows) weigh 0.
+            for q in 0..<queryCount {
+                let visible = Swift.min(count, job.firstPosition &+ q / group &+ 1 &- chunkStart)
+                guard visible > 0 else { continue }
+                let s = scores + q &* keyRows
+                let limit = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: visible))
+                var largest = SIMD8<Float>(repeating: -.infinity)
+                var j = 0
+                while j < visible {
+                    let lanes = laneIndex &+ Int32(truncatingIfNeeded: j)
+                    largest = maximum(largest, s.load8(at: j).replacing(with: -.infinity, where: lanes .>= limit))
+                    j &+= 8
+                }
+                let chunkMax = max(largest)
+                let output = job.output(q)
+                if chunkMax > maxima[q] {
+                    let correction = expf(maxima[q] - chunkMax)  // 0 on the first chunk
+                    sums[q] *= correction
+                    Kernels.scale(output, by: correction, count: headDim)
+                    maxima[q] = chunkMax
+                }
+                let shift = SIMD8<Float>(repeating: maxima[q])
+                var total = SIMD8<Float>()
+                j = 0
+                while j < visible {
+                    let lanes = laneIndex &+ Int32(truncatingIfNeeded: j)
+                    let w = exp(s.load8(at: j) - shift).replacing(with: 0, where: lanes .>= limit)
+                    s.store8(w, at: j)
+                    total += w
+                    j &+= 8
+                }
+                sums[q] += sum(total)
+                addWeightedRows(output, rows: values, weights: s, count: visible, width: headDim)
+            }
+            chunkStart &+= chunk
+        }
+        for q in 0..<queryCount { Kernels.scale(job.output(q), by: 1 / sums[q], count: headDim) }
+    }
+
+    /// `y += sum_j weights[j] * rows[j]` over `count` rows of `width` floats, `width` apart: 32
+    /// elements of `y` stay in registers while every row passes, so `y` is loaded and stored once
+    /// per call, not once per row.
+    @inline(__always)
+    static func addWeightedRows(_ y: UnsafeMutablePointer<Float>, rows: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+                                count: Int, width: Int) {
+        var i = 0
+        while i &+ 32 <= width {
+            var y0 = y.load8(at: i), y1 = y.load8(at: i &+ 8), y2 = y.load8(at: i &+ 16), y3 = y.load8(at: i &+ 24)
+            for j in 0..<count {
+                let a = SIMD8<Float>(repeating: weights[j])
+                let row = rows + (j &* width &+ i)
+                y0.addProduct(a, row.load8(at: 0)); y1.addProduct(a, row.load8(at: 8))
+                y2.addProduct(a, row.load8(at: 16)); y3.addProduct(a, row.load8(at: 24))
+            }
+            y.store8(y0, at: i); y.store8(y1, at: i &+ 8); y.store8(y2, at: i &+ 16); y.store8(y3, at: i &+ 24)
+            i &+= 32
+        }
+        while i &+ 8 <= width {
+            var y0 = y.load8(at: i)
+            for j in 0..<count { y0.addProduct(SIMD8(repeating: weights[j]), rows.load8(at: j &* width &+ i)) }
+            y.store8(y0, at: i)
+            i &+= 8
+        }
+        while i < width {
+            var v = y[i]
+            for j in 0..<count { v = v.addingProduct(weights[j], rows[j &* width &+ i]) }
+            y[i] = v
+            i &+= 1
         }
     }
 
