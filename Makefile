@@ -43,7 +43,7 @@ deps:
 # use vpdpbusd (AVX-512 VNNI) and vpmaddubsw (AVX2).
 check-simd: release
 	@for f in Kernels+MatmulFloat Kernels+PagedAttention Kernels+Vector; do \
-	  o=.build/release/Runtime.build/$$f.swift.o; \
+	  o=.build/release/StrataRuntime.build/$$f.swift.o; \
 	  fma=$$(objdump -d --no-show-raw-insn $$o | grep -cE 'vfmadd[0-9a-z]*ps[[:space:]].*%ymm'); \
 	  calls=$$(objdump -d --no-show-raw-insn $$o | grep -cE 'call.*fmaf'); \
 	  cvt=$$(objdump -d --no-show-raw-insn $$o | grep -c vcvtph2ps); \

@@ -15,6 +15,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "strata", targets: ["strata"]),
+        // For Benchmarks/ (a package of its own that measures the kernels).
+        .library(name: "StrataRuntime", targets: ["StrataRuntime", "Memory"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,8 +43,10 @@ let package = Package(
         // debug too, so the test suite does not crawl through unoptimized intrinsics.
         .target(name: "CQuantDot", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Memory", dependencies: ["CJemalloc", "CLZ4"], swiftSettings: swiftSettings),
-        .target(name: "Runtime", dependencies: ["Memory", "CQuantDot"], swiftSettings: swiftSettings),
-        .target(name: "Engine", dependencies: ["Runtime", "Memory"], swiftSettings: swiftSettings),
+        // Sources/Runtime; the module is StrataRuntime because Swift itself ships a module named
+        // Runtime (backtracing) that packages probe with canImport(Runtime).
+        .target(name: "StrataRuntime", dependencies: ["Memory", "CQuantDot"], path: "Sources/Runtime", swiftSettings: swiftSettings),
+        .target(name: "Engine", dependencies: ["StrataRuntime", "Memory"], swiftSettings: swiftSettings),
         .target(
             name: "Server",
             dependencies: [
@@ -57,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "strata",
             dependencies: [
-                "Server", "Engine", "Runtime", "Memory",
+                "Server", "Engine", "StrataRuntime", "Memory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -65,9 +69,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "TestSupport", dependencies: ["Engine", "Runtime", "Memory"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["Engine", "StrataRuntime", "Memory"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "MemoryTests", dependencies: ["Memory", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RuntimeTests", dependencies: ["StrataRuntime", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ServerTests",

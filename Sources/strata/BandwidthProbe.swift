@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Runtime
+import StrataRuntime
 
 /// The machine's memory bandwidth, measured the way decode uses it: `memcpy` of a buffer far
 /// larger than the caches, and a read of it split over the pool's threads (SIMD loads summed,

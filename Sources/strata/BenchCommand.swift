@@ -1,7 +1,7 @@
 import ArgumentParser
 import Engine
 import Memory
-import Runtime
+import StrataRuntime
 
 /// `strata bench [model]`: prompt-processing and generation speed in llama-bench's terms
 /// (`-p 128,512 -n 64,128 -t 1,2 -r 5`), batched decode (`-b 1,4,16`, aggregate tok/s), and

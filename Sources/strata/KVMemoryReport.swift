@@ -1,6 +1,6 @@
 import Engine
 import Memory
-import Runtime
+import StrataRuntime
 
 /// `strata bench --memory`: the memory figures of the paged KV cache on this model's real KV
 /// pages: cold-tier compression (with and without byte shuffle, F16 and F32 KV), LZ4

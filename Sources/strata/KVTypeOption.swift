@@ -1,5 +1,5 @@
 import ArgumentParser
-import Runtime
+import StrataRuntime
 
 /// Parses `--kv-type`.
 enum KVTypeOption {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Engine
-import Runtime
+import StrataRuntime
 
 /// The options every command that runs a model shares: which model, its tokenizer, threads.
 struct ModelOptions: ParsableArguments {

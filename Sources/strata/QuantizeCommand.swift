@@ -1,6 +1,6 @@
 import ArgumentParser
 import Engine
-import Runtime
+import StrataRuntime
 
 /// `strata quantize`: rewrite a GGUF file's weight matrices as Q8_0 or Q4_0 (or F16/BF16/F32).
 struct QuantizeCommand: ParsableCommand {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Engine
 import Memory
-import Runtime
+import StrataRuntime
 
 /// `strata run`: generate from one prompt, streaming the text to stdout.
 struct RunCommand: ParsableCommand {

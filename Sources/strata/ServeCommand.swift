@@ -3,7 +3,7 @@ import Engine
 import Hummingbird
 import Logging
 import Memory
-import Runtime
+import StrataRuntime
 import Server
 
 /// `strata serve`: the OpenAI-compatible HTTP server.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Engine
-import Runtime
+import StrataRuntime
 
 /// `strata synth`: a random-weight GGUF of a known shape, for speed work.
 struct SynthCommand: ParsableCommand {

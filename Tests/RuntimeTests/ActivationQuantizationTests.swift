@@ -1,6 +1,6 @@
 import TestSupport
 import Testing
-@testable import Runtime
+@testable import StrataRuntime
 
 /// `Kernels.quantizeRows` and its fused forms on fresh random rows.
 @Suite struct ActivationQuantizationTests {

@@ -1,7 +1,7 @@
 import TestSupport
 import Foundation
 import Testing
-@testable import Runtime
+@testable import StrataRuntime
 
 /// Elementwise activations and softmax against Double formulas, across the SIMD body and tails.
 @Suite struct ActivationTests {

@@ -1,7 +1,7 @@
 import TestSupport
 import Memory
 import Testing
-@testable import Runtime
+@testable import StrataRuntime
 
 /// Hot paths allocate nothing, in debug and release: jemalloc (the process allocator in this
 /// package) counts the bytes each thread allocates (`thread.allocated`); a dispatch's only

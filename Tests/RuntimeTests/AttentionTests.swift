@@ -1,7 +1,7 @@
 import TestSupport
 import Foundation
 import Testing
-@testable import Runtime
+@testable import StrataRuntime
 
 @Suite struct AttentionTests {
     struct Shape: CustomTestStringConvertible, Sendable {

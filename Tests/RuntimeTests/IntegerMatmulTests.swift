@@ -1,6 +1,6 @@
 import TestSupport
 import Testing
-@testable import Runtime
+@testable import StrataRuntime
 
 /// Matmul against Q8_0 / Q4_0 weights on 8-bit activations (`IntegerDot`, every instruction set
 /// this processor has) against float64 references on fresh random inputs: exactly the

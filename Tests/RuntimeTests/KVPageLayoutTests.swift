@@ -1,6 +1,6 @@
 import TestSupport
 import Testing
-@testable import Runtime
+@testable import StrataRuntime
 
 /// Page geometry, and `storeKV` writing exactly its two rows within each format's rounding.
 @Suite struct KVPageLayoutTests {

@@ -1,8 +1,9 @@
 import TestSupport
 import Testing
-@testable import Runtime
+@testable import StrataRuntime
 
-/// `Kernels.matmul` for every dtype against a Double reference over the dequantized weight
+/// `Kernels.matmul` for every dtype against a Double reference over the dequantized weight, on
+/// fresh random inputs each run
 /// (the decoders themselves are checked against hand-built blocks in `QuantizationTests`).
 /// Block-quantized weights multiply 8-bit activations: their reference is over the quantized
 /// activations (`IntegerMatmulTests` covers that path and its error against float inputs).
@@ -18,13 +19,25 @@ import Testing
 
     @Test(arguments: DType.allCases)
     func smallShapesEveryBatchFrom1To7(dtype: DType) {
-        var random = TestRandom(seed: 30 + UInt64(dtype.rawValue))
+        let seed = TestRandom.freshSeed()
+        var random = TestRandom(seed: seed)
         for inDim in Self.widths(dtype) {
             for outDim in [1, 3, 17, 70] {
                 for batch in 1...7 {
-                    check(dtype: dtype, inDim: inDim, outDim: outDim, batch: batch, random: &random)
+                    check(dtype: dtype, inDim: inDim, outDim: outDim, batch: batch, random: &random, seed: seed)
                 }
             }
+        }
+    }
+
+    /// Batches the packed path takes (with scratch): whole panels of 16 rows and a leftover,
+    /// full 6-token tiles and leftover tokens.
+    @Test(arguments: [DType.f32, .f16, .bf16])
+    func packedPanels(dtype: DType) {
+        let seed = TestRandom.freshSeed()
+        var random = TestRandom(seed: seed)
+        for (inDim, outDim, batch) in [(8, 16, 12), (33, 17, 13), (64, 70, 24), (100, 48, 29), (2048, 33, 16)] {
+            check(dtype: dtype, inDim: inDim, outDim: outDim, batch: batch, random: &random, seed: seed)
         }
     }
 
@@ -32,12 +45,13 @@ import Testing
     /// long rows, and odd widths.
     @Test(arguments: DType.allCases)
     func tiledShapes(dtype: DType) {
-        var random = TestRandom(seed: 40 + UInt64(dtype.rawValue))
-        check(dtype: dtype, inDim: 2048, outDim: 21, batch: 37, random: &random)
-        check(dtype: dtype, inDim: 512, outDim: 150, batch: 9, random: &random)
-        check(dtype: dtype, inDim: 4096, outDim: 5, batch: 6, random: &random)
+        let seed = TestRandom.freshSeed()
+        var random = TestRandom(seed: seed)
+        check(dtype: dtype, inDim: 2048, outDim: 21, batch: 37, random: &random, seed: seed)
+        check(dtype: dtype, inDim: 512, outDim: 150, batch: 9, random: &random, seed: seed)
+        check(dtype: dtype, inDim: 4096, outDim: 5, batch: 6, random: &random, seed: seed)
         if dtype.blockElements == 1 {
-            check(dtype: dtype, inDim: 2001, outDim: 7, batch: 6, random: &random)  // odd tail after long SIMD runs
+            check(dtype: dtype, inDim: 2001, outDim: 7, batch: 6, random: &random, seed: seed)  // odd tail after long SIMD runs
         }
     }
 
@@ -54,7 +68,7 @@ import Testing
         #expect(out.allSatisfy { $0 == 42 })
     }
 
-    private func check(dtype: DType, inDim: Int, outDim: Int, batch: Int, random: inout TestRandom) {
+    private func check(dtype: DType, inDim: Int, outDim: Int, batch: Int, random: inout TestRandom, seed: UInt64) {
         let values = random.floats(inDim * outDim)
         var bytes = [UInt8](repeating: 0, count: dtype.rowBytes(inDim)! * outDim)
         bytes.withUnsafeMutableBytes { Quantization.quantize(values, count: values.count, to: dtype, into: $0.baseAddress!) }
@@ -64,24 +78,32 @@ import Testing
         let reference = dtype.blockElements > 1 ? TestQ8(x, rows: batch, columns: inDim).values : x
 
         for pool in pools {
-            var out = [Float](repeating: .nan, count: outDim * batch)
-            bytes.withUnsafeBytes { raw in
-                let weight = Tensor(data: raw.baseAddress!, dtype: dtype, columns: inDim, rows: outDim)
-                Kernels.matmul(out: &out, x: x, batch: batch, weight: weight, pool: pool)
-            }
-            var failures = 0
-            for b in 0..<batch {
-                for o in 0..<outDim {
-                    var want = 0.0, magnitude = 0.0
-                    for i in 0..<inDim {
-                        let product = Double(w[o * inDim + i]) * Double(reference[b * inDim + i])
-                        want += product
-                        magnitude += abs(product)
+            // Without scratch (dot-product tiles), and with it (packed panels for large batches).
+            for packed in [false, true] {
+                var out = [Float](repeating: .nan, count: outDim * batch)
+                var panels = [Float](repeating: .nan, count: pool.threadCount * Kernels.packedMatmulScratch(inDim: inDim))
+                bytes.withUnsafeBytes { raw in
+                    let weight = Tensor(data: raw.baseAddress!, dtype: dtype, columns: inDim, rows: outDim)
+                    panels.withUnsafeMutableBufferPointer { panels in
+                        let scratch = MatmulScratch(base: panels.baseAddress!, floatsPerThread: panels.count / pool.threadCount,
+                                                    threads: pool.threadCount)
+                        Kernels.matmul(out: &out, x: x, batch: batch, weight: weight, pool: pool, scratch: packed ? scratch : nil)
                     }
-                    if !isClose(out[b * outDim + o], want, absolute: 1e-6, relative: 1e-5, scale: magnitude) { failures += 1 }
                 }
+                var failures = 0
+                for b in 0..<batch {
+                    for o in 0..<outDim {
+                        var want = 0.0, magnitude = 0.0
+                        for i in 0..<inDim {
+                            let product = Double(w[o * inDim + i]) * Double(reference[b * inDim + i])
+                            want += product
+                            magnitude += abs(product)
+                        }
+                        if !isClose(out[b * outDim + o], want, absolute: 1e-6, relative: 1e-5, scale: magnitude) { failures += 1 }
+                    }
+                }
+                #expect(failures == 0, "\(dtype) inDim \(inDim) outDim \(outDim) batch \(batch) threads \(pool.threadCount) packed \(packed) seed \(seed)")
             }
-            #expect(failures == 0, "\(dtype) inDim \(inDim) outDim \(outDim) batch \(batch) threads \(pool.threadCount)")
         }
     }
 }

@@ -1,6 +1,6 @@
 import TestSupport
 import Testing
-@testable import Runtime
+@testable import StrataRuntime
 
 @Suite struct NormTests {
     static let dims = [1, 7, 8, 17, 64, 100]

@@ -1,7 +1,7 @@
 import TestSupport
 import Foundation
 import Testing
-@testable import Runtime
+@testable import StrataRuntime
 
 /// Flash `pagedAttention` (online softmax over pages) against a naive float64 causal attention
 /// on K/V rounded to the cache type by hand, and against the contiguous two-pass `attention`

@@ -1,6 +1,6 @@
 import TestSupport
 import Testing
-@testable import Runtime
+@testable import StrataRuntime
 
 /// Dequantization of hand-built blocks against values worked out from the GGUF layouts, and
 /// quantize -> dequantize round trips against the error each format allows.

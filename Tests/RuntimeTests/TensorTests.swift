@@ -1,6 +1,6 @@
 import TestSupport
 import Testing
-@testable import Runtime
+@testable import StrataRuntime
 
 @Suite struct TensorTests {
     @Test(arguments: DType.allCases)

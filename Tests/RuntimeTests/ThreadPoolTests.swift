@@ -1,7 +1,7 @@
 import TestSupport
 import Synchronization
 import Testing
-@testable import Runtime
+@testable import StrataRuntime
 
 #if canImport(Glibc)
 import Glibc

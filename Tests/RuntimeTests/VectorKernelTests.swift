@@ -1,6 +1,6 @@
 import TestSupport
 import Testing
-@testable import Runtime
+@testable import StrataRuntime
 
 @Suite struct VectorKernelTests {
     static let sizes = [0, 1, 7, 8, 9, 16, 31, 32, 33, 100, 1000]

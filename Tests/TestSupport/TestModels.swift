@@ -1,5 +1,5 @@
 import Engine
-import Runtime
+import StrataRuntime
 
 /// Models the engine tests run: the real stories260K and small random-weight Llamas.
 public enum TestModels {

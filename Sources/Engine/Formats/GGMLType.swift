@@ -1,4 +1,4 @@
-import Runtime
+import StrataRuntime
 
 /// A tensor element type id from a GGUF tensor table, with its storage block geometry.
 /// The reader knows the geometry of GGML's common types so that `inspect` can list any

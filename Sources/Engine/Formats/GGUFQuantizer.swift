@@ -1,4 +1,4 @@
-import Runtime
+import StrataRuntime
 
 /// Rewrites a GGUF file with its weight matrices in another type (`strata quantize`):
 /// metadata is kept (with `general.file_type` updated), 1-D tensors (norms) stay as they are,

@@ -1,5 +1,5 @@
 import Memory
-import Runtime
+import StrataRuntime
 
 /// A llama2.c "legacy" checkpoint (`run.c` format): a header of seven int32 hyperparameters
 /// followed by F32 weights in a fixed order. The weights are described with GGUF tensor

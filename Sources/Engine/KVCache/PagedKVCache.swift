@@ -1,5 +1,5 @@
 import Memory
-import Runtime
+import StrataRuntime
 
 /// The paged KV cache: each sequence's K and V live in fixed-size blocks (one page holds
 /// `blockTokens` tokens of every layer), found through the sequence's block table.

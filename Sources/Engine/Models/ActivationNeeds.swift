@@ -1,4 +1,4 @@
-import Runtime
+import StrataRuntime
 
 /// What the matmuls reading one activation need of it: floats (for F32/F16/BF16 weights) and/or
 /// 8-bit quantized rows (for Q8_0/Q4_0 weights, which take the integer path). Decided once per

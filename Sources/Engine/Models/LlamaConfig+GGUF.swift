@@ -1,4 +1,4 @@
-import Runtime
+import StrataRuntime
 
 extension LlamaConfig {
     /// Reads the hyperparameters of a `llama` GGUF file (keys prefixed by the architecture name).

@@ -1,4 +1,4 @@
-import Runtime
+import StrataRuntime
 
 /// The blueprint of a Llama-family decoder: every hyperparameter the forward pass needs.
 public struct LlamaConfig: Equatable, Sendable {

@@ -1,5 +1,5 @@
 import Memory
-import Runtime
+import StrataRuntime
 
 /// One sequence evaluated on its own: a paged KV cache with no budget limit, sized for
 /// `capacity` tokens, and a runner for batches of that one sequence. `evaluate` appends

@@ -1,5 +1,5 @@
 import Memory
-import Runtime
+import StrataRuntime
 
 /// A loaded Llama-family model: hyperparameters and weight views into the file that
 /// `source` keeps mapped. Immutable and shareable between sequences.

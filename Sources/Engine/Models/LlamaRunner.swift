@@ -1,5 +1,5 @@
 import Memory
-import Runtime
+import StrataRuntime
 
 /// Runs the Llama forward pass over a batch that mixes several sequences (prompt chunks and
 /// single decode tokens), reading and writing KV through the paged cache. Every buffer is
@@ -69,6 +69,9 @@ public final class LlamaRunner {
     private let logits: AlignedBuffer<Float>
     /// [maxBatchTokens, max(dim, heads * headDim, hidden)] 8-bit activations for quantized weights
     private let q8: Q8Buffer
+    /// [pool threads, packedMatmulScratch(inDim: widest input)] panels of packed float weights
+    private let packedPanels: AlignedBuffer<Float>
+    private let matmulScratch: MatmulScratch
     /// Per layer: which forms (floats, Q8) each matmul input must be produced in.
     private let needs: [LayerActivationNeeds]
     private let outputNeeds: ActivationNeeds
@@ -117,12 +120,18 @@ public final class LlamaRunner {
         let anyQ8 = needs.contains { $0.attentionInput.q8 || $0.attentionOutput.q8 || $0.ffnInput.q8 || $0.ffnHidden.q8 }
             || outputNeeds.q8
         q8 = Q8Buffer(elements: anyQ8 ? max(maxBatchTokens, maxSequences) * max(c.dim, qDim, c.hiddenDim) : 0)
+        let anyFloat = needs.contains { $0.attentionInput.floats || $0.attentionOutput.floats || $0.ffnInput.floats || $0.ffnHidden.floats }
+        // Only prefill-sized batches pack panels.
+        let packs = anyFloat && maxBatchTokens >= Kernels.packedMatmulMinimumBatch
+        let perThread = packs ? Kernels.packedMatmulScratch(inDim: max(c.dim, qDim, c.hiddenDim)) : 0
+        packedPanels = AlignedBuffer(count: perThread * pool.threadCount)
+        matmulScratch = MatmulScratch(base: packedPanels.pointer, floatsPerThread: perThread, threads: pool.threadCount)
     }
 
     /// Bytes of scratch this runner holds (sized at start-up).
     public var scratchBytes: Int {
         let floats = x.count + xb.count + q.count + k.count + v.count + att.count + proj.count + hb.count + hb2.count
-            + xLast.count + logits.count + tileStart.count + tileTokens.count + attentionScratch.count
+            + xLast.count + logits.count + tileStart.count + tileTokens.count + attentionScratch.count + packedPanels.count
         return floats * MemoryLayout<Float>.stride + pageTables.count * MemoryLayout<UnsafeMutableRawPointer>.stride + q8.bytes
     }
 
@@ -304,7 +313,7 @@ public final class LlamaRunner {
         if weight.dtype.blockElements > 1 {
             Kernels.matmul(out: out, x: q8, weight: weight, pool: pool)
         } else {
-            Kernels.matmul(out: out, x: floats, batch: rows, weight: weight, pool: pool)
+            Kernels.matmul(out: out, x: floats, batch: rows, weight: weight, pool: pool, scratch: matmulScratch)
         }
     }
 }

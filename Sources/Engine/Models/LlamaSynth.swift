@@ -1,4 +1,4 @@
-import Runtime
+import StrataRuntime
 
 /// Writes random-weight Llama GGUF files of a given shape, for speed and memory work.
 /// Weights are uniform with a standard deviation of 0.02 (norms are 1), so activations stay

@@ -1,4 +1,4 @@
-import Runtime
+import StrataRuntime
 
 /// Views of one decoder block's weights. Matrices are [out rows][in columns].
 public struct LlamaLayerWeights: @unchecked Sendable {

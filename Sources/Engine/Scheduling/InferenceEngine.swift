@@ -1,5 +1,5 @@
 import Memory
-import Runtime
+import StrataRuntime
 
 /// How to size an inference engine.
 public struct EngineOptions: Sendable {

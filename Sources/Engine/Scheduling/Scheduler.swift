@@ -1,5 +1,5 @@
 import Memory
-import Runtime
+import StrataRuntime
 
 /// Runs many generation requests at once on one `LlamaRunner`: each step packs the next
 /// token of every running sequence (and chunks of prompts) into one batched forward pass,

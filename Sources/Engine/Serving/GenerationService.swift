@@ -1,5 +1,5 @@
 import Memory
-import Runtime
+import StrataRuntime
 import Synchronization
 #if canImport(Glibc)
 import Glibc

@@ -9,17 +9,32 @@ extension Kernels {
     /// registers (no temporary row), and is read from memory once per step: rows are taken in
     /// small tiles that stay in cache while the batch streams past them in blocks.
     ///
+    /// With `scratch` (`packedMatmulScratch(inDim:)` floats per pool thread) and a batch of at
+    /// least `packedMatmulMinimumBatch` tokens, float weights go through packed 16-row panels
+    /// and an outer-product tile instead (`Kernels+MatmulPacked`).
+    ///
     /// - Parameters:
     ///   - out: `[batch, outDim]` F32.
     ///   - x: `[batch, inDim]` F32.
     /// - Complexity: O(batch * inDim * outDim) multiply-adds.
     public static func matmul(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, batch: Int,
-                              weight: Tensor, pool: ThreadPool) {
+                              weight: Tensor, pool: ThreadPool, scratch: MatmulScratch? = nil) {
         precondition(batch >= 0, "matmul: negative batch \(batch)")
         let shape = MatmulShape(weight: weight, batch: batch, out: out, x: x)
         guard batch > 0, shape.outDim > 0 else { return }
         if weight.dtype.blockElements > 1 {
             matmulQuantizing(out: out, x: x, batch: batch, weight: weight, pool: pool)
+            return
+        }
+        if let scratch, batch >= packedMatmulMinimumBatch, shape.outDim >= panelRows,
+           scratch.floatsPerThread >= packedMatmulScratch(inDim: shape.inDim) {
+            precondition(scratch.threads >= pool.threadCount, "matmul: scratch for \(scratch.threads) threads, pool of \(pool.threadCount)")
+            let panels = shape.outDim / panelRows
+            let job = PackedMatmulJob(shape: shape, panels: panels, scratch: scratch.base, scratchFloats: scratch.floatsPerThread)
+            let items = panels &+ (shape.outDim % panelRows == 0 ? 0 : 1)
+            withUnsafePointer(to: job) { context in
+                pool.parallelFor(items, grain: 1, context: context, packedMatmulChunk)
+            }
             return
         }
         let grain = Swift.max(1, Swift.min(64, shape.outDim / (pool.threadCount &* 4)))
@@ -57,6 +72,20 @@ extension Kernels {
 /// `@convention(c)` literal inside `withUnsafePointer`.)
 private func matmulChunk(_ context: UnsafeRawPointer, _ start: Int, _ end: Int) {
     Kernels.matmulRows(context.assumingMemoryBound(to: MatmulShape.self).pointee, rows: start..<end)
+}
+
+/// Per-thread scratch for packed float matmuls, owned by the caller (sized once, at start-up).
+public struct MatmulScratch {
+    /// [threads, floatsPerThread] F32
+    public let base: UnsafeMutablePointer<Float>
+    public let floatsPerThread: Int
+    public let threads: Int
+
+    public init(base: UnsafeMutablePointer<Float>, floatsPerThread: Int, threads: Int) {
+        self.base = base
+        self.floatsPerThread = floatsPerThread
+        self.threads = threads
+    }
 }
 
 /// Everything a matmul worker needs, copied once per call (a trivial struct, no references).

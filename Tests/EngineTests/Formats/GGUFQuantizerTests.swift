@@ -1,5 +1,5 @@
 import Engine
-import Runtime
+import StrataRuntime
 import Testing
 import TestSupport
 

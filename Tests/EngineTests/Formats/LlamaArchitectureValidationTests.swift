@@ -1,6 +1,6 @@
 import Engine
 import Foundation
-import Runtime
+import StrataRuntime
 import Testing
 import TestSupport
 

@@ -1,6 +1,6 @@
 import Engine
 import Memory
-import Runtime
+import StrataRuntime
 import Testing
 import TestSupport
 

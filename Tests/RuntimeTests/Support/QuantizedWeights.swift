@@ -1,5 +1,5 @@
 import TestSupport
-@testable import Runtime
+@testable import StrataRuntime
 
 /// Random Q8_0 / Q4_0 weight bytes and their exact dequantized values, for matmul references.
 struct QuantizedWeights {

@@ -1,5 +1,5 @@
 import TestSupport
-@testable import Runtime
+@testable import StrataRuntime
 
 /// KV pages for tests: a slab of `2 * count + 1` pages, every byte 0xFF (NaN in every KV type,
 /// so a read of anything never stored poisons the result), and a block table that lends
