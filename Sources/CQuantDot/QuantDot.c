@@ -71,7 +71,20 @@ static void q4_0_generic(const strata_qmatmul *m, ptrdiff_t row0, ptrdiff_t row1
     }
 }
 
-static const strata_qmatmul_kernels generic_kernels = {"generic", q8_0_generic, q4_0_generic};
+static void q8_0_panel_generic(const strata_qmatmul *m, ptrdiff_t row0, ptrdiff_t token0, ptrdiff_t token1, void *scratch) {
+    (void)scratch;
+    q8_0_generic(m, row0, row0 + 8, token0, token1);
+}
+
+static void q4_0_panel_generic(const strata_qmatmul *m, ptrdiff_t row0, ptrdiff_t token0, ptrdiff_t token1, void *scratch) {
+    (void)scratch;
+    q4_0_generic(m, row0, row0 + 8, token0, token1);
+}
+
+size_t strata_qmatmul_panel_bytes(ptrdiff_t blocks) { return (size_t)blocks * 320; }
+
+static const strata_qmatmul_kernels generic_kernels = {"generic", q8_0_generic, q4_0_generic, q8_0_panel_generic,
+                                                       q4_0_panel_generic};
 
 // MARK: x86
 
@@ -84,12 +97,14 @@ static const strata_qmatmul_kernels generic_kernels = {"generic", q8_0_generic, 
 #define ISA_VNNI 0
 #define MAIN_RM 2
 #define MAIN_RN 4
+#define PANEL_RN 4
 #include "tiles/QuantTiles.h"
 #undef ISA
 #undef ISA_TARGET
 #undef ISA_VNNI
 #undef MAIN_RM
 #undef MAIN_RN
+#undef PANEL_RN
 
 // 32 vector registers (AVX-512 VL encodes ymm16...31): 4 rows x 4 tokens.
 #define ISA avx512vnni
@@ -97,15 +112,18 @@ static const strata_qmatmul_kernels generic_kernels = {"generic", q8_0_generic, 
 #define ISA_VNNI 1
 #define MAIN_RM 4
 #define MAIN_RN 4
+#define PANEL_RN 8
 #include "tiles/QuantTiles.h"
 #undef ISA
 #undef ISA_TARGET
 #undef ISA_VNNI
 #undef MAIN_RM
 #undef MAIN_RN
+#undef PANEL_RN
 
-static const strata_qmatmul_kernels avx2_kernels = {"avx2", q8_0_avx2, q4_0_avx2};
-static const strata_qmatmul_kernels avx512vnni_kernels = {"avx512vnni", q8_0_avx512vnni, q4_0_avx512vnni};
+static const strata_qmatmul_kernels avx2_kernels = {"avx2", q8_0_avx2, q4_0_avx2, q8_0_panel_avx2, q4_0_panel_avx2};
+static const strata_qmatmul_kernels avx512vnni_kernels = {"avx512vnni", q8_0_avx512vnni, q4_0_avx512vnni,
+                                                          q8_0_panel_avx512vnni, q4_0_panel_avx512vnni};
 
 static int has_avx2(void) {
     __builtin_cpu_init();

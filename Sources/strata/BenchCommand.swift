@@ -104,9 +104,11 @@ struct BenchCommand: ParsableCommand {
                 for p in prompts {
                     guard p < c.contextLength else { throw EvaluationError.contextFull(position: 0, adding: p, capacity: c.contextLength) }
                     let context = try LlamaContext(model: loaded.model, pool: pool, capacity: p + 1, maxBatch: p, kvType: kv)
-                    _ = try context.evaluate([tokens[0]])  // warm-up pages the weights in, as llama-bench does
-                    var rates: [Double] = []
                     let prompt = Array(tokens[0..<p])
+                    // A whole untimed run first, as llama-bench does: it pages the weights in and
+                    // touches every buffer and KV page the timed runs use.
+                    _ = try context.evaluate(prompt)
+                    var rates: [Double] = []
                     for _ in 0..<repetitions {
                         context.reset()
                         let start = clock.now

@@ -28,6 +28,22 @@ import Testing
         }
     }
 
+    /// Batches that take the panel path (with scratch): whole 8-row panels and a leftover row
+    /// tile, token tiles of 8 (AVX-512) or 4 (AVX2) and their remainders, on every instruction set.
+    @Test(arguments: [DType.q8_0, .q4_0])
+    func panelsOnEveryInstructionSet(dtype: DType) {
+        let seed = TestRandom.freshSeed()
+        var random = TestRandom(seed: seed)
+        for dot in IntegerDot.available {
+            for (rows, columns, tokens) in [(8, 32, 16), (13, 96, 17), (24, 64, 23), (37, 2048, 40)] {
+                for pool in pools {
+                    check(dtype: dtype, rows: rows, columns: columns, tokens: tokens, dot: dot, pool: pool, random: &random,
+                          seed: seed, panels: true)
+                }
+            }
+        }
+    }
+
     /// Shapes that cross the cache tiling (row tiles, token blocks of a few hundred) on both pools.
     @Test(arguments: [DType.q8_0, .q4_0])
     func tiledShapes(dtype: DType) {
@@ -97,7 +113,7 @@ import Testing
     }
 
     private func check(dtype: DType, rows: Int, columns: Int, tokens: Int, dot: IntegerDot, pool: ThreadPool,
-                       random: inout TestRandom, seed: UInt64) {
+                       random: inout TestRandom, seed: UInt64, panels: Bool = false) {
         let weights = QuantizedWeights(dtype: dtype, rows: rows, columns: columns, extremes: true, random: &random)
         var x = random.floats(tokens * columns, in: -3...3)
         // A zero block (scale 0) and a block dominated by one outlier.
@@ -106,7 +122,14 @@ import Testing
         let q = TestQ8(x, rows: tokens, columns: columns)
         let xq = q.values
         var out = [Float](repeating: .nan, count: rows * tokens)
-        weights.withTensor { Kernels.matmul(out: &out, x: q.rows, weight: $0, pool: pool, dot: dot) }
+        var scratch = [Float](repeating: .nan, count: pool.threadCount * Kernels.packedQuantMatmulScratch(inDim: columns))
+        scratch.withUnsafeMutableBufferPointer { scratch in
+            let panelScratch = MatmulScratch(base: scratch.baseAddress!, floatsPerThread: scratch.count / pool.threadCount,
+                                             threads: pool.threadCount)
+            weights.withTensor {
+                Kernels.matmul(out: &out, x: q.rows, weight: $0, pool: pool, dot: dot, scratch: panels ? panelScratch : nil)
+            }
+        }
 
         var exactFailures = 0, boundFailures = 0
         for t in 0..<tokens {
@@ -126,7 +149,7 @@ import Testing
                 if !(abs(got - float) <= bound * 1.0001 + 1e-5 * magnitude + 1e-6) { boundFailures += 1 }
             }
         }
-        #expect(exactFailures == 0, "\(dtype) \(dot) rows \(rows) columns \(columns) tokens \(tokens) threads \(pool.threadCount) seed \(seed)")
+        #expect(exactFailures == 0, "\(dtype) \(dot) rows \(rows) columns \(columns) tokens \(tokens) threads \(pool.threadCount) panels \(panels) seed \(seed)")
         #expect(boundFailures == 0, "\(dtype) \(dot) rows \(rows) columns \(columns) tokens \(tokens) seed \(seed): beyond quantization error")
     }
 }

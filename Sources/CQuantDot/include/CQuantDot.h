@@ -34,12 +34,25 @@ typedef struct {
 typedef void (*strata_qmatmul_tile_fn)(const strata_qmatmul *m, ptrdiff_t row0, ptrdiff_t row1,
                                        ptrdiff_t token0, ptrdiff_t token1);
 
+/// For prefill batches: packs weight rows [row0, row0 + 8) into `scratch` (at least
+/// `strata_qmatmul_panel_bytes(m->blocks)` bytes) with the 8 rows' 4-byte groups interleaved,
+/// so one 32-byte vector holds the same 4 columns of all 8 rows, then multiplies tokens
+/// [token0, token1) by the panel: per token and block, 8 dot-product instructions give the 8
+/// rows' block dots in 8 lanes, and one conversion and FMA scale them.
+typedef void (*strata_qmatmul_panel_fn)(const strata_qmatmul *m, ptrdiff_t row0, ptrdiff_t token0, ptrdiff_t token1,
+                                        void *scratch);
+
+/// Bytes of panel scratch for rows of `blocks` blocks.
+size_t strata_qmatmul_panel_bytes(ptrdiff_t blocks);
+
 /// The tile functions of one instruction set.
 typedef struct {
     /// "avx512vnni", "avx2" or "generic".
     const char *name;
     strata_qmatmul_tile_fn q8_0;
     strata_qmatmul_tile_fn q4_0;
+    strata_qmatmul_panel_fn q8_0_panel;
+    strata_qmatmul_panel_fn q4_0_panel;
 } strata_qmatmul_kernels;
 
 /// Instruction sets, best first.

@@ -1,6 +1,7 @@
 // The x86 tile kernels, written once and compiled once per instruction set: QuantDot.c includes
 // this file with ISA (a name suffix), ISA_TARGET (the function attribute), ISA_VNNI (0 or 1) and
-// MAIN_RM x MAIN_RN (the register tile: weight rows x tokens, each at most 4) defined.
+// MAIN_RM x MAIN_RN (the register tile: weight rows x tokens, each at most 4) and PANEL_RN
+// (tokens per panel tile, at most 8) defined.
 //
 // Per 32-element block and (row, token) pair the integer dot product is exact in int32; it is
 // converted once and multiplied by the two scales: acc += float(dot) * (dw * dx), ggml's order.
@@ -220,11 +221,172 @@ QT_ROW(q4_0, 18)
 QT_DRIVER(q8_0)
 QT_DRIVER(q4_0)
 
+// MARK: Panels (prefill)
+//
+// Per block, a panel holds 8 groups of 32 bytes (group g: columns 4g...4g+3 of rows 0...7, row r
+// at byte 4r), then the 8 rows' scales (f32), then (Q8_0) the 8 rows' -128 * sum(quants).
+
+#define QT_PANEL_BLOCK 320
+
+/// Copies group g of a 32-byte row block `q` into lane r of each group of `dst`.
+ISA_TARGET static inline void QT_FN(scatter_groups)(uint8_t *dst, const uint8_t *q, int r) {
+    for (int g = 0; g < 8; g++) memcpy(dst + 32 * g + 4 * r, q + 4 * g, 4);
+}
+
+ISA_TARGET static void QT_FN(pack_q8_0)(const strata_qmatmul *m, ptrdiff_t row0, uint8_t *panel) {
+    const __m256i bias = _mm256_set1_epi8((char)0x80);
+    for (ptrdiff_t k = 0; k < m->blocks; k++) {
+        uint8_t *dst = panel + k * QT_PANEL_BLOCK;
+        for (int r = 0; r < 8; r++) {
+            const uint8_t *b = m->weight + (row0 + r) * m->rowBytes + k * 34;
+            uint16_t h;
+            memcpy(&h, b, 2);
+            ((float *)(dst + 256))[r] = _cvtsh_ss(h);
+            QT_FN(scatter_groups)(dst, b + 2, r);
+            // sum(w) = sum(w + 128) - 32 * 128, the first by vpsadbw.
+            const __m256i sad = _mm256_sad_epu8(_mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(b + 2)), bias),
+                                                _mm256_setzero_si256());
+            const __m128i half = _mm_add_epi64(_mm256_castsi256_si128(sad), _mm256_extracti128_si256(sad, 1));
+            const int32_t sum = (int32_t)(_mm_cvtsi128_si32(half) + _mm_extract_epi32(half, 2)) - 32 * 128;
+            ((int32_t *)(dst + 288))[r] = -128 * sum;
+        }
+    }
+}
+
+ISA_TARGET static void QT_FN(pack_q4_0)(const strata_qmatmul *m, ptrdiff_t row0, uint8_t *panel) {
+    const __m128i low = _mm_set1_epi8(0x0F);
+    for (ptrdiff_t k = 0; k < m->blocks; k++) {
+        uint8_t *dst = panel + k * QT_PANEL_BLOCK;
+        for (int r = 0; r < 8; r++) {
+            const uint8_t *b = m->weight + (row0 + r) * m->rowBytes + k * 18;
+            uint16_t h;
+            memcpy(&h, b, 2);
+            ((float *)(dst + 256))[r] = _cvtsh_ss(h);
+            const __m128i packed = _mm_loadu_si128((const __m128i *)(b + 2));
+            uint8_t nibbles[32];
+            _mm_storeu_si128((__m128i *)nibbles, _mm_and_si128(packed, low));
+            _mm_storeu_si128((__m128i *)(nibbles + 16), _mm_and_si128(_mm_srli_epi16(packed, 4), low));
+            QT_FN(scatter_groups)(dst, nibbles, r);
+        }
+    }
+}
+
+/// Tokens t0 ... t0 + rn - 1 times a packed panel of 8 rows (rn <= PANEL_RN, a constant).
+ISA_TARGET __attribute__((always_inline)) static inline void
+QT_FN(q8_0_panel_tile)(const strata_qmatmul *m, const uint8_t *panel, ptrdiff_t row0, ptrdiff_t t0, const int rn) {
+    const ptrdiff_t blocks = m->blocks;
+    __m256 acc[8];
+    for (int t = 0; t < rn; t++) acc[t] = _mm256_setzero_ps();
+#if ISA_VNNI
+    const __m256i bias = _mm256_set1_epi8((char)0x80);
+#else
+    const __m256i ones = _mm256_set1_epi16(1);
+#endif
+    for (ptrdiff_t k = 0; k < blocks; k++) {
+        const uint8_t *blk = panel + k * QT_PANEL_BLOCK;
+        __m256i dot[8];
+        for (int t = 0; t < rn; t++) {
+#if ISA_VNNI
+            dot[t] = _mm256_loadu_si256((const __m256i *)(blk + 288));
+#else
+            dot[t] = _mm256_setzero_si256();
+#endif
+        }
+        for (int g = 0; g < 8; g++) {
+            const __m256i w = _mm256_loadu_si256((const __m256i *)(blk + 32 * g));
+#if !ISA_VNNI
+            const __m256i magnitude = _mm256_sign_epi8(w, w);
+#endif
+            for (int t = 0; t < rn; t++) {
+                int32_t x4;
+                memcpy(&x4, m->quants + (t0 + t) * blocks * 32 + k * 32 + 4 * g, 4);
+#if ISA_VNNI
+                dot[t] = _mm256_dpbusd_epi32(dot[t], _mm256_xor_si256(_mm256_set1_epi32(x4), bias), w);
+#else
+                dot[t] = _mm256_add_epi32(dot[t], _mm256_madd_epi16(ones, _mm256_maddubs_epi16(
+                    magnitude, _mm256_sign_epi8(_mm256_set1_epi32(x4), w))));
+#endif
+            }
+        }
+        const __m256 dw = _mm256_loadu_ps((const float *)(blk + 256));
+        for (int t = 0; t < rn; t++) {
+            const __m256 d = _mm256_mul_ps(dw, _mm256_broadcast_ss(m->scales + (t0 + t) * blocks + k));
+            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[t]), d, acc[t]);
+        }
+    }
+    for (int t = 0; t < rn; t++) _mm256_storeu_ps(m->out + (t0 + t) * m->outStride + row0, acc[t]);
+}
+
+/// Q4_0: nibbles unsigned against signed activations; each lane (a row) starts at -8 sum x.
+/// (AVX2 sums the 8 groups' vpmaddubsw pairs in 16 bits first: 8 x 2 x 15 x 127 < 32768.)
+ISA_TARGET __attribute__((always_inline)) static inline void
+QT_FN(q4_0_panel_tile)(const strata_qmatmul *m, const uint8_t *panel, ptrdiff_t row0, ptrdiff_t t0, const int rn) {
+    const ptrdiff_t blocks = m->blocks;
+    __m256 acc[8];
+    for (int t = 0; t < rn; t++) acc[t] = _mm256_setzero_ps();
+#if !ISA_VNNI
+    const __m256i ones = _mm256_set1_epi16(1);
+#endif
+    for (ptrdiff_t k = 0; k < blocks; k++) {
+        const uint8_t *blk = panel + k * QT_PANEL_BLOCK;
+        __m256i dot[8];
+        for (int t = 0; t < rn; t++) {
+#if ISA_VNNI
+            dot[t] = _mm256_set1_epi32(8 * m->negatedSums[(t0 + t) * blocks + k]);
+#else
+            dot[t] = _mm256_setzero_si256();
+#endif
+        }
+        for (int g = 0; g < 8; g++) {
+            const __m256i w = _mm256_loadu_si256((const __m256i *)(blk + 32 * g));
+            for (int t = 0; t < rn; t++) {
+                int32_t x4;
+                memcpy(&x4, m->quants + (t0 + t) * blocks * 32 + k * 32 + 4 * g, 4);
+#if ISA_VNNI
+                dot[t] = _mm256_dpbusd_epi32(dot[t], w, _mm256_set1_epi32(x4));
+#else
+                dot[t] = _mm256_add_epi16(dot[t], _mm256_maddubs_epi16(w, _mm256_set1_epi32(x4)));
+#endif
+            }
+        }
+        const __m256 dw = _mm256_loadu_ps((const float *)(blk + 256));
+        for (int t = 0; t < rn; t++) {
+#if !ISA_VNNI
+            dot[t] = _mm256_add_epi32(_mm256_madd_epi16(ones, dot[t]),
+                                      _mm256_set1_epi32(8 * m->negatedSums[(t0 + t) * blocks + k]));
+#endif
+            const __m256 d = _mm256_mul_ps(dw, _mm256_broadcast_ss(m->scales + (t0 + t) * blocks + k));
+            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[t]), d, acc[t]);
+        }
+    }
+    for (int t = 0; t < rn; t++) _mm256_storeu_ps(m->out + (t0 + t) * m->outStride + row0, acc[t]);
+}
+
+#define QT_PANEL_CASE(kind, n) case n: QT_FN(kind##_panel_tile)(m, (const uint8_t *)scratch, row0, t, n); break;
+#define QT_PANEL(kind)                                                                                    \
+    ISA_TARGET static void QT_FN(kind##_panel)(const strata_qmatmul *m, ptrdiff_t row0, ptrdiff_t token0,  \
+                                               ptrdiff_t token1, void *scratch) {                         \
+        QT_FN(pack_##kind)(m, row0, (uint8_t *)scratch);                                                  \
+        for (ptrdiff_t t = token0; t < token1; t += PANEL_RN) {                                           \
+            const int rn = token1 - t < PANEL_RN ? (int)(token1 - t) : PANEL_RN;                          \
+            switch (rn) {                                                                                 \
+                QT_PANEL_CASE(kind, 1) QT_PANEL_CASE(kind, 2) QT_PANEL_CASE(kind, 3) QT_PANEL_CASE(kind, 4) \
+                QT_PANEL_CASE(kind, 5) QT_PANEL_CASE(kind, 6) QT_PANEL_CASE(kind, 7) QT_PANEL_CASE(kind, 8) \
+                default: break;                                                                           \
+            }                                                                                             \
+        }                                                                                                 \
+    }
+
+QT_PANEL(q8_0)
+QT_PANEL(q4_0)
+
 #undef QT_CASE
 #undef QT_CASES_RM
 #undef QT_DRIVER
 #undef QT_TILE
 #undef QT_ROW
+#undef QT_PANEL
+#undef QT_PANEL_CASE
 #undef QT_FN
 #undef QT_GLUE
 #undef QT_GLUE_

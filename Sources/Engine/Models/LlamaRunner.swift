@@ -121,9 +121,12 @@ public final class LlamaRunner {
             || outputNeeds.q8
         q8 = Q8Buffer(elements: anyQ8 ? max(maxBatchTokens, maxSequences) * max(c.dim, qDim, c.hiddenDim) : 0)
         let anyFloat = needs.contains { $0.attentionInput.floats || $0.attentionOutput.floats || $0.ffnInput.floats || $0.ffnHidden.floats }
-        // Only prefill-sized batches pack panels.
-        let packs = anyFloat && maxBatchTokens >= Kernels.packedMatmulMinimumBatch
-        let perThread = packs ? Kernels.packedMatmulScratch(inDim: max(c.dim, qDim, c.hiddenDim)) : 0
+        // Only prefill-sized batches pack panels, of float weights or of quantized ones.
+        let widest = max(c.dim, qDim, c.hiddenDim)
+        let floatPanels = anyFloat && maxBatchTokens >= Kernels.packedMatmulMinimumBatch ? Kernels.packedMatmulScratch(inDim: widest) : 0
+        let quantPanels = anyQ8 && maxBatchTokens >= Kernels.packedQuantMatmulMinimumBatch
+            ? Kernels.packedQuantMatmulScratch(inDim: widest) : 0
+        let perThread = max(floatPanels, quantPanels)
         packedPanels = AlignedBuffer(count: perThread * pool.threadCount)
         matmulScratch = MatmulScratch(base: packedPanels.pointer, floatsPerThread: perThread, threads: pool.threadCount)
     }
@@ -311,7 +314,7 @@ public final class LlamaRunner {
     private func project(_ out: UnsafeMutablePointer<Float>, _ weight: Tensor, floats: UnsafePointer<Float>, q8: Q8Rows,
                          rows: Int) {
         if weight.dtype.blockElements > 1 {
-            Kernels.matmul(out: out, x: q8, weight: weight, pool: pool)
+            Kernels.matmul(out: out, x: q8, weight: weight, pool: pool, scratch: matmulScratch)
         } else {
             Kernels.matmul(out: out, x: floats, batch: rows, weight: weight, pool: pool, scratch: matmulScratch)
         }

@@ -34,6 +34,15 @@ public struct IntegerDot: @unchecked Sendable, CustomStringConvertible {
 
     var kernels: UnsafePointer<strata_qmatmul_kernels> { table.assumingMemoryBound(to: strata_qmatmul_kernels.self) }
 
+    /// The panel function for weights of `dtype` (Q8_0 or Q4_0).
+    func panel(for dtype: DType) -> strata_qmatmul_panel_fn {
+        switch dtype {
+        case .q8_0: return kernels.pointee.q8_0_panel
+        case .q4_0: return kernels.pointee.q4_0_panel
+        case .f32, .f16, .bf16: preconditionFailure("IntegerDot: \(dtype) is not block-quantized")
+        }
+    }
+
     /// The tile function for weights of `dtype` (Q8_0 or Q4_0).
     func tile(for dtype: DType) -> strata_qmatmul_tile_fn {
         switch dtype {
