@@ -27,27 +27,25 @@ static float f16_to_f32(uint16_t h) {
     return f;
 }
 
-static void q8_0_generic(const strata_qmatmul *m, ptrdiff_t row0, ptrdiff_t row1, ptrdiff_t token0, ptrdiff_t token1) {
-    for (ptrdiff_t t = token0; t < token1; t++) {
-        const int8_t *xq = m->quants + t * m->blocks * 32;
-        const float *xd = m->scales + t * m->blocks;
-        for (ptrdiff_t r = row0; r < row1; r++) {
-            const uint8_t *w = m->weight + r * m->rowBytes;
-            float acc = 0;
-            for (ptrdiff_t k = 0; k < m->blocks; k++) {
-                const uint8_t *b = w + k * 34;
-                uint16_t h;
-                memcpy(&h, b, 2);
-                int32_t dot = 0;
-                for (int i = 0; i < 32; i++) dot += (int32_t)(int8_t)b[2 + i] * xq[k * 32 + i];
-                acc += (float)dot * (f16_to_f32(h) * xd[k]);
-            }
-            m->out[t * m->outStride + r] = acc;
+/// One block's integer dot product: Q8_0 quants, or Q4_0 nibbles with the offset of 8 as
+/// `8 * negatedSum`.
+static int32_t block_dot_generic(const uint8_t *b, const int8_t *xq, int32_t negatedSum, int q4) {
+    int32_t dot = 0;
+    if (q4) {
+        dot = 8 * negatedSum;
+        for (int i = 0; i < 16; i++) {
+            dot += (int32_t)(b[2 + i] & 0x0F) * xq[i];
+            dot += (int32_t)(b[2 + i] >> 4) * xq[16 + i];
         }
+    } else {
+        for (int i = 0; i < 32; i++) dot += (int32_t)(int8_t)b[2 + i] * xq[i];
     }
+    return dot;
 }
 
-static void q4_0_generic(const strata_qmatmul *m, ptrdiff_t row0, ptrdiff_t row1, ptrdiff_t token0, ptrdiff_t token1) {
+static void matmul_generic(const strata_qmatmul *m, ptrdiff_t row0, ptrdiff_t row1, ptrdiff_t token0, ptrdiff_t token1,
+                           int q4) {
+    const ptrdiff_t blockBytes = q4 ? 18 : 34;
     for (ptrdiff_t t = token0; t < token1; t++) {
         const int8_t *xq = m->quants + t * m->blocks * 32;
         const float *xd = m->scales + t * m->blocks;
@@ -56,19 +54,22 @@ static void q4_0_generic(const strata_qmatmul *m, ptrdiff_t row0, ptrdiff_t row1
             const uint8_t *w = m->weight + r * m->rowBytes;
             float acc = 0;
             for (ptrdiff_t k = 0; k < m->blocks; k++) {
-                const uint8_t *b = w + k * 18;
+                const uint8_t *b = w + k * blockBytes;
                 uint16_t h;
                 memcpy(&h, b, 2);
-                int32_t dot = 8 * xs[k];
-                for (int i = 0; i < 16; i++) {
-                    dot += (int32_t)(b[2 + i] & 0x0F) * xq[k * 32 + i];
-                    dot += (int32_t)(b[2 + i] >> 4) * xq[k * 32 + 16 + i];
-                }
-                acc += (float)dot * (f16_to_f32(h) * xd[k]);
+                acc += (float)block_dot_generic(b, xq + k * 32, xs[k], q4) * (f16_to_f32(h) * xd[k]);
             }
             m->out[t * m->outStride + r] = acc;
         }
     }
+}
+
+static void q8_0_generic(const strata_qmatmul *m, ptrdiff_t row0, ptrdiff_t row1, ptrdiff_t token0, ptrdiff_t token1) {
+    matmul_generic(m, row0, row1, token0, token1, 0);
+}
+
+static void q4_0_generic(const strata_qmatmul *m, ptrdiff_t row0, ptrdiff_t row1, ptrdiff_t token0, ptrdiff_t token1) {
+    matmul_generic(m, row0, row1, token0, token1, 1);
 }
 
 static void q8_0_panel_generic(const strata_qmatmul *m, ptrdiff_t row0, ptrdiff_t token0, ptrdiff_t token1, void *scratch) {

@@ -233,43 +233,40 @@ ISA_TARGET static inline void QT_FN(scatter_groups)(uint8_t *dst, const uint8_t 
     for (int g = 0; g < 8; g++) memcpy(dst + 32 * g + 4 * r, q + 4 * g, 4);
 }
 
-ISA_TARGET static void QT_FN(pack_q8_0)(const strata_qmatmul *m, ptrdiff_t row0, uint8_t *panel) {
-    const __m256i bias = _mm256_set1_epi8((char)0x80);
+/// Packs rows [row0, row0 + 8) of Q8_0 (q4 = 0) or Q4_0 (q4 = 1) blocks into `panel`.
+ISA_TARGET __attribute__((always_inline)) static inline void
+QT_FN(pack)(const strata_qmatmul *m, ptrdiff_t row0, uint8_t *panel, const int q4) {
+    const ptrdiff_t blockBytes = q4 ? 18 : 34;
     for (ptrdiff_t k = 0; k < m->blocks; k++) {
         uint8_t *dst = panel + k * QT_PANEL_BLOCK;
         for (int r = 0; r < 8; r++) {
-            const uint8_t *b = m->weight + (row0 + r) * m->rowBytes + k * 34;
+            const uint8_t *b = m->weight + (row0 + r) * m->rowBytes + k * blockBytes;
             uint16_t h;
             memcpy(&h, b, 2);
             ((float *)(dst + 256))[r] = _cvtsh_ss(h);
-            QT_FN(scatter_groups)(dst, b + 2, r);
-            // sum(w) = sum(w + 128) - 32 * 128, the first by vpsadbw.
-            const __m256i sad = _mm256_sad_epu8(_mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(b + 2)), bias),
-                                                _mm256_setzero_si256());
-            const __m128i half = _mm_add_epi64(_mm256_castsi256_si128(sad), _mm256_extracti128_si256(sad, 1));
-            const int32_t sum = (int32_t)(_mm_cvtsi128_si32(half) + _mm_extract_epi32(half, 2)) - 32 * 128;
-            ((int32_t *)(dst + 288))[r] = -128 * sum;
+            if (q4) {
+                const __m128i packed = _mm_loadu_si128((const __m128i *)(b + 2)), low = _mm_set1_epi8(0x0F);
+                uint8_t nibbles[32];
+                _mm_storeu_si128((__m128i *)nibbles, _mm_and_si128(packed, low));
+                _mm_storeu_si128((__m128i *)(nibbles + 16), _mm_and_si128(_mm_srli_epi16(packed, 4), low));
+                QT_FN(scatter_groups)(dst, nibbles, r);
+            } else {
+                QT_FN(scatter_groups)(dst, b + 2, r);
+                // sum(w) = sum(w + 128) - 32 * 128, the first by vpsadbw.
+                const __m256i sad = _mm256_sad_epu8(
+                    _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(b + 2)), _mm256_set1_epi8((char)0x80)),
+                    _mm256_setzero_si256());
+                const __m128i half = _mm_add_epi64(_mm256_castsi256_si128(sad), _mm256_extracti128_si256(sad, 1));
+                const int32_t sum = (int32_t)(_mm_cvtsi128_si32(half) + _mm_extract_epi32(half, 2)) - 32 * 128;
+                ((int32_t *)(dst + 288))[r] = -128 * sum;
+            }
         }
     }
 }
 
-ISA_TARGET static void QT_FN(pack_q4_0)(const strata_qmatmul *m, ptrdiff_t row0, uint8_t *panel) {
-    const __m128i low = _mm_set1_epi8(0x0F);
-    for (ptrdiff_t k = 0; k < m->blocks; k++) {
-        uint8_t *dst = panel + k * QT_PANEL_BLOCK;
-        for (int r = 0; r < 8; r++) {
-            const uint8_t *b = m->weight + (row0 + r) * m->rowBytes + k * 18;
-            uint16_t h;
-            memcpy(&h, b, 2);
-            ((float *)(dst + 256))[r] = _cvtsh_ss(h);
-            const __m128i packed = _mm_loadu_si128((const __m128i *)(b + 2));
-            uint8_t nibbles[32];
-            _mm_storeu_si128((__m128i *)nibbles, _mm_and_si128(packed, low));
-            _mm_storeu_si128((__m128i *)(nibbles + 16), _mm_and_si128(_mm_srli_epi16(packed, 4), low));
-            QT_FN(scatter_groups)(dst, nibbles, r);
-        }
-    }
-}
+ISA_TARGET static void QT_FN(pack_q8_0)(const strata_qmatmul *m, ptrdiff_t row0, uint8_t *panel) { QT_FN(pack)(m, row0, panel, 0); }
+
+ISA_TARGET static void QT_FN(pack_q4_0)(const strata_qmatmul *m, ptrdiff_t row0, uint8_t *panel) { QT_FN(pack)(m, row0, panel, 1); }
 
 /// Tokens t0 ... t0 + rn - 1 times a packed panel of 8 rows (rn <= PANEL_RN, a constant).
 ISA_TARGET __attribute__((always_inline)) static inline void
