@@ -232,6 +232,9 @@ public final class LlamaRunner {
                 tiles += 1
             }
         }
+        // Multiply-adds of a layer's attention, roughly: each token against the positions it sees.
+        var attentionWork = 0
+        for i in 0..<n { attentionWork += (Int(tokenPosition.pointer[i]) + 1) * 2 * c.heads * headDim }
         // Indexed, not `enumerated()`: unspecialized (debug) iteration boxes each large element.
         for l in 0..<w.layers.count {
             let layer = w.layers[l]
@@ -257,7 +260,9 @@ public final class LlamaRunner {
                 tiles: tiles, scratch: attentionScratch.pointer, scratchFloats: attentionScratchFloats, layout: layout,
                 layer: l, heads: c.heads, kvHeads: c.kvHeads, headDim: headDim, maxBlocks: maxBlocks,
                 scale: 1 / Float(headDim).squareRoot())
-            withUnsafePointer(to: &step) { pool.parallelFor(tiles * c.kvHeads, context: UnsafeRawPointer($0), attentionTiles) }
+            let items = tiles * c.kvHeads
+            let grain = attentionWork < Kernels.parallelWorkThreshold ? items : 1
+            withUnsafePointer(to: &step) { pool.parallelFor(items, grain: grain, context: UnsafeRawPointer($0), attentionTiles) }
 
             let attq = q8Rows(needs.attentionOutput.q8, rows: n, columns: qDim)
             if needs.attentionOutput.q8 { Kernels.quantizeRows(att, rows: n, columns: qDim, into: attq) }

@@ -37,10 +37,20 @@ extension Kernels {
             }
             return
         }
-        let grain = Swift.max(1, Swift.min(64, shape.outDim / (pool.threadCount &* 4)))
+        let grain = rowGrain(rows: shape.outDim, work: batch &* shape.inDim &* shape.outDim, pool: pool)
         withUnsafePointer(to: shape) { context in
             pool.parallelFor(shape.outDim, grain: grain, context: context, matmulChunk)
         }
+    }
+
+    /// Multiply-adds below which a kernel runs on the calling thread alone: waking the workers
+    /// and joining them costs more than they save (a 2-thread dispatch is some 0.2 to 1 µs).
+    public static let parallelWorkThreshold = 1 << 15
+
+    /// Output rows per pool chunk: about 4 chunks per thread (dynamic claiming evens out uneven
+    /// progress), at most 64 rows, and everything in one chunk (run inline) for small work.
+    static func rowGrain(rows: Int, work: Int, pool: ThreadPool) -> Int {
+        work < parallelWorkThreshold ? Swift.max(1, rows) : Swift.max(1, Swift.min(64, rows / (pool.threadCount &* 4)))
     }
 
     /// Runs rows `rows` of a matmul on this thread, in cache tiles: rows x token blocks, then
