@@ -17,6 +17,10 @@ let benchmarks: @Sendable () -> Void = {
     let threads = Int(Environment.value("THREADS") ?? "") ?? 1
     let pool = ThreadPool(threads: threads)
     let dim = 2048
+    // Per-thread panel scratch, as the runner holds it: prefill batches pack panels of weights.
+    let panelFloats = max(Kernels.packedMatmulScratch(inDim: dim), Kernels.packedQuantMatmulScratch(inDim: dim))
+    let scratch = MatmulScratch(base: UnsafeMutablePointer<Float>.allocate(capacity: threads * panelFloats),
+                                floatsPerThread: panelFloats, threads: threads)
 
     for dtype in [DType.f32, .f16, .bf16, .q8_0, .q4_0] {
         let weight = Fixture.weight(dtype, rows: dim, columns: dim)
@@ -30,6 +34,14 @@ let benchmarks: @Sendable () -> Void = {
                     }
                     blackHole(out[0])
                 }
+                if tokens >= Kernels.packedMatmulMinimumBatch {
+                    Benchmark("matmul \(dtype) \(tokens)x\(dim)x\(dim) packed panels") { benchmark in
+                        for _ in benchmark.scaledIterations {
+                            Kernels.matmul(out: out, x: x, batch: tokens, weight: weight.tensor, pool: pool, scratch: scratch)
+                        }
+                        blackHole(out[0])
+                    }
+                }
             } else {
                 let q8 = Q8Buffer(elements: tokens * dim)
                 let rows = q8.rows(tokens, columns: dim)
@@ -40,6 +52,14 @@ let benchmarks: @Sendable () -> Void = {
                             Kernels.matmul(out: out, x: rows, weight: weight.tensor, pool: pool, dot: dot)
                         }
                         blackHole(out[0])
+                    }
+                    if tokens >= Kernels.packedQuantMatmulMinimumBatch {
+                        Benchmark("matmul \(dtype) \(tokens)x\(dim)x\(dim) C \(dot) panels") { benchmark in
+                            for _ in benchmark.scaledIterations {
+                                Kernels.matmul(out: out, x: rows, weight: weight.tensor, pool: pool, dot: dot, scratch: scratch)
+                            }
+                            blackHole(out[0])
+                        }
                     }
                 }
                 if dtype == .q8_0 {

@@ -15,7 +15,7 @@ extension Kernels {
     public static let packedMatmulMinimumBatch = 12
 
     /// Floats of scratch one thread needs to pack panels of rows `inDim` long.
-    public static func packedMatmulScratch(inDim: Int) -> Int { panelRows &* inDim }
+    public static func packedMatmulScratch(inDim: Int) -> Int { panelRows &* Swift.min(inDim, panelColumns) }
 
     @inline(never)
     static func packedMatmulF32(_ job: PackedMatmulJob, panel: Int, scratch: UnsafeMutablePointer<Float>) {
@@ -32,52 +32,63 @@ extension Kernels {
         packedPanel(job, panel: panel, scratch: scratch, load8: BlockDecode.bf16x8, load1: BlockDecode.bf16)
     }
 
+    /// Columns packed at a time: 16 rows x 256 columns of F32 is 16 KiB, half of L1d, so the
+    /// panel stays in L1 while every token tile passes (whole 2048-column rows, 128 KiB, ran
+    /// from L2 and lost to the dot-product tiles).
+    static let panelColumns = 256
+
     /// Packs panel `panel` (rows `16 * panel ..< 16 * panel + 16`) into `scratch` as
-    /// `[inDim, 16]` F32, then multiplies every token of the batch by it.
+    /// `[panelColumns, 16]` F32, a chunk of columns at a time, and multiplies every token of the
+    /// batch by each chunk (the first chunk stores, later ones add).
     @inline(__always)
     static func packedPanel(_ job: PackedMatmulJob, panel: Int, scratch: UnsafeMutablePointer<Float>,
                             load8: (UnsafeRawPointer, Int) -> SIMD8<Float>, load1: (UnsafeRawPointer, Int) -> Float) {
         let shape = job.shape
         let n = shape.inDim
         let firstRow = panel &* panelRows
-        for r in 0..<panelRows {
-            let row = shape.row(firstRow &+ r)
-            var k = 0
-            while k &+ 8 <= n {
-                let v = load8(row, k)
-                let target = scratch + (k &* panelRows &+ r)
-                target[0] = v[0]; target[16] = v[1]; target[32] = v[2]; target[48] = v[3]
-                target[64] = v[4]; target[80] = v[5]; target[96] = v[6]; target[112] = v[7]
-                k &+= 8
+        var start = 0
+        while start < n {
+            let end = Swift.min(n, start &+ panelColumns)
+            for r in 0..<panelRows {
+                let row = shape.row(firstRow &+ r)
+                var k = start
+                while k &+ 8 <= end {
+                    let v = load8(row, k)
+                    let target = scratch + ((k &- start) &* panelRows &+ r)
+                    target[0] = v[0]; target[16] = v[1]; target[32] = v[2]; target[48] = v[3]
+                    target[64] = v[4]; target[80] = v[5]; target[96] = v[6]; target[112] = v[7]
+                    k &+= 8
+                }
+                while k < end {
+                    scratch[(k &- start) &* panelRows &+ r] = load1(row, k)
+                    k &+= 1
+                }
             }
-            while k < n {
-                scratch[k &* panelRows &+ r] = load1(row, k)
-                k &+= 1
+            let columns = start..<end
+            var b = 0
+            while b &+ panelTokens <= shape.batch {
+                panelTile6(shape, panel: scratch, row: firstRow, token: b, columns: columns)
+                b &+= panelTokens
             }
-        }
-        var b = 0
-        while b &+ panelTokens <= shape.batch {
-            panelTile6(shape, panel: scratch, row: firstRow, token: b)
-            b &+= panelTokens
-        }
-        while b < shape.batch {
-            panelTile1(shape, panel: scratch, row: firstRow, token: b)
-            b &+= 1
+            while b < shape.batch {
+                panelTile1(shape, panel: scratch, row: firstRow, token: b, columns: columns)
+                b &+= 1
+            }
+            start = end
         }
     }
 
-    /// Rows `row ..< row + 16` (packed in `panel`) times tokens `token ..< token + 6`.
+    /// Rows `row ..< row + 16` (packed in `panel`, from column `columns.lowerBound`) times tokens
+    /// `token ..< token + 6` over `columns`.
     @inline(__always)
-    static func panelTile6(_ shape: MatmulShape, panel: UnsafePointer<Float>, row o: Int, token b: Int) {
-        let n = shape.inDim
+    static func panelTile6(_ shape: MatmulShape, panel: UnsafePointer<Float>, row o: Int, token b: Int, columns: Range<Int>) {
         let x0 = shape.token(b), x1 = shape.token(b &+ 1), x2 = shape.token(b &+ 2)
         let x3 = shape.token(b &+ 3), x4 = shape.token(b &+ 4), x5 = shape.token(b &+ 5)
         var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), b0 = SIMD8<Float>(), b1 = SIMD8<Float>()
         var c0 = SIMD8<Float>(), c1 = SIMD8<Float>(), d0 = SIMD8<Float>(), d1 = SIMD8<Float>()
         var e0 = SIMD8<Float>(), e1 = SIMD8<Float>(), f0 = SIMD8<Float>(), f1 = SIMD8<Float>()
-        var k = 0
-        while k < n {
-            let p = panel + k &* panelRows
+        var p = panel
+        for k in columns {
             let low = p.load8(at: 0), high = p.load8(at: 8)
             var s = SIMD8<Float>(repeating: x0[k])
             a0.addProduct(low, s); a1.addProduct(high, s)
@@ -91,36 +102,36 @@ extension Kernels {
             e0.addProduct(low, s); e1.addProduct(high, s)
             s = SIMD8<Float>(repeating: x5[k])
             f0.addProduct(low, s); f1.addProduct(high, s)
-            k &+= 1
+            p += panelRows
         }
-        shape.store16(a0, a1, token: b, row: o)
-        shape.store16(b0, b1, token: b &+ 1, row: o)
-        shape.store16(c0, c1, token: b &+ 2, row: o)
-        shape.store16(d0, d1, token: b &+ 3, row: o)
-        shape.store16(e0, e1, token: b &+ 4, row: o)
-        shape.store16(f0, f1, token: b &+ 5, row: o)
+        let add = columns.lowerBound > 0
+        shape.store16(a0, a1, token: b, row: o, add: add)
+        shape.store16(b0, b1, token: b &+ 1, row: o, add: add)
+        shape.store16(c0, c1, token: b &+ 2, row: o, add: add)
+        shape.store16(d0, d1, token: b &+ 3, row: o, add: add)
+        shape.store16(e0, e1, token: b &+ 4, row: o, add: add)
+        shape.store16(f0, f1, token: b &+ 5, row: o, add: add)
     }
 
-    /// Rows `row ..< row + 16` (packed in `panel`) times token `token`, four columns a step.
+    /// Rows `row ..< row + 16` (packed in `panel`) times token `token` over `columns`, two columns a step.
     @inline(__always)
-    static func panelTile1(_ shape: MatmulShape, panel: UnsafePointer<Float>, row o: Int, token b: Int) {
-        let n = shape.inDim
+    static func panelTile1(_ shape: MatmulShape, panel: UnsafePointer<Float>, row o: Int, token b: Int, columns: Range<Int>) {
         let x = shape.token(b)
         var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), b0 = SIMD8<Float>(), b1 = SIMD8<Float>()
-        var k = 0
-        while k &+ 2 <= n {
-            let p = panel + k &* panelRows
+        var k = columns.lowerBound
+        var p = panel
+        while k &+ 2 <= columns.upperBound {
             let s = SIMD8<Float>(repeating: x[k]), t = SIMD8<Float>(repeating: x[k &+ 1])
             a0.addProduct(p.load8(at: 0), s); a1.addProduct(p.load8(at: 8), s)
             b0.addProduct(p.load8(at: 16), t); b1.addProduct(p.load8(at: 24), t)
+            p += 2 &* panelRows
             k &+= 2
         }
-        if k < n {
-            let p = panel + k &* panelRows
+        if k < columns.upperBound {
             let s = SIMD8<Float>(repeating: x[k])
             a0.addProduct(p.load8(at: 0), s); a1.addProduct(p.load8(at: 8), s)
         }
-        shape.store16(a0 + b0, a1 + b1, token: b, row: o)
+        shape.store16(a0 + b0, a1 + b1, token: b, row: o, add: columns.lowerBound > 0)
     }
 }
 
@@ -135,12 +146,17 @@ struct PackedMatmulJob {
 }
 
 extension MatmulShape {
-    /// Stores 16 consecutive outputs of token `b`, rows `o ..< o + 16`.
+    /// Stores 16 consecutive outputs of token `b`, rows `o ..< o + 16`, or adds to them.
     @inline(__always)
-    func store16(_ low: SIMD8<Float>, _ high: SIMD8<Float>, token b: Int, row o: Int) {
+    func store16(_ low: SIMD8<Float>, _ high: SIMD8<Float>, token b: Int, row o: Int, add: Bool) {
         let target = out + (b &* outDim &+ o)
-        target.store8(low, at: 0)
-        target.store8(high, at: 8)
+        if add {
+            target.store8(target.load8(at: 0) + low, at: 0)
+            target.store8(target.load8(at: 8) + high, at: 8)
+        } else {
+            target.store8(low, at: 0)
+            target.store8(high, at: 8)
+        }
     }
 }
 
