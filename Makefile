@@ -42,7 +42,7 @@ deps:
 # and hardware f16 conversion, not a call to fmaf per lane, and that the integer matmul kernels
 # use vpdpbusd (AVX-512 VNNI) and vpmaddubsw (AVX2).
 check-simd: release
-	@for f in Kernels+MatmulFloat Kernels+PagedAttention Kernels+Vector; do \
+	@for f in Kernels+MatmulFloat Kernels+MatmulPacked Kernels+PagedAttention Kernels+Vector; do \
 	  o=.build/release/StrataRuntime.build/$$f.swift.o; \
 	  fma=$$(objdump -d --no-show-raw-insn $$o | grep -cE 'vfmadd[0-9a-z]*ps[[:space:]].*%ymm'); \
 	  calls=$$(objdump -d --no-show-raw-insn $$o | grep -cE 'call.*fmaf'); \
