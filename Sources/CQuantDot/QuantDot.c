@@ -100,12 +100,6 @@ static const strata_qmatmul_kernels generic_kernels = {"generic", q8_0_generic, 
 #define MAIN_RN 4
 #define PANEL_RN 4
 #include "tiles/QuantTiles.h"
-#undef ISA
-#undef ISA_TARGET
-#undef ISA_VNNI
-#undef MAIN_RM
-#undef MAIN_RN
-#undef PANEL_RN
 
 // 32 vector registers (AVX-512 VL encodes ymm16...31): 4 rows x 4 tokens.
 #define ISA avx512vnni
@@ -115,12 +109,6 @@ static const strata_qmatmul_kernels generic_kernels = {"generic", q8_0_generic, 
 #define MAIN_RN 4
 #define PANEL_RN 8
 #include "tiles/QuantTiles.h"
-#undef ISA
-#undef ISA_TARGET
-#undef ISA_VNNI
-#undef MAIN_RM
-#undef MAIN_RN
-#undef PANEL_RN
 
 static const strata_qmatmul_kernels avx2_kernels = {"avx2", q8_0_avx2, q4_0_avx2, q8_0_panel_avx2, q4_0_panel_avx2};
 static const strata_qmatmul_kernels avx512vnni_kernels = {"avx512vnni", q8_0_avx512vnni, q4_0_avx512vnni,

@@ -268,45 +268,50 @@ ISA_TARGET static void QT_FN(pack_q8_0)(const strata_qmatmul *m, ptrdiff_t row0,
 
 ISA_TARGET static void QT_FN(pack_q4_0)(const strata_qmatmul *m, ptrdiff_t row0, uint8_t *panel) { QT_FN(pack)(m, row0, panel, 1); }
 
-/// Tokens t0 ... t0 + rn - 1 times a packed panel of 8 rows (rn <= PANEL_RN, a constant).
+/// Tokens t0 ... t0 + rn - 1 times a packed panel of 8 rows (rn <= PANEL_RN, a constant) of
+/// Q8_0 (q4 = 0) or Q4_0 (q4 = 1). Each lane of a dot vector is one row's block dot.
+/// Q8_0 with VNNI takes activations as x + 128 (unsigned) and starts each lane at the row's
+/// -128 * sum(w); with AVX2, |w| times x with w's sign. Q4_0 takes nibbles unsigned and starts
+/// each lane at -8 * sum(x); AVX2 first sums the 8 groups' vpmaddubsw pairs in 16 bits
+/// (8 x 2 x 15 x 127 < 32768).
 ISA_TARGET __attribute__((always_inline)) static inline void
-QT_FN(q8_0_panel_tile)(const strata_qmatmul *m, const uint8_t *panel, ptrdiff_t row0, ptrdiff_t t0, const int rn) {
+QT_FN(panel_tile)(const strata_qmatmul *m, const uint8_t *panel, ptrdiff_t row0, ptrdiff_t t0, const int rn, const int q4) {
     const ptrdiff_t blocks = m->blocks;
     __m256 acc[8];
     for (int t = 0; t < rn; t++) acc[t] = _mm256_setzero_ps();
-#if ISA_VNNI
-    const __m256i bias = _mm256_set1_epi8((char)0x80);
-#else
-    const __m256i ones = _mm256_set1_epi16(1);
-#endif
+    const __m256i bias = _mm256_set1_epi8((char)0x80), ones = _mm256_set1_epi16(1);
+    (void)bias;
+    (void)ones;
     for (ptrdiff_t k = 0; k < blocks; k++) {
         const uint8_t *blk = panel + k * QT_PANEL_BLOCK;
         __m256i dot[8];
         for (int t = 0; t < rn; t++) {
-#if ISA_VNNI
-            dot[t] = _mm256_loadu_si256((const __m256i *)(blk + 288));
-#else
-            dot[t] = _mm256_setzero_si256();
-#endif
+            if (q4 && ISA_VNNI) dot[t] = _mm256_set1_epi32(8 * m->negatedSums[(t0 + t) * blocks + k]);
+            else if (!q4 && ISA_VNNI) dot[t] = _mm256_loadu_si256((const __m256i *)(blk + 288));
+            else dot[t] = _mm256_setzero_si256();
         }
         for (int g = 0; g < 8; g++) {
             const __m256i w = _mm256_loadu_si256((const __m256i *)(blk + 32 * g));
-#if !ISA_VNNI
-            const __m256i magnitude = _mm256_sign_epi8(w, w);
-#endif
+            const __m256i magnitude = _mm256_sign_epi8(w, w);  // AVX2 Q8_0 only
+            (void)magnitude;
             for (int t = 0; t < rn; t++) {
                 int32_t x4;
                 memcpy(&x4, m->quants + (t0 + t) * blocks * 32 + k * 32 + 4 * g, 4);
+                const __m256i x = _mm256_set1_epi32(x4);
 #if ISA_VNNI
-                dot[t] = _mm256_dpbusd_epi32(dot[t], _mm256_xor_si256(_mm256_set1_epi32(x4), bias), w);
+                dot[t] = q4 ? _mm256_dpbusd_epi32(dot[t], w, x) : _mm256_dpbusd_epi32(dot[t], _mm256_xor_si256(x, bias), w);
 #else
-                dot[t] = _mm256_add_epi32(dot[t], _mm256_madd_epi16(ones, _mm256_maddubs_epi16(
-                    magnitude, _mm256_sign_epi8(_mm256_set1_epi32(x4), w))));
+                dot[t] = q4 ? _mm256_add_epi16(dot[t], _mm256_maddubs_epi16(w, x))
+                            : _mm256_add_epi32(dot[t], _mm256_madd_epi16(ones, _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(x, w))));
 #endif
             }
         }
         const __m256 dw = _mm256_loadu_ps((const float *)(blk + 256));
         for (int t = 0; t < rn; t++) {
+            if (q4 && !ISA_VNNI) {
+                dot[t] = _mm256_add_epi32(_mm256_madd_epi16(ones, dot[t]),
+                                          _mm256_set1_epi32(8 * m->negatedSums[(t0 + t) * blocks + k]));
+            }
             const __m256 d = _mm256_mul_ps(dw, _mm256_broadcast_ss(m->scales + (t0 + t) * blocks + k));
             acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[t]), d, acc[t]);
         }
@@ -314,52 +319,9 @@ QT_FN(q8_0_panel_tile)(const strata_qmatmul *m, const uint8_t *panel, ptrdiff_t 
     for (int t = 0; t < rn; t++) _mm256_storeu_ps(m->out + (t0 + t) * m->outStride + row0, acc[t]);
 }
 
-/// Q4_0: nibbles unsigned against signed activations; each lane (a row) starts at -8 sum x.
-/// (AVX2 sums the 8 groups' vpmaddubsw pairs in 16 bits first: 8 x 2 x 15 x 127 < 32768.)
-ISA_TARGET __attribute__((always_inline)) static inline void
-QT_FN(q4_0_panel_tile)(const strata_qmatmul *m, const uint8_t *panel, ptrdiff_t row0, ptrdiff_t t0, const int rn) {
-    const ptrdiff_t blocks = m->blocks;
-    __m256 acc[8];
-    for (int t = 0; t < rn; t++) acc[t] = _mm256_setzero_ps();
-#if !ISA_VNNI
-    const __m256i ones = _mm256_set1_epi16(1);
-#endif
-    for (ptrdiff_t k = 0; k < blocks; k++) {
-        const uint8_t *blk = panel + k * QT_PANEL_BLOCK;
-        __m256i dot[8];
-        for (int t = 0; t < rn; t++) {
-#if ISA_VNNI
-            dot[t] = _mm256_set1_epi32(8 * m->negatedSums[(t0 + t) * blocks + k]);
-#else
-            dot[t] = _mm256_setzero_si256();
-#endif
-        }
-        for (int g = 0; g < 8; g++) {
-            const __m256i w = _mm256_loadu_si256((const __m256i *)(blk + 32 * g));
-            for (int t = 0; t < rn; t++) {
-                int32_t x4;
-                memcpy(&x4, m->quants + (t0 + t) * blocks * 32 + k * 32 + 4 * g, 4);
-#if ISA_VNNI
-                dot[t] = _mm256_dpbusd_epi32(dot[t], w, _mm256_set1_epi32(x4));
-#else
-                dot[t] = _mm256_add_epi16(dot[t], _mm256_maddubs_epi16(w, _mm256_set1_epi32(x4)));
-#endif
-            }
-        }
-        const __m256 dw = _mm256_loadu_ps((const float *)(blk + 256));
-        for (int t = 0; t < rn; t++) {
-#if !ISA_VNNI
-            dot[t] = _mm256_add_epi32(_mm256_madd_epi16(ones, dot[t]),
-                                      _mm256_set1_epi32(8 * m->negatedSums[(t0 + t) * blocks + k]));
-#endif
-            const __m256 d = _mm256_mul_ps(dw, _mm256_broadcast_ss(m->scales + (t0 + t) * blocks + k));
-            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[t]), d, acc[t]);
-        }
-    }
-    for (int t = 0; t < rn; t++) _mm256_storeu_ps(m->out + (t0 + t) * m->outStride + row0, acc[t]);
-}
-
-#define QT_PANEL_CASE(kind, n) case n: QT_FN(kind##_panel_tile)(m, (const uint8_t *)scratch, row0, t, n); break;
+#define QT_PANEL_CASE(kind, n) case n: QT_FN(panel_tile)(m, (const uint8_t *)scratch, row0, t, n, QT_IS_Q4_##kind); break;
+#define QT_IS_Q4_q8_0 0
+#define QT_IS_Q4_q4_0 1
 #define QT_PANEL(kind)                                                                                    \
     ISA_TARGET static void QT_FN(kind##_panel)(const strata_qmatmul *m, ptrdiff_t row0, ptrdiff_t token0,  \
                                                ptrdiff_t token1, void *scratch) {                         \
@@ -384,6 +346,17 @@ QT_PANEL(q4_0)
 #undef QT_ROW
 #undef QT_PANEL
 #undef QT_PANEL_CASE
+#undef QT_IS_Q4_q8_0
+#undef QT_IS_Q4_q4_0
+#undef QT_PANEL_BLOCK
+
+// This file's inputs, so the next instruction set defines them afresh.
+#undef ISA
+#undef ISA_TARGET
+#undef ISA_VNNI
+#undef MAIN_RM
+#undef MAIN_RN
+#undef PANEL_RN
 #undef QT_FN
 #undef QT_GLUE
 #undef QT_GLUE_
