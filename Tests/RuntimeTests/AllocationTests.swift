@@ -7,13 +7,18 @@ import Testing
 /// package) counts the bytes each thread allocates (`thread.allocated`); a dispatch's only
 /// allocations could happen on the calling thread (workers only run chunks).
 @Suite struct AllocationTests {
+    /// Float and quantized matmuls, through tiles and through packed panels (a prompt-sized
+    /// batch with scratch), and a context dispatch: nothing allocates on the caller or the workers.
     @Test func matmulAndContextDispatchDoNotAllocate() {
         let pool = ThreadPool(threads: 3)
-        let inDim = 64, outDim = 96, batch = 5
+        let inDim = 64, outDim = 96, batch = 20
         let x = UnsafeMutablePointer<Float>.allocate(capacity: inDim * batch)
         let out = UnsafeMutablePointer<Float>.allocate(capacity: outDim * batch)
         let weight = UnsafeMutableRawPointer.allocate(byteCount: DType.q8_0.rowBytes(inDim)! * outDim, alignment: 64)
-        defer { x.deallocate(); out.deallocate(); weight.deallocate() }
+        let perThread = max(Kernels.packedMatmulScratch(inDim: inDim), Kernels.packedQuantMatmulScratch(inDim: inDim))
+        let panels = UnsafeMutablePointer<Float>.allocate(capacity: perThread * pool.threadCount)
+        defer { x.deallocate(); out.deallocate(); weight.deallocate(); panels.deallocate() }
+        let scratch = MatmulScratch(base: panels, floatsPerThread: perThread, threads: pool.threadCount)
         x.initialize(repeating: 0.5, count: inDim * batch)
         weight.initializeMemory(as: UInt8.self, repeating: 1, count: DType.q8_0.rowBytes(inDim)! * outDim)
         let tensor = Tensor(data: weight, dtype: .q8_0, columns: inDim, rows: outDim)
@@ -25,16 +30,18 @@ import Testing
             let rows = q8.rows(batch, columns: inDim)
             Kernels.quantizeRows(x, rows: batch, columns: inDim, into: rows)
             Kernels.matmul(out: out, x: rows, weight: tensor, pool: pool)
+            Kernels.matmul(out: out, x: rows, weight: tensor, pool: pool, scratch: scratch)
             Kernels.matmul(out: out, x: x, batch: batch, weight: floatWeight, pool: pool)
+            Kernels.matmul(out: out, x: x, batch: batch, weight: floatWeight, pool: pool, scratch: scratch)
             withUnsafeMutablePointer(to: &counter) { counter in
                 pool.parallelFor(100, grain: 7, context: UnsafeRawPointer(counter)) { _, _, _ in }
             }
         }
         step()  // warm-up: lazy runtime metadata, first-touch of anything
-        let before = AllocatorStatistics.threadAllocatedBytes()
+        let before = AllocatorStatistics.threadAllocatedBytes(), workers = pool.workerAllocatedBytes()
         for _ in 0..<200 { step() }
-        let allocated = AllocatorStatistics.threadAllocatedBytes() - before
-        #expect(allocated == 0)
+        #expect(AllocatorStatistics.threadAllocatedBytes() - before == 0)
+        #expect(pool.workerAllocatedBytes() - workers == 0)
     }
 
     /// A decode step's attention: store this token's K/V, then attend over 100 positions in
