@@ -23,7 +23,7 @@ TESTS=${TESTS:-"pp128 pp512 tg64"}
 SHAPES=${SHAPES:-"stories110M:f32 stories110M:q8_0 tinyllama-1.1b:q8_0 tinyllama-1.1b:q4_0"}
 STRATA=.build/release/strata
 RESULTS=$(mktemp)
-trap 'rm -f "$RESULTS"' EXIT
+trap 'rm -f "$RESULTS" "$RESULTS.read"' EXIT
 mkdir -p "$MODELS_DIR"
 
 # The avg_ts of the single result in a JSON array (both tools print one), and a field of it.

@@ -1,6 +1,7 @@
 // Integer block dot products: one portable C version, and x86 versions compiled per instruction
-// set with target attributes and chosen at run time, so one binary runs on any x86-64 and uses
-// AVX512-VNNI (vpdpbusd) where the processor has it.
+// set with target attributes and chosen at run time, so one binary uses AVX512-VNNI (vpdpbusd)
+// where the processor has it and AVX2 elsewhere (the portable version serves other processors
+// and debug builds of the Swift code, which need no AVX2).
 #include "CQuantDot.h"
 
 #include <string.h>
@@ -134,12 +135,4 @@ const strata_qmatmul_kernels *strata_qmatmul_kernels_for(int isa) {
     case STRATA_QMATMUL_GENERIC: return &generic_kernels;
     default: return NULL;
     }
-}
-
-const strata_qmatmul_kernels *strata_qmatmul_best(void) {
-    for (int isa = 0; isa < STRATA_QMATMUL_COUNT; isa++) {
-        const strata_qmatmul_kernels *k = strata_qmatmul_kernels_for(isa);
-        if (k) return k;
-    }
-    return &generic_kernels;
 }

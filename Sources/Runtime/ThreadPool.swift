@@ -120,6 +120,9 @@ public final class ThreadPool: @unchecked Sendable {
         precondition(count >= 0, "parallelFor: negative count \(count)")
         precondition(grain >= 1, "parallelFor: grain must be at least 1, got \(grain)")
         if count == 0 { return }
+        // Inline runs hold the pool too: they use participant threadCount - 1's scratch.
+        shared.enter()
+        defer { shared.leave() }
         if threadCount == 1 || count <= grain {
             var start = 0
             while start < count {
@@ -131,10 +134,8 @@ public final class ThreadPool: @unchecked Sendable {
             return
         }
         let chunks = (count &- 1) / grain &+ 1
-        shared.enter()
         shared.dispatch(context: context, function: function, takesParticipant: takesParticipant, count: count,
                         grain: grain, chunks: chunks)
-        shared.leave()
     }
 }
 

@@ -137,7 +137,7 @@ struct BenchCommand: ParsableCommand {
         var memory = memoryReport
         memory?.weightBytes = loaded.fileBytes
         // Decode reads every weight matrix once per step, whatever the batch.
-        let weightBytes = loaded.model.weights.bytesReadPerToken
+        let weightBytes = loaded.model.weights.bytesReadPerStep
         func weightGBps(_ r: Result) -> Double { r.mean / Double(r.batch) * Double(weightBytes) / 1e9 }
         let probe = bandwidth ? BandwidthProbe.measure(pool: ThreadPool(threads: threadCounts.max() ?? 1)) : nil
 

@@ -61,7 +61,4 @@ enum { STRATA_QMATMUL_AVX512VNNI = 0, STRATA_QMATMUL_AVX2 = 1, STRATA_QMATMUL_GE
 /// The kernels for `isa`, or NULL when this processor (or this build) lacks it.
 const strata_qmatmul_kernels *strata_qmatmul_kernels_for(int isa);
 
-/// The best kernels this processor runs.
-const strata_qmatmul_kernels *strata_qmatmul_best(void);
-
 #endif

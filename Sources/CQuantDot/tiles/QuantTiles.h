@@ -252,13 +252,15 @@ QT_FN(pack)(const strata_qmatmul *m, ptrdiff_t row0, uint8_t *panel, const int q
                 QT_FN(scatter_groups)(dst, nibbles, r);
             } else {
                 QT_FN(scatter_groups)(dst, b + 2, r);
-                // sum(w) = sum(w + 128) - 32 * 128, the first by vpsadbw.
+#if ISA_VNNI
+                // sum(w) = sum(w + 128) - 32 * 128, the first by vpsadbw (only VNNI's bias trick reads it).
                 const __m256i sad = _mm256_sad_epu8(
                     _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(b + 2)), _mm256_set1_epi8((char)0x80)),
                     _mm256_setzero_si256());
                 const __m128i half = _mm_add_epi64(_mm256_castsi256_si128(sad), _mm256_extracti128_si256(sad, 1));
                 const int32_t sum = (int32_t)(_mm_cvtsi128_si32(half) + _mm_extract_epi32(half, 2)) - 32 * 128;
                 ((int32_t *)(dst + 288))[r] = -128 * sum;
+#endif
             }
         }
     }

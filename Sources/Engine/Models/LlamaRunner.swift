@@ -67,9 +67,9 @@ public final class LlamaRunner {
     private let xLast: AlignedBuffer<Float>
     /// [maxSequences, vocab]
     private let logits: AlignedBuffer<Float>
-    /// [maxBatchTokens, max(dim, heads * headDim, hidden)] 8-bit activations for quantized weights
+    /// [max(maxBatchTokens, maxSequences), max(dim, heads * headDim, hidden)] 8-bit activations for quantized weights
     private let q8: Q8Buffer
-    /// [pool threads, packedMatmulScratch(inDim: widest input)] panels of packed float weights
+    /// [pool threads, max(packedMatmulScratch, packedQuantMatmulScratch)(widest input)] packed panels of float or quantized weights
     private let packedPanels: AlignedBuffer<Float>
     private let matmulScratch: MatmulScratch
     /// Per layer: which forms (floats, Q8) each matmul input must be produced in.
@@ -121,6 +121,7 @@ public final class LlamaRunner {
             || outputNeeds.q8
         q8 = Q8Buffer(elements: anyQ8 ? max(maxBatchTokens, maxSequences) * max(c.dim, qDim, c.hiddenDim) : 0)
         let anyFloat = needs.contains { $0.attentionInput.floats || $0.attentionOutput.floats || $0.ffnInput.floats || $0.ffnHidden.floats }
+            || outputNeeds.floats
         // Only prefill-sized batches pack panels, of float weights or of quantized ones.
         let widest = max(c.dim, qDim, c.hiddenDim)
         let floatPanels = anyFloat && maxBatchTokens >= Kernels.packedMatmulMinimumBatch ? Kernels.packedMatmulScratch(inDim: widest) : 0

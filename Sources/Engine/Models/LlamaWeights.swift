@@ -37,7 +37,7 @@ public struct LlamaWeights: @unchecked Sendable {
     /// Bytes of weight matrices one decode step reads: every layer's projections and the output
     /// head (the embedding is only looked up). Divided into a step's time, it is the weight
     /// bandwidth decode achieves.
-    public var bytesReadPerToken: Int {
+    public var bytesReadPerStep: Int {
         var total = output.rowBytes * output.rows
         for layer in layers {
             for t in [layer.wq, layer.wk, layer.wv, layer.wo, layer.gate, layer.up, layer.down] { total += t.rowBytes * t.rows }

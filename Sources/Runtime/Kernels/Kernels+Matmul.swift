@@ -84,13 +84,17 @@ private func matmulChunk(_ context: UnsafeRawPointer, _ start: Int, _ end: Int) 
     Kernels.matmulRows(context.assumingMemoryBound(to: MatmulShape.self).pointee, rows: start..<end)
 }
 
-/// Per-thread scratch for packed float matmuls, owned by the caller (sized once, at start-up).
+/// Per-thread scratch for packed-panel matmuls: a view of memory the caller owns and sizes
+/// once, at start-up (`packedMatmulScratch` / `packedQuantMatmulScratch` floats per thread).
 public struct MatmulScratch {
-    /// [threads, floatsPerThread] F32
+    /// [threads, floatsPerThread] F32; thread `participant` uses slice `participant`.
     public let base: UnsafeMutablePointer<Float>
+    /// Floats of each thread's slice.
     public let floatsPerThread: Int
+    /// Slices: at least the pool's thread count.
     public let threads: Int
 
+    /// A view of `threads` slices of `floatsPerThread` floats at `base`.
     public init(base: UnsafeMutablePointer<Float>, floatsPerThread: Int, threads: Int) {
         self.base = base
         self.floatsPerThread = floatsPerThread

@@ -35,12 +35,12 @@ extension Kernels {
                     b &+= 4
                 }
                 if quads < tile.tokens.upperBound {
-                    matmulRows(shape, rows: o..<(o &+ 2), tokens: quads..<tile.tokens.upperBound, load8: load8, load1: load1)
+                    rowsOneAtATime(shape, rows: o..<(o &+ 2), tokens: quads..<tile.tokens.upperBound, load8: load8, load1: load1)
                 }
                 o &+= 2
             }
         }
-        matmulRows(shape, rows: o..<tile.rows.upperBound, tokens: tile.tokens, load8: load8, load1: load1)
+        rowsOneAtATime(shape, rows: o..<tile.rows.upperBound, tokens: tile.tokens, load8: load8, load1: load1)
     }
 
     /// Rows `row ..< row + 2` against tokens `token ..< token + 4`; `inDim` is a multiple of 8.
@@ -68,7 +68,7 @@ extension Kernels {
 
     /// One row at a time: four tokens per pass, then the rest one by one.
     @inline(__always)
-    static func matmulRows(_ shape: MatmulShape, rows: Range<Int>, tokens: Range<Int>,
+    static func rowsOneAtATime(_ shape: MatmulShape, rows: Range<Int>, tokens: Range<Int>,
                            load8: (UnsafeRawPointer, Int) -> SIMD8<Float>,
                            load1: (UnsafeRawPointer, Int) -> Float) {
         let n = shape.inDim

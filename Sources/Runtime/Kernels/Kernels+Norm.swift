@@ -7,8 +7,7 @@ extension Kernels {
         for r in 0..<rows {
             let xs = x + r &* dim
             let ys = out + r &* dim
-            let meanSquare = dot(xs, xs, count: dim) / Float(dim)
-            let s = 1 / (meanSquare + eps).squareRoot()
+            let s = rmsScale(xs, dim: dim, eps: eps)
             let sv = SIMD8<Float>(repeating: s)
             var i = 0
             while i &+ 8 <= dim {

@@ -8,9 +8,9 @@ import Darwin
 
 /// Attention over a paged KV cache (`KVPageLayout`), for prefill and decode alike.
 ///
-/// Each stored element is decoded exactly (`KVRowDecoding`); scores use `dot`, outputs `axpy`,
-/// so the arithmetic is `Kernels.attention`'s except for the softmax, which is computed online
-/// (page by page, with rescaling) instead of over all scores at once.
+/// Each stored element is decoded exactly (`KVRowDecoding`) into F32 rows; scores come from
+/// `matmulF32`'s tiles and outputs from `addWeightedRows`, and the softmax is computed online
+/// (a chunk of positions at a time, with rescaling) instead of over all scores at once.
 extension Kernels {
     /// Converts and stores one K and one V row (`kvDim` floats each) for `slot` of `layer` in `page`.
     ///
@@ -47,7 +47,7 @@ extension Kernels {
     ///   - scratch: `pagedAttentionScratch(queries: tokens * group, blockTokens:, headDim:)` floats
     ///     of the caller's (per thread, sized once: a few KiB).
     /// Allocation-free and single-threaded; split kv heads and token runs across a pool to
-    /// parallelize. At most `pagedAttentionQueryLimit` tokens x group heads.
+    /// parallelize. At most `pagedAttentionQueryLimit` tokens x group heads, or one token.
     /// - Complexity: O(tokens * group * (firstPosition + tokens) * headDim).
     public static func pagedAttention(out: UnsafeMutablePointer<Float>, outStride: Int,
                                       queries: UnsafePointer<Float>, queryStride: Int,
@@ -63,7 +63,7 @@ extension Kernels {
         precondition(layer >= 0 && layer < layout.layers, "pagedAttention: layer \(layer) out of 0..<\(layout.layers)")
         precondition(tokens >= 0 && firstPosition >= 0, "pagedAttention: \(tokens) tokens from position \(firstPosition)")
         let group = headCount / kvHeads
-        precondition(tokens &* group <= pagedAttentionQueryLimit,
+        precondition(tokens == 1 || tokens &* group <= pagedAttentionQueryLimit,
                      "pagedAttention: \(tokens) tokens x \(group) heads is over \(pagedAttentionQueryLimit) queries")
         guard tokens > 0 else { return }
         let start = kvHead &* headDim
