@@ -29,3 +29,15 @@ public enum TestModels {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+extension TestModels {
+    /// all-MiniLM-L6-v2 from `models/minilm` (fetched by `models/fetch-minilm.sh`, which
+    /// `make test` runs first).
+    public static func minilm() throws -> BertModel {
+        let directory = Fixtures.model("minilm")
+        guard BertModel.isModelDirectory(directory) else {
+            throw ModelFileError.missingFile("\(directory)/config.json (run models/fetch-minilm.sh)")
+        }
+        return try BertModel(directory: directory)
+    }
+}

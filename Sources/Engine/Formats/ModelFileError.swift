@@ -44,6 +44,10 @@ public enum ModelFileError: Error, Equatable, Sendable, CustomStringConvertible 
     case invalidHyperparameter(name: String, value: String, reason: String)
     /// The tokenizer data is inconsistent.
     case invalidTokenizer(String)
+    /// A JSON document (safetensors header, config.json, tokenizer.json) is not what the format says.
+    case malformedJSON(file: String, reason: String)
+    /// A model directory lacks a file its format needs.
+    case missingFile(String)
 
     public var description: String {
         switch self {
@@ -84,11 +88,15 @@ public enum ModelFileError: Error, Equatable, Sendable, CustomStringConvertible 
         case .unsupportedTensorType(let tensor, let type):
             return "tensor '\(tensor)' has type \(type), which inference does not support (f32, f16, bf16, q8_0, q4_0)"
         case .unsupportedArchitecture(let arch):
-            return "architecture '\(arch)' is not supported (supported: llama)"
+            return "architecture '\(arch)' is not supported (supported: llama, bert)"
         case .invalidHyperparameter(let name, let value, let reason):
             return "hyperparameter \(name) = \(value) is invalid: \(reason)"
         case .invalidTokenizer(let reason):
             return "invalid tokenizer: \(reason)"
+        case .malformedJSON(let file, let reason):
+            return "\(file): \(reason)"
+        case .missingFile(let path):
+            return "required file '\(path)' is missing"
         }
     }
 }

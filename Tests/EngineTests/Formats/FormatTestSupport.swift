@@ -57,7 +57,7 @@ extension ModelFileError {
         case file, truncated, badMagic, unsupportedVersion, absurdCount, unknownValueType, unknownTensorType
         case badAlignment, nestingTooDeep, duplicate, badDimensions, tensorOutOfBounds, misalignedTensor
         case missingKey, wrongKeyType, missingTensor, wrongShape, unsupportedTensorType, unsupportedArchitecture
-        case invalidHyperparameter, invalidTokenizer
+        case invalidHyperparameter, invalidTokenizer, malformedJSON, missingFile
     }
 
     var kind: Kind {
@@ -83,6 +83,8 @@ extension ModelFileError {
         case .unsupportedArchitecture: return .unsupportedArchitecture
         case .invalidHyperparameter: return .invalidHyperparameter
         case .invalidTokenizer: return .invalidTokenizer
+        case .malformedJSON: return .malformedJSON
+        case .missingFile: return .missingFile
         }
     }
 }
