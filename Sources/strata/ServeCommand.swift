@@ -32,8 +32,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("memory-budget"), help: "Bytes for KV pages, compressed pages and pools, e.g. 2GiB (default: the cgroup limit, else half of RAM).")
     var memoryBudget: String?
 
-    @Option(name: .customLong("batch-tokens"), help: "Tokens per batched step (decode tokens plus prompt chunks).")
-    var batchTokens: Int = 512
+    @Option(name: .customLong("batch-tokens"), help: "Tokens per batched step: decode tokens plus prompt chunks (default 512), or embedding inputs (default 2048).")
+    var batchTokens: Int?
 
     @Option(name: .customLong("kv-type"), help: "KV cache element type: f16, f32, q8_0.")
     var kvType: String = "f16"
@@ -45,7 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be in 1...65535") }
         guard (1...256).contains(parallel) else { throw ValidationError("--parallel must be in 1...256") }
         guard queue >= parallel else { throw ValidationError("--queue must be at least --parallel") }
-        guard batchTokens >= 1 else { throw ValidationError("--batch-tokens must be >= 1") }
+        if let batchTokens, batchTokens < 1 { throw ValidationError("--batch-tokens must be >= 1") }
         if let ctx, ctx < 1 { throw ValidationError("--ctx must be >= 1") }
         if let memoryBudget, MemoryBudget.parseSize(memoryBudget) == nil {
             throw ValidationError("--memory-budget '\(memoryBudget)' is not a size (e.g. 512MiB, 2GiB)")
@@ -56,13 +56,17 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "strata")
         logger.logLevel = .info
+        if let directory = options.embeddingModelDirectory {
+            try await serveEmbeddings(directory: directory, logger: logger)
+            return
+        }
         let loaded = try options.load()
         var engineOptions = EngineOptions()
         engineOptions.kvType = try KVTypeOption.parse(kvType)
         engineOptions.maxSequences = parallel
         engineOptions.maxRequests = queue
         engineOptions.contextLength = ctx
-        engineOptions.maxBatchTokens = batchTokens
+        engineOptions.maxBatchTokens = batchTokens ?? 512
         engineOptions.memoryBudget = memoryBudget.flatMap(MemoryBudget.parseSize)
         let engine: InferenceEngine
         do {
@@ -79,6 +83,27 @@ struct ServeCommand: AsyncParsableCommand {
         let app = StrataServer.makeApplication(backend: service, configuration: configuration, logger: logger)
         try await app.runService()
         await service.shutdown(gracePeriod: .seconds(10))
+        logger.info("stopped")
+    }
+
+    /// Serves a BERT model directory on `/v1/embeddings`.
+    func serveEmbeddings(directory: String, logger: Logger) async throws {
+        let service: EmbeddingService
+        let budget = MemoryBudget(limitBytes: memoryBudget.flatMap(MemoryBudget.parseSize) ?? MemoryBudget.defaultLimit())
+        do {
+            service = try EmbeddingService(model: options.loadEmbeddingModel(directory), pool: options.makePool(),
+                                           maxBatchTokens: batchTokens ?? 2048, capacity: queue, budget: budget)
+        } catch {
+            throw Console.fail(error)
+        }
+        var configuration = ServerConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.apiKey = apiKey
+        logger.info("serving embeddings of \(service.modelID) (\(service.dimensions) dimensions, \(service.maxInputTokens) tokens per input) on http://\(host):\(port)")
+        let app = StrataServer.makeApplication(model: .embedding(service), configuration: configuration, logger: logger)
+        try await app.runService()
+        await service.shutdown()
         logger.info("stopped")
     }
 }

@@ -84,9 +84,7 @@ public struct BackendSnapshot: Sendable, Equatable {
 /// The engine as the HTTP server sees it: tokenize, render chats, submit completions that
 /// stream events, report health and metrics. `GenerationService` is the real one; tests may
 /// substitute their own.
-public protocol CompletionBackend: Sendable {
-    /// The model's name in `/v1/models` and responses.
-    var modelID: String { get }
+public protocol CompletionBackend: ModelBackend {
     /// Tokens one sequence may hold (prompt plus completion).
     var contextLength: Int { get }
     /// Tokenizes a plain prompt (BOS added as the model expects; special tokens not parsed).
@@ -95,8 +93,6 @@ public protocol CompletionBackend: Sendable {
     func tokenizeChat(_ messages: [ChatMessage]) throws(ChatTemplateError) -> [TokenID]
     /// Queues a completion; throws `.queueFull`, `.tooLong`, `.invalidPrompt` or `.sampling` at once.
     func submit(prompt: [TokenID], parameters: CompletionParameters) throws(SchedulerError) -> CompletionHandle
-    var health: BackendHealth { get }
-    func snapshot() -> BackendSnapshot
     /// Stop strings the chat format itself needs (added to a chat request's own).
     var chatStopStrings: [String] { get }
 }

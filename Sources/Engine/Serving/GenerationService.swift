@@ -1,9 +1,6 @@
 import Memory
 import StrataRuntime
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The engine behind the HTTP server: one dedicated engine thread owns the scheduler (and so
 /// the KV cache and the runner) and loops: take new submissions and cancellations from an
@@ -24,8 +21,7 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
     private let stopped = Atomic<Bool>(false)
     private let nextKey = Atomic<UInt64>(1)
-    private let wakeSignal: UnsafeMutablePointer<sem_t>
-    private var thread = pthread_t()
+    private var thread: EngineThread!
 
     struct Submission {
         let key: UInt64
@@ -63,21 +59,8 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
         self.modelID = ModelNaming.id(for: engine.model)
         self.contextLength = engine.cache.maxTokensPerSequence
         self.capacity = engine.scheduler.maxRequests
-        wakeSignal = .allocate(capacity: 1)
-        sem_init(wakeSignal, 0, 0)
         publishSnapshot()
-        let start = Unmanaged.passRetained(self).toOpaque()
-        let result = pthread_create(&thread, nil, { argument in
-            let service = Unmanaged<GenerationService>.fromOpaque(argument!).takeRetainedValue()
-            service.engineLoop()
-            return nil
-        }, start)
-        precondition(result == 0, "GenerationService: pthread_create failed (\(result))")
-    }
-
-    deinit {
-        sem_destroy(wakeSignal)
-        wakeSignal.deallocate()
+        thread = EngineThread { [self] in engineLoop() }
     }
 
     // MARK: - CompletionBackend
@@ -117,7 +100,7 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
             if case .cancelled = termination { cancel() }
         }
         inbox.withLock { $0.submissions.append(Submission(key: key, prompt: prompt, parameters: parameters, continuation: continuation)) }
-        sem_post(wakeSignal)
+        thread.wake()
         return CompletionHandle(events: events, cancel: cancel)
     }
 
@@ -139,16 +122,16 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
         // The engine thread keeps the deadline itself, so a busy caller cannot stretch it.
         let deadline = ContinuousClock().now + gracePeriod
         inbox.withLock { $0.deadline = deadline }
-        sem_post(wakeSignal)
+        thread.wake()
         while !stopped.load(ordering: .acquiring) {
             try? await Task.sleep(for: .milliseconds(5))
         }
-        pthread_join(thread, nil)
+        thread.join()
     }
 
     private func requestCancel(_ key: UInt64) {
         inbox.withLock { $0.cancellations.append(key) }
-        sem_post(wakeSignal)
+        thread.wake()
     }
 
     // MARK: - Engine thread
@@ -185,7 +168,7 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
                 publishSnapshot()
             } else {
                 publishSnapshot()
-                sem_wait(wakeSignal)
+                thread.sleep()
             }
         }
     }

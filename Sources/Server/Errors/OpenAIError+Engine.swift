@@ -23,6 +23,26 @@ extension OpenAIError {
         }
     }
 
+    init(_ error: EmbeddingError) {
+        switch error {
+        case .queueFull:
+            self.init(SchedulerError.queueFull(limit: 0))
+            message = "The server is busy: \(error.description)."
+        case .shuttingDown:
+            self.init(SchedulerError.shuttingDown)
+        case .tooLong:
+            self = OpenAIError(status: .badRequest, message: error.description + ".", param: "input", code: "context_length_exceeded")
+        case .noInputs, .tooManyInputs, .emptyInput, .invalidToken:
+            self = .invalidValue("input", "Invalid input: \(error.description).")
+        }
+    }
+
+    /// 400: the served model does not do what this endpoint does.
+    static func wrongModelKind(model: String, endpoint: String, use: String) -> OpenAIError {
+        OpenAIError(status: .badRequest, message: "The model '\(model)' does not support \(endpoint); use \(use).",
+                    param: "model", code: "model_not_supported")
+    }
+
     init(_ error: SamplingError) {
         switch error {
         case .outOfRange(let name, _, _):

@@ -4,7 +4,7 @@ import Hummingbird
 /// `GET /health`: 200 `{"status":"ok"}` when the engine takes work; otherwise 503 with
 /// `{"status":"loading"|"saturated"|"stopping"}` and `Retry-After`.
 struct HealthRoute: Sendable {
-    let backend: any CompletionBackend
+    let backend: any ModelBackend
 
     private struct Status: Encodable { var status: String }
 

@@ -3,7 +3,7 @@ import Hummingbird
 
 /// `GET /metrics`: Prometheus text, with the engine's gauges read at each scrape.
 struct MetricsRoute: Sendable {
-    let backend: any CompletionBackend
+    let backend: any ModelBackend
     let metrics: ServerMetrics
 
     func register(on router: Router<ServerRequestContext>) {

@@ -4,7 +4,7 @@ import Hummingbird
 /// `GET /v1/models` and `GET /v1/models/{id}`: the one model served. Ids may hold slashes
 /// (`org/name`), so the id route takes the rest of the path.
 struct ModelsRoute: Sendable {
-    let backend: any CompletionBackend
+    let backend: any ModelBackend
     /// When the server started, as the model's `created`.
     let created: Int
 

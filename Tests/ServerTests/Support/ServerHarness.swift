@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Engine
 import Server
 import Testing
 
@@ -85,4 +86,19 @@ func sseJSONEvents(_ body: ByteBuffer, sourceLocation: SourceLocation = #_source
     let events = sseEvents(body, sourceLocation: sourceLocation)
     #expect(events.last == "[DONE]", sourceLocation: sourceLocation)
     return try events.dropLast().map { try JSON.object(ByteBuffer(string: $0), sourceLocation: sourceLocation) }
+}
+
+/// Builds the server around an embedding backend and runs `test` against it (in process).
+func withEmbeddingServer(
+    _ backend: any EmbeddingBackend,
+    configure: (inout ServerConfiguration) -> Void = { _ in },
+    _ test: @Sendable (any TestClientProtocol) async throws -> Void
+) async throws {
+    var configuration = ServerConfiguration()
+    configuration.port = 0
+    configure(&configuration)
+    var logger = Logger(label: "strata.server.tests")
+    logger.logLevel = ProcessInfo.processInfo.environment["STRATA_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+    let app = StrataServer.makeApplication(model: .embedding(backend), configuration: configuration, logger: logger)
+    try await app.test(.router, test)
 }

@@ -246,3 +246,24 @@ private func attentionRows(_ context: UnsafeRawPointer, _ start: Int, _ end: Int
                           scores: job.scores + participant &* job.scoresPerThread)
     }
 }
+
+extension BertEncoder {
+    /// The sentence vectors of `inputs` (each at most `maxSequenceLength` tokens), in order,
+    /// run in as few batches as the token budget allows.
+    public func embedAll(_ inputs: [[TokenID]]) -> [[Float]] {
+        var vectors: [[Float]] = []
+        vectors.reserveCapacity(inputs.count)
+        var next = 0
+        while next < inputs.count {
+            beginBatch()
+            let first = next
+            while next < inputs.count, canAdd(tokens: inputs[next].count) {
+                inputs[next].withUnsafeBufferPointer { _ = add($0) }
+                next += 1
+            }
+            run()
+            for index in 0..<(next - first) { vectors.append(Array(embedding(index))) }
+        }
+        return vectors
+    }
+}
