@@ -52,6 +52,8 @@ public final class PagedKVCache {
     private var prefixIndex: [UInt64: Int32] = [:]
     private var lruHead: Int32 = -1
     private var lruTail: Int32 = -1
+    /// Blocks in the LRU: unreferenced full blocks kept for prefix reuse (hot or cold).
+    public private(set) var cachedBlockCount = 0
     private var sequences: [Sequence]
     private var freeSequenceSlots: [Int32]
     private var counters = KVCacheStatistics()
@@ -492,6 +494,7 @@ public final class PagedKVCache {
         if lruTail >= 0 { blocks[Int(lruTail)].lruNext = block } else { lruHead = block }
         lruTail = block
         blocks[Int(block)].inLRU = true
+        cachedBlockCount += 1
     }
 
     private func lruRemove(_ block: Int32) {
@@ -501,5 +504,6 @@ public final class PagedKVCache {
         blocks[Int(block)].lruPrev = -1
         blocks[Int(block)].lruNext = -1
         blocks[Int(block)].inLRU = false
+        cachedBlockCount -= 1
     }
 }

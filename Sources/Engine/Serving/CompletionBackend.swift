@@ -74,6 +74,8 @@ public struct BackendSnapshot: Sendable, Equatable {
     public var preemptions = 0
     public var hotBytes = 0, coldBytes = 0, freeBytes = 0, poolBytes = 0
     public var hotPages = 0, freePages = 0, coldPages = 0
+    /// KV pages no sequence holds, kept (hot or cold) for prefix reuse; evicted under pressure.
+    public var cachedPages = 0
     public var coldCompressionRatio = 0.0
     public var kvBytesPerToken = 0
     public var weightBytes = 0

@@ -64,10 +64,12 @@ public final class EmbeddingService: EmbeddingBackend, @unchecked Sendable {
         self.dimensions = model.config.hidden
         self.capacity = capacity
         self.budget = budget
-        encoder = BertEncoder(model: model, pool: pool, maxBatchTokens: max(maxBatchTokens, model.config.maxSequenceLength))
+        let encoder = BertEncoder(model: model, pool: pool, maxBatchTokens: max(maxBatchTokens, model.config.maxSequenceLength))
+        // Before the last stored property: a throw here must not run deinit, which releases the charge.
         guard budget.tryCharge(encoder.scratchBytes, to: .pools) else {
             throw .budgetTooSmall(needed: encoder.scratchBytes + budget.used(.pools), limit: budget.limitBytes)
         }
+        self.encoder = encoder
         slots.reserveCapacity(encoder.maxSequences)
         publishSnapshot()
         thread = EngineThread { [self] in engineLoop() }

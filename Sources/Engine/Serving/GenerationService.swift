@@ -261,6 +261,7 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
         snapshot.hotPages = m.hotPages
         snapshot.freePages = m.freePages
         snapshot.coldPages = m.coldPages
+        snapshot.cachedPages = engine.cache.cachedBlockCount
         snapshot.coldCompressionRatio = m.coldCompressionRatio
         snapshot.kvBytesPerToken = m.kvBytesPerToken
         snapshot.weightBytes = m.weightBytes

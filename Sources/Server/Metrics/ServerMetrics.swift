@@ -19,7 +19,7 @@ final class ServerMetrics: Sendable {
     private let queueDepth: Gauge
     private let runningSequences: Gauge
     private let memoryHot, memoryCold, memoryFree, memoryPools: Gauge
-    private let pagesHot, pagesCold, pagesFree: Gauge
+    private let pagesHot, pagesCold, pagesFree, pagesCached: Gauge
     private let coldCompressionRatio: Gauge
     private let weightsBytes: Gauge
     private let kvBytesPerToken: Gauge
@@ -52,6 +52,8 @@ final class ServerMetrics: Sendable {
         pagesHot = registry.makeGauge(descriptor: pages, labels: [("state", "hot")])
         pagesCold = registry.makeGauge(descriptor: pages, labels: [("state", "cold")])
         pagesFree = registry.makeGauge(descriptor: pages, labels: [("state", "free")])
+        pagesCached = registry.makeGauge(descriptor: Self.descriptor(
+            "kv_cached_pages", "KV pages no sequence holds, kept for prefix reuse (also counted as hot or cold)."))
         coldCompressionRatio = registry.makeGauge(descriptor: Self.descriptor("cold_compression_ratio", "Uncompressed over compressed size of cold pages."))
         weightsBytes = registry.makeGauge(descriptor: Self.descriptor("weights", unit: "bytes", "Bytes of model weights."))
         kvBytesPerToken = registry.makeGauge(descriptor: Self.descriptor("kv_bytes_per_token", "KV cache bytes one token takes."))
@@ -91,6 +93,7 @@ final class ServerMetrics: Sendable {
         memoryPools.set(Int64(snapshot.poolBytes))
         pagesHot.set(Int64(snapshot.hotPages))
         pagesCold.set(Int64(snapshot.coldPages))
+        pagesCached.set(Int64(snapshot.cachedPages))
         pagesFree.set(Int64(snapshot.freePages))
         coldCompressionRatio.set(snapshot.coldCompressionRatio.isFinite ? snapshot.coldCompressionRatio : 0)
         weightsBytes.set(Int64(snapshot.weightBytes))
