@@ -36,7 +36,7 @@ struct EmbedCommand: ParsableCommand {
     @Option(name: [.customShort("r"), .long], help: "Timed repetitions per batch size with --bench.")
     var repetitions: Int = 5
 
-    @Argument(help: "Texts to embed (default: one per line of standard input).")
+    @Argument(help: "Texts to embed (default: one per line of standard input; with --bench, a built-in set).")
     var texts: [String] = []
 
     func validate() throws {
@@ -101,7 +101,8 @@ struct EmbedCommand: ParsableCommand {
 
     /// Sentences/s for batches of each size: one untimed batch, then `repetitions` timed ones.
     func runBenchmark(_ bert: BertModel, encoder: BertEncoder, threads: Int) {
-        let sentences = BenchSentences.all.map { bert.tokenizer.truncate(bert.tokenizer.encode($0), to: bert.config.maxSequenceLength) }
+        let texts = self.texts.isEmpty ? BenchSentences.all : self.texts
+        let sentences = texts.map { bert.tokenizer.truncate(bert.tokenizer.encode($0), to: bert.config.maxSequenceLength) }
         let averageTokens = Double(sentences.reduce(0) { $0 + $1.count }) / Double(sentences.count)
         print("model \(bert.name), \(threads) threads, \(sentences.count) sentences of \(String(format: "%.1f", averageTokens)) tokens on average")
         print("| batch | sentences/s | tokens/s | ms/batch |")

@@ -1,4 +1,5 @@
 import Engine
+import Memory
 import StrataRuntime
 import Testing
 import TestSupport
@@ -68,5 +69,32 @@ import TestSupport
         let difference = zip(encoder.embedding(0), encoder.embedding(1)).map { abs($0 - $1) }.max()!
         #expect(difference < 2e-5)
         #expect(encoder.embedding(0).allSatisfy { $0.isFinite })
+    }
+
+    @Test func aBatchDoesNotAllocate() throws {
+        let model = try TestModels.minilm()
+        let pool = ThreadPool(threads: 2)
+        let encoder = BertEncoder(model: model, pool: pool, maxBatchTokens: 512)
+        // Buffers made up front: a closure over an array allocates its context in a debug test build.
+        let inputs = MiniLMGoldens.shared.embeddings.prefix(12).map { ids in
+            let buffer = UnsafeMutableBufferPointer<TokenID>.allocate(capacity: ids.ids.count)
+            _ = buffer.initialize(from: ids.ids)
+            return UnsafeBufferPointer(buffer)
+        }
+        defer { inputs.forEach { $0.deallocate() } }
+        func run() {
+            encoder.beginBatch()
+            var i = 0
+            while i < inputs.count {
+                encoder.add(inputs[i])
+                i += 1
+            }
+            encoder.run()
+        }
+        run()  // warm-up: lazy runtime metadata
+        let before = AllocatorStatistics.threadAllocatedBytes(), workersBefore = pool.workerAllocatedBytes()
+        for _ in 0..<3 { run() }
+        #expect(AllocatorStatistics.threadAllocatedBytes() - before == 0, "engine thread")
+        #expect(pool.workerAllocatedBytes() - workersBefore == 0, "worker threads")
     }
 }

@@ -100,7 +100,8 @@ public final class BertEncoder {
         let index = sequences
         sequenceStart.pointer[index] = Int32(tokens)
         sequenceCount.pointer[index] = Int32(ids.count)
-        for (i, id) in ids.enumerated() {
+        for i in 0..<ids.count {
+            let id = ids[i]
             precondition(id >= 0 && Int(id) < c.vocabularySize, "BertEncoder.add: token \(id) out of the vocabulary")
             tokenIDs.pointer[tokens + i] = id
             tokenSequence.pointer[tokens + i] = Int32(index)
@@ -142,7 +143,8 @@ public final class BertEncoder {
         Kernels.layerNorm(out: x, x: x, weight: w.embeddingNormWeight, bias: w.embeddingNormBias, dim: h, rows: n,
                           eps: c.layerNormEpsilon)
 
-        for layer in w.layers {
+        for l in 0..<w.layers.count {
+            let layer = w.layers[l]
             linear(q, x, layer.query, layer.queryBias, columns: h)
             linear(k, x, layer.key, layer.keyBias, columns: h)
             linear(v, x, layer.value, layer.valueBias, columns: h)
