@@ -32,9 +32,14 @@ import TestSupport
     func openaiClient() async throws {
         let server = try await ServerProcess.start()
         defer { server.stop() }
+        try Self.runPythonCheck("openai_client_check.py", against: server)
+    }
+
+    /// Runs `Tests/StrataTests/<script> BASE_URL` with python3; it must exit 0 and print OK.
+    static func runPythonCheck(_ script: String, against server: ServerProcess) throws {
         let python = Process()
         python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", Fixtures.repositoryRoot + "/Tests/StrataTests/openai_client_check.py", server.baseURL]
+        python.arguments = ["python3", Fixtures.repositoryRoot + "/Tests/StrataTests/" + script, server.baseURL]
         let out = Pipe()
         python.standardOutput = out
         python.standardError = out
@@ -49,17 +54,7 @@ import TestSupport
     func openaiClientEmbeddings() async throws {
         let server = try await ServerProcess.start(["--model", Fixtures.model("minilm")])
         defer { server.stop() }
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", Fixtures.repositoryRoot + "/Tests/StrataTests/openai_embeddings_check.py", server.baseURL]
-        let out = Pipe()
-        python.standardOutput = out
-        python.standardError = out
-        try python.run()
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        python.waitUntilExit()
-        #expect(python.terminationStatus == 0, "\(output)\n--- server log ---\n\(server.log)")
-        #expect(output.contains("OK"))
+        try Self.runPythonCheck("openai_embeddings_check.py", against: server)
     }
 
     @Test("8 concurrent greedy requests return exactly what each returns alone")

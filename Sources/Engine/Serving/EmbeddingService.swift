@@ -20,7 +20,7 @@ public final class EmbeddingService: EmbeddingBackend, @unchecked Sendable {
     private let published = Mutex(BackendSnapshot())
     private let outstanding = Atomic<Int>(0)
     private let stopped = Atomic<Bool>(false)
-    private var thread: EngineThread!
+    private let thread = EngineThread()
 
     /// One request: its inputs, and where its vectors go.
     final class Job {
@@ -72,7 +72,7 @@ public final class EmbeddingService: EmbeddingBackend, @unchecked Sendable {
         self.encoder = encoder
         slots.reserveCapacity(encoder.maxSequences)
         publishSnapshot()
-        thread = EngineThread { [self] in engineLoop() }
+        thread.start { [self] in engineLoop() }
     }
 
     deinit {
@@ -164,7 +164,6 @@ public final class EmbeddingService: EmbeddingBackend, @unchecked Sendable {
                 continue
             }
             runBatch()
-            publishSnapshot()
         }
     }
 
@@ -189,18 +188,24 @@ public final class EmbeddingService: EmbeddingBackend, @unchecked Sendable {
             job.finished += 1
         }
         // Finished requests are at the front: inputs are placed in queue order.
-        while let job = queue.first, job.finished == job.inputs.count {
-            queue.removeFirst()
-            completed += 1
+        var done = 0
+        while done < queue.count, queue[done].finished == queue[done].inputs.count { done += 1 }
+        completed += done
+        // Counted before anyone hears back, so a caller's next snapshot includes its request.
+        publishSnapshot(skipping: done)
+        for job in queue.prefix(done) {
             outstanding.subtract(1, ordering: .acquiringAndReleasing)
             job.continuation.resume(returning: .success(job.vectors))
         }
+        queue.removeFirst(done)
     }
 
-    private func publishSnapshot() {
+    /// Publishes the gauges; the first `skipping` queued requests count as answered.
+    private func publishSnapshot(skipping: Int = 0) {
         var snapshot = BackendSnapshot()
-        snapshot.running = queue.prefix { $0.placed > 0 }.count
-        snapshot.queued = queue.count - snapshot.running
+        let waiting = queue.dropFirst(skipping)
+        snapshot.running = waiting.prefix { $0.placed > 0 }.count
+        snapshot.queued = waiting.count - snapshot.running
         snapshot.queueCapacity = capacity
         snapshot.completedRequests = completed
         snapshot.promptTokens = embeddedTokens

@@ -9,10 +9,14 @@ final class EngineThread: @unchecked Sendable {
     private let signal: UnsafeMutablePointer<sem_t>
     private var thread = pthread_t()
 
-    /// Starts `body` on a new thread.
-    init(_ body: @escaping @Sendable () -> Void) {
+    init() {
         signal = .allocate(capacity: 1)
         sem_init(signal, 0, 0)
+    }
+
+    /// Runs `body` on a new thread; once, after its owner is fully set up (the loop may call
+    /// `sleep` at once).
+    func start(_ body: @escaping @Sendable () -> Void) {
         final class Box { let body: @Sendable () -> Void; init(_ body: @escaping @Sendable () -> Void) { self.body = body } }
         let start = Unmanaged.passRetained(Box(body)).toOpaque()
         let result = pthread_create(&thread, nil, { argument in

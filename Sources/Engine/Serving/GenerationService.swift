@@ -21,7 +21,7 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
     private let stopped = Atomic<Bool>(false)
     private let nextKey = Atomic<UInt64>(1)
-    private var thread: EngineThread!
+    private let thread = EngineThread()
 
     struct Submission {
         let key: UInt64
@@ -60,7 +60,7 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
         self.contextLength = engine.cache.maxTokensPerSequence
         self.capacity = engine.scheduler.maxRequests
         publishSnapshot()
-        thread = EngineThread { [self] in engineLoop() }
+        thread.start { [self] in engineLoop() }
     }
 
     // MARK: - CompletionBackend

@@ -14,13 +14,31 @@ func withServer(
     configure: (inout ServerConfiguration) -> Void = { _ in },
     _ test: @Sendable (any TestClientProtocol) async throws -> Void
 ) async throws {
+    try await withServer(serving: .completion(backend), setup, configure: configure, test)
+}
+
+/// Builds the server around an embedding backend and runs `test` against it (in process).
+func withEmbeddingServer(
+    _ backend: any EmbeddingBackend,
+    configure: (inout ServerConfiguration) -> Void = { _ in },
+    _ test: @Sendable (any TestClientProtocol) async throws -> Void
+) async throws {
+    try await withServer(serving: .embedding(backend), .router, configure: configure, test)
+}
+
+func withServer(
+    serving model: ServedModel,
+    _ setup: TestingSetup,
+    configure: (inout ServerConfiguration) -> Void,
+    _ test: @Sendable (any TestClientProtocol) async throws -> Void
+) async throws {
     var configuration = ServerConfiguration()
     configuration.port = 0
     configure(&configuration)
     var logger = Logger(label: "strata.server.tests")
     // STRATA_TEST_LOG_LEVEL=info shows the access log.
     logger.logLevel = ProcessInfo.processInfo.environment["STRATA_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
-    let app = StrataServer.makeApplication(backend: backend, configuration: configuration, logger: logger)
+    let app = StrataServer.makeApplication(model: model, configuration: configuration, logger: logger)
     try await app.test(setup, test)
 }
 
@@ -88,17 +106,3 @@ func sseJSONEvents(_ body: ByteBuffer, sourceLocation: SourceLocation = #_source
     return try events.dropLast().map { try JSON.object(ByteBuffer(string: $0), sourceLocation: sourceLocation) }
 }
 
-/// Builds the server around an embedding backend and runs `test` against it (in process).
-func withEmbeddingServer(
-    _ backend: any EmbeddingBackend,
-    configure: (inout ServerConfiguration) -> Void = { _ in },
-    _ test: @Sendable (any TestClientProtocol) async throws -> Void
-) async throws {
-    var configuration = ServerConfiguration()
-    configuration.port = 0
-    configure(&configuration)
-    var logger = Logger(label: "strata.server.tests")
-    logger.logLevel = ProcessInfo.processInfo.environment["STRATA_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
-    let app = StrataServer.makeApplication(model: .embedding(backend), configuration: configuration, logger: logger)
-    try await app.test(.router, test)
-}
