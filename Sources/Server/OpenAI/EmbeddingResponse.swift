@@ -16,10 +16,8 @@ struct EmbeddingResponse: Encodable {
             case .float:
                 self = .floats(vector)
             case .base64:
-                let bytes = vector.flatMap { value -> [UInt8] in
-                    withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) }
-                }
-                self = .base64(Data(bytes).base64EncodedString())
+                let words = vector.map { $0.bitPattern.littleEndian }
+                self = .base64(words.withUnsafeBytes { Data($0) }.base64EncodedString())
             }
         }
 

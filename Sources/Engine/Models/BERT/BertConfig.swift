@@ -1,3 +1,4 @@
+import Foundation
 import Memory
 
 /// The blueprint of a BERT encoder and of the sentence-embedding head around it (pooling,
@@ -92,7 +93,7 @@ struct SentenceTransformerFiles {
     let directory: String
 
     func exists(_ name: String) -> Bool {
-        (try? MappedFile.modelFile(directory + "/" + name)) != nil
+        FileManager.default.fileExists(atPath: directory + "/" + name)
     }
 
     func maxSequenceLength() throws(ModelFileError) -> Int? {

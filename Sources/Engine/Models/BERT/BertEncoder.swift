@@ -18,8 +18,6 @@ public final class BertEncoder {
     // The batch.
     /// [maxBatchTokens] token ids
     private let tokenIDs: AlignedBuffer<TokenID>
-    /// [maxBatchTokens] input of each token
-    private let tokenSequence: AlignedBuffer<Int32>
     /// [maxSequences] first token of each input, and its token count
     private let sequenceStart: AlignedBuffer<Int32>
     private let sequenceCount: AlignedBuffer<Int32>
@@ -34,8 +32,9 @@ public final class BertEncoder {
     private let context: AlignedBuffer<Float>, projection: AlignedBuffer<Float>
     /// [maxBatchTokens, intermediate]
     private let ffn: AlignedBuffer<Float>
-    /// [pool threads, maxSequenceLength] attention scores of each participant
+    /// [pool threads, encoderAttentionScratch] each participant's attention scratch
     private let scores: AlignedBuffer<Float>
+    private let scoresPerThread: Int
     /// [pool threads, packedMatmulScratch(widest)] packed weight panels
     private let panels: AlignedBuffer<Float>
     private let matmulScratch: MatmulScratch
@@ -54,7 +53,6 @@ public final class BertEncoder {
         // An input holds at least [CLS] and [SEP].
         self.maxSequences = maxSequences ?? maxBatchTokens / 2
         tokenIDs = AlignedBuffer(count: maxBatchTokens)
-        tokenSequence = AlignedBuffer(count: maxBatchTokens)
         sequenceStart = AlignedBuffer(count: self.maxSequences)
         sequenceCount = AlignedBuffer(count: self.maxSequences)
         x = AlignedBuffer(count: maxBatchTokens * c.hidden)
@@ -64,7 +62,8 @@ public final class BertEncoder {
         context = AlignedBuffer(count: maxBatchTokens * c.hidden)
         projection = AlignedBuffer(count: maxBatchTokens * c.hidden)
         ffn = AlignedBuffer(count: maxBatchTokens * c.intermediate)
-        scores = AlignedBuffer(count: pool.threadCount * c.maxSequenceLength)
+        scoresPerThread = Kernels.encoderAttentionScratch(maxTokens: c.maxSequenceLength, headDim: c.headDim)
+        scores = AlignedBuffer(count: pool.threadCount * scoresPerThread)
         let perThread = Kernels.packedMatmulScratch(inDim: max(c.hidden, c.intermediate))
         panels = AlignedBuffer(count: pool.threadCount * perThread)
         matmulScratch = MatmulScratch(base: panels.pointer, floatsPerThread: perThread, threads: pool.threadCount)
@@ -75,7 +74,7 @@ public final class BertEncoder {
     public var scratchBytes: Int {
         let floats = x.count + q.count + k.count + v.count + context.count + projection.count + ffn.count + scores.count
             + panels.count + output.count
-        return floats * MemoryLayout<Float>.stride + (tokenIDs.count + tokenSequence.count + sequenceStart.count + sequenceCount.count) * 4
+        return floats * MemoryLayout<Float>.stride + (tokenIDs.count + sequenceStart.count + sequenceCount.count) * 4
     }
 
     /// Starts an empty batch.
@@ -104,7 +103,6 @@ public final class BertEncoder {
             let id = ids[i]
             precondition(id >= 0 && Int(id) < c.vocabularySize, "BertEncoder.add: token \(id) out of the vocabulary")
             tokenIDs.pointer[tokens + i] = id
-            tokenSequence.pointer[tokens + i] = Int32(index)
         }
         tokens += ids.count
         sequences += 1
@@ -171,17 +169,19 @@ public final class BertEncoder {
         withUnsafePointer(to: &job) { pool.parallelFor(tokens, grain: grain, context: UnsafeRawPointer($0), biasRows) }
     }
 
-    /// Bidirectional attention: each token attends to every token of its own input.
+    /// Bidirectional attention: each token attends to every token of its own input. One pool
+    /// item per (input, head).
     private func attend(out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>) {
         let c = model.config
         var job = AttentionJob(
-            out: out, q: q, k: k, v: v, tokenSequence: tokenSequence.pointer, sequenceStart: sequenceStart.pointer,
-            sequenceCount: sequenceCount.pointer, scores: scores.pointer, scoresPerThread: c.maxSequenceLength,
-            heads: c.heads, headDim: c.headDim, scale: 1 / Float(c.headDim).squareRoot())
+            out: out, q: q, k: k, v: v, sequenceStart: sequenceStart.pointer, sequenceCount: sequenceCount.pointer,
+            scratch: scores.pointer, scratchPerThread: scoresPerThread, heads: c.heads, headDim: c.headDim,
+            scale: 1 / Float(c.headDim).squareRoot())
         var work = 0
         for s in 0..<sequences { work += Int(sequenceCount.pointer[s]) * Int(sequenceCount.pointer[s]) }
-        let grain = work * c.hidden < Kernels.parallelWorkThreshold ? tokens : 1
-        withUnsafePointer(to: &job) { pool.parallelFor(tokens, grain: grain, context: UnsafeRawPointer($0), attentionRows) }
+        let items = sequences * c.heads
+        let grain = work * c.hidden < Kernels.parallelWorkThreshold ? items : 1
+        withUnsafePointer(to: &job) { pool.parallelFor(items, grain: grain, context: UnsafeRawPointer($0), attentionHeads) }
     }
 
     /// Mean (or [CLS]) pooling per input, then L2 normalization when the model asks for it.
@@ -224,28 +224,26 @@ private func biasRows(_ context: UnsafeRawPointer, _ start: Int, _ end: Int) {
     }
 }
 
-/// Attention for a range of query tokens of a packed batch.
+/// Attention for (input, head) items of a packed batch.
 private struct AttentionJob {
     let out: UnsafeMutablePointer<Float>
     let q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>
-    let tokenSequence: UnsafePointer<Int32>
     let sequenceStart: UnsafePointer<Int32>, sequenceCount: UnsafePointer<Int32>
-    let scores: UnsafeMutablePointer<Float>
-    let scoresPerThread: Int
+    let scratch: UnsafeMutablePointer<Float>
+    let scratchPerThread: Int
     let heads: Int, headDim: Int
     let scale: Float
 }
 
-private func attentionRows(_ context: UnsafeRawPointer, _ start: Int, _ end: Int, _ participant: Int) {
+private func attentionHeads(_ context: UnsafeRawPointer, _ start: Int, _ end: Int, _ participant: Int) {
     let job = context.assumingMemoryBound(to: AttentionJob.self).pointee
-    let h = job.heads &* job.headDim
-    for t in start..<end {
-        let s = Int(job.tokenSequence[t])
-        let first = Int(job.sequenceStart[s])
-        Kernels.attention(out: job.out + t &* h, query: job.q + t &* h, keys: job.k + first &* h, values: job.v + first &* h,
-                          positions: Int(job.sequenceCount[s]), heads: 0..<job.heads, headCount: job.heads,
-                          kvHeads: job.heads, headDim: job.headDim, kvStride: h, scale: job.scale,
-                          scores: job.scores + participant &* job.scoresPerThread)
+    let stride = job.heads &* job.headDim
+    for item in start..<end {
+        let s = item / job.heads, head = item % job.heads
+        let offset = Int(job.sequenceStart[s]) &* stride &+ head &* job.headDim
+        Kernels.encoderAttention(out: job.out + offset, q: job.q + offset, k: job.k + offset, v: job.v + offset,
+                                 stride: stride, tokens: Int(job.sequenceCount[s]), headDim: job.headDim, scale: job.scale,
+                                 scratch: job.scratch + participant &* job.scratchPerThread)
     }
 }
 
