@@ -7,7 +7,7 @@ struct InspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Print a model file's metadata and tensor table.")
 
-    @Argument(help: "GGUF file or llama2.c checkpoint.")
+    @Argument(help: "GGUF file, llama2.c checkpoint, safetensors file or BERT model directory.")
     var path: String
 
     func run() throws {

@@ -48,6 +48,8 @@ public enum ModelFileError: Error, Equatable, Sendable, CustomStringConvertible 
     case malformedJSON(file: String, reason: String)
     /// A model directory lacks a file its format needs.
     case missingFile(String)
+    /// The model is of another kind than the command runs (an embedding model given to `run`).
+    case wrongModelKind(path: String, advice: String)
 
     public var description: String {
         switch self {
@@ -97,6 +99,8 @@ public enum ModelFileError: Error, Equatable, Sendable, CustomStringConvertible 
             return "\(file): \(reason)"
         case .missingFile(let path):
             return "required file '\(path)' is missing"
+        case .wrongModelKind(let path, let advice):
+            return "\(path): \(advice)"
         }
     }
 }

@@ -2,11 +2,18 @@ import Memory
 
 /// Human-readable summaries of model files for `strata inspect`.
 public enum ModelInspector {
-    /// Metadata and tensor table of a GGUF file or llama2.c checkpoint.
+    /// Metadata and tensor table of a GGUF file, llama2.c checkpoint, safetensors file or BERT
+    /// model directory.
     public static func report(path: String) throws(ModelFileError) -> String {
+        if BertModel.isModelDirectory(path) {
+            return report(bert: try BertModel(directory: path))
+        }
         let file = try MappedFile.modelFile(path, minimumSize: 4)
         if file.magic == GGUFFile.magic {
             return report(gguf: try GGUFFile(file: file))
+        }
+        if SafetensorsFile.recognizes(file) {
+            return report(safetensors: try SafetensorsFile(file: file))
         }
         return report(checkpoint: try Llama2CCheckpoint(file: file))
     }
@@ -32,6 +39,31 @@ public enum ModelInspector {
         out += "  dim \(c.dim), hidden_dim \(c.hiddenDim), n_layers \(c.layers), n_heads \(c.heads), "
         out += "n_kv_heads \(c.kvHeads), vocab_size \(c.vocabularySize), seq_len \(c.contextLength)\n\n"
         out += table(checkpoint.tensors, dataOffset: Llama2CCheckpoint.headerBytes)
+        return out
+    }
+
+    public static func report(bert: BertModel) -> String {
+        let c = bert.config
+        var out = "\(bert.directory): BERT embedding model\n\nconfig:\n"
+        out += "  hidden \(c.hidden), layers \(c.layers), heads \(c.heads), intermediate \(c.intermediate), "
+        out += "vocab_size \(c.vocabularySize), max_position_embeddings \(c.maxPositions), max_seq_length \(c.maxSequenceLength), "
+        out += "pooling \(c.pooling.rawValue), normalize \(c.normalize), layer_norm_eps \(c.layerNormEpsilon)\n"
+        out += "  tokenizer: WordPiece, \(bert.tokenizer.vocabularySize) entries\n\n"
+        return out + report(safetensors: bert.file)
+    }
+
+    public static func report(safetensors: SafetensorsFile) -> String {
+        var out = "\(safetensors.file.path): safetensors, \(safetensors.file.size) bytes, \(safetensors.tensors.count) tensors, "
+        out += "data at offset \(safetensors.dataOffset)\n"
+        for (key, value) in safetensors.metadata.sorted(by: { $0.key < $1.key }) { out += "  \(key): \(value)\n" }
+        let entries = safetensors.tensors.values.sorted { $0.offset < $1.offset }
+        let nameWidth = max(4, entries.map(\.name.count).max() ?? 0)
+        out += "\ntensors:\n  \(pad("name", nameWidth))  \(pad("type", 5))  \(pad("shape", 18))  \(pad("bytes", 12))  offset\n"
+        for e in entries {
+            let shape = "[" + e.shape.map(String.init).joined(separator: ", ") + "]"
+            out += "  \(pad(e.name, nameWidth))  \(pad(e.dtypeName, 5))  \(pad(shape, 18))  \(pad(String(e.byteCount), 12))  \(e.offset)\n"
+        }
+        out += "  \(entries.count) tensors, \(entries.reduce(0) { $0 + $1.byteCount }) bytes of weights\n"
         return out
     }
 

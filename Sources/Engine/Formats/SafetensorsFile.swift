@@ -39,6 +39,14 @@ public final class SafetensorsFile: @unchecked Sendable {
     /// Absolute offset where the data section starts.
     public let dataOffset: Int
 
+    /// Whether `file` starts as a safetensors file does (a plausible header length, then `{`).
+    public static func recognizes(_ file: MappedFile) -> Bool {
+        let bytes = file.unsafeBytes
+        guard bytes.count >= 10 else { return false }
+        let declared = UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self))
+        return declared >= 2 && declared <= UInt64(bytes.count - 8) && bytes[8] == UInt8(ascii: "{")
+    }
+
     /// Opens and validates `path`.
     public convenience init(path: String) throws(ModelFileError) {
         try self.init(file: MappedFile.modelFile(path))

@@ -27,7 +27,13 @@ public enum ModelLoader {
     /// Loads `path`. A llama2.c checkpoint needs its tokenizer file: `tokenizerPath`, or
     /// `tokenizer.bin` beside the checkpoint.
     public static func load(path: String, tokenizerPath: String? = nil) throws(ModelFileError) -> LoadedModel {
+        if BertModel.isModelDirectory(path) {
+            throw .wrongModelKind(path: path, advice: "a BERT embedding model; embed with `strata embed --model \(path)` or serve it with `strata serve --model \(path)`")
+        }
         let file = try MappedFile.modelFile(path, minimumSize: 4)
+        if SafetensorsFile.recognizes(file) {
+            throw .wrongModelKind(path: path, advice: "a safetensors file; pass the model directory that holds it, with its config.json and tokenizer.json")
+        }
         if file.magic == GGUFFile.magic {
             let gguf = try GGUFFile(file: file)
             guard let arch = gguf.architecture else { throw .missingKey("general.architecture") }

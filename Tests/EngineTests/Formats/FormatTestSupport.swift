@@ -57,7 +57,7 @@ extension ModelFileError {
         case file, truncated, badMagic, unsupportedVersion, absurdCount, unknownValueType, unknownTensorType
         case badAlignment, nestingTooDeep, duplicate, badDimensions, tensorOutOfBounds, misalignedTensor
         case missingKey, wrongKeyType, missingTensor, wrongShape, unsupportedTensorType, unsupportedArchitecture
-        case invalidHyperparameter, invalidTokenizer, malformedJSON, missingFile
+        case invalidHyperparameter, invalidTokenizer, malformedJSON, missingFile, wrongModelKind
     }
 
     var kind: Kind {
@@ -85,6 +85,7 @@ extension ModelFileError {
         case .invalidTokenizer: return .invalidTokenizer
         case .malformedJSON: return .malformedJSON
         case .missingFile: return .missingFile
+        case .wrongModelKind: return .wrongModelKind
         }
     }
 }

@@ -112,6 +112,17 @@ import TestSupport
         }
     }
 
+    @Test func theLlamaLoaderPointsAtTheEmbeddingCommands() throws {
+        let directory = Fixtures.model("minilm")
+        let error = modelFileError { () throws(ModelFileError) in _ = try ModelLoader.load(path: directory) }
+        #expect(error?.kind == .wrongModelKind && error?.description.contains("strata embed") == true)
+        let file = modelFileError { () throws(ModelFileError) in _ = try ModelLoader.load(path: directory + "/model.safetensors") }
+        #expect(file?.kind == .wrongModelKind && file?.description.contains("directory") == true)
+        let report = try ModelInspector.report(path: directory)
+        #expect(report.contains("BERT embedding model") && report.contains("encoder.layer.5.output.LayerNorm.bias"))
+        #expect(try ModelInspector.report(path: directory + "/model.safetensors").contains("104 tensors"))
+    }
+
     @Test func missingFilesAreNamed() throws {
         for name in ["config.json", "tokenizer.json", "model.safetensors"] {
             try Self.withModelCopy({ try FileManager.default.removeItem(atPath: $0 + "/" + name) }) { directory in
