@@ -41,7 +41,7 @@ struct EmbedCommand: ParsableCommand {
 
     func validate() throws {
         if let threads, threads < 1 || threads > 1024 { throw ValidationError("--threads must be in 1...1024") }
-        guard batchTokens >= 1 else { throw ValidationError("--batch-tokens must be >= 1") }
+        guard (1...1 << 20).contains(batchTokens) else { throw ValidationError("--batch-tokens must be in 1...1048576") }
         guard repetitions >= 1 else { throw ValidationError("--repetitions must be >= 1") }
         guard batchSizes.allSatisfy({ $0 >= 1 }), !batchSizes.isEmpty else { throw ValidationError("--batch must list sizes >= 1, e.g. 1,8,32") }
     }

@@ -45,7 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be in 1...65535") }
         guard (1...256).contains(parallel) else { throw ValidationError("--parallel must be in 1...256") }
         guard queue >= parallel else { throw ValidationError("--queue must be at least --parallel") }
-        if let batchTokens, batchTokens < 1 { throw ValidationError("--batch-tokens must be >= 1") }
+        if let batchTokens, !(1...1 << 20).contains(batchTokens) { throw ValidationError("--batch-tokens must be in 1...1048576") }
         if let ctx, ctx < 1 { throw ValidationError("--ctx must be >= 1") }
         if let memoryBudget, MemoryBudget.parseSize(memoryBudget) == nil {
             throw ValidationError("--memory-budget '\(memoryBudget)' is not a size (e.g. 512MiB, 2GiB)")
