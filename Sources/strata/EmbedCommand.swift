@@ -86,11 +86,26 @@ struct EmbedCommand: ParsableCommand {
         for (index, vector) in vectors.enumerated() {
             if index > 0 { out += "," }
             out += #"{"object":"embedding","index":\#(index),"embedding":["#
-            out += vector.map { "\($0)" }.joined(separator: ",")
+            // JSON has no NaN or infinity (only broken weights make them): null, as JavaScript writes them.
+            out += vector.map { $0.isFinite ? "\($0)" : "null" }.joined(separator: ",")
             out += "]}"
         }
-        out += #"],"model":"\#(model)","usage":{"prompt_tokens":\#(tokens),"total_tokens":\#(tokens)}}"#
+        out += #"],"model":\#(jsonString(model)),"usage":{"prompt_tokens":\#(tokens),"total_tokens":\#(tokens)}}"#
         return out
+    }
+
+    /// `text` as a JSON string literal.
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
     }
 
     static func standardInputLines() -> [String] {

@@ -3,8 +3,9 @@ import StrataRuntime
 
 /// A safetensors file mapped read-only: an 8-byte little-endian header length, a JSON header
 /// naming every tensor's dtype, shape and byte range, then the data. Everything in the header
-/// is validated at open (ranges inside the data, sizes matching shapes, no overlaps, no
-/// duplicates); tensor data stays in the mapping, untouched until used.
+/// is validated at open (ranges inside the data, sizes matching shapes, no overlaps); tensor
+/// data stays in the mapping, untouched until used. (A name given twice keeps its last entry,
+/// as JSONSerialization reads it; unused gaps between tensors are allowed.)
 public final class SafetensorsFile: @unchecked Sendable {
     /// One tensor of the header.
     public struct Entry: Equatable, Sendable {

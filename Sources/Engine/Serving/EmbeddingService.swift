@@ -19,7 +19,6 @@ public final class EmbeddingService: EmbeddingBackend, @unchecked Sendable {
     private let inbox = Mutex(Inbox())
     private let published = Mutex(BackendSnapshot())
     private let outstanding = Atomic<Int>(0)
-    private let stopped = Atomic<Bool>(false)
     private let thread = EngineThread()
 
     /// One request: its inputs, and where its vectors go.
@@ -64,12 +63,14 @@ public final class EmbeddingService: EmbeddingBackend, @unchecked Sendable {
         self.dimensions = model.config.hidden
         self.capacity = capacity
         self.budget = budget
-        let encoder = BertEncoder(model: model, pool: pool, maxBatchTokens: max(maxBatchTokens, model.config.maxSequenceLength))
-        // Before the last stored property: a throw here must not run deinit, which releases the charge.
-        guard budget.tryCharge(encoder.scratchBytes, to: .pools) else {
-            throw .budgetTooSmall(needed: encoder.scratchBytes + budget.used(.pools), limit: budget.limitBytes)
+        // Charged before the buffers exist, and before the last stored property: a throw here
+        // must not run deinit, which releases the charge.
+        let bytes = BertEncoder.scratchBytes(config: model.config, maxBatchTokens: maxBatchTokens, threads: pool.threadCount) ?? Int.max
+        guard bytes < Int.max, budget.tryCharge(bytes, to: .pools) else {
+            throw .budgetTooSmall(needed: bytes == Int.max ? bytes : bytes + budget.used(.pools), limit: budget.limitBytes)
         }
-        self.encoder = encoder
+        encoder = BertEncoder(model: model, pool: pool, maxBatchTokens: max(maxBatchTokens, model.config.maxSequenceLength))
+        precondition(encoder.scratchBytes == bytes, "BertEncoder.scratchBytes(config:...) disagrees with the buffers")
         slots.reserveCapacity(encoder.maxSequences)
         publishSnapshot()
         thread.start { [self] in engineLoop() }
@@ -139,10 +140,7 @@ public final class EmbeddingService: EmbeddingBackend, @unchecked Sendable {
     public func shutdown() async {
         inbox.withLock { $0.stopping = true }
         thread.wake()
-        while !stopped.load(ordering: .acquiring) {
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-        thread.join()
+        await thread.join()
     }
 
     // MARK: - Engine thread
@@ -156,10 +154,7 @@ public final class EmbeddingService: EmbeddingBackend, @unchecked Sendable {
             queue.append(contentsOf: jobs)
             if queue.isEmpty {
                 publishSnapshot()
-                if stopping {
-                    stopped.store(true, ordering: .releasing)
-                    return
-                }
+                if stopping { return }
                 thread.sleep()
                 continue
             }

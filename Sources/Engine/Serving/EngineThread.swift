@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,6 +9,8 @@ import Glibc
 final class EngineThread: @unchecked Sendable {
     private let signal: UnsafeMutablePointer<sem_t>
     private var thread = pthread_t()
+    private let finished = Atomic<Bool>(false)
+    private let joined = Atomic<Bool>(false)
 
     init() {
         signal = .allocate(capacity: 1)
@@ -18,7 +21,10 @@ final class EngineThread: @unchecked Sendable {
     /// `sleep` at once).
     func start(_ body: @escaping @Sendable () -> Void) {
         final class Box { let body: @Sendable () -> Void; init(_ body: @escaping @Sendable () -> Void) { self.body = body } }
-        let start = Unmanaged.passRetained(Box(body)).toOpaque()
+        let start = Unmanaged.passRetained(Box { [self] in
+            body()
+            finished.store(true, ordering: .releasing)
+        }).toOpaque()
         let result = pthread_create(&thread, nil, { argument in
             Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue().body()
             return nil
@@ -37,6 +43,17 @@ final class EngineThread: @unchecked Sendable {
     /// Called by the loop: blocks until `wake`.
     func sleep() { sem_wait(signal) }
 
-    /// Waits for the thread to end (after its loop returned).
-    func join() { pthread_join(thread, nil) }
+    /// Waits, without blocking a concurrency thread, for the loop to return, then reaps the
+    /// thread (once, however many callers). A cancelled caller still waits: the loop owns the
+    /// model's memory until it returns.
+    func join() async {
+        while !finished.load(ordering: .acquiring) {
+            if Task.isCancelled {
+                usleep(5_000)
+            } else {
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+        }
+        if !joined.exchange(true, ordering: .acquiringAndReleasing) { pthread_join(thread, nil) }
+    }
 }

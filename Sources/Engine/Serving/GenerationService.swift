@@ -19,7 +19,6 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
     private let published = Mutex(BackendSnapshot())
     private let outstanding = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
-    private let stopped = Atomic<Bool>(false)
     private let nextKey = Atomic<UInt64>(1)
     private let thread = EngineThread()
 
@@ -123,10 +122,7 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
         let deadline = ContinuousClock().now + gracePeriod
         inbox.withLock { $0.deadline = deadline }
         thread.wake()
-        while !stopped.load(ordering: .acquiring) {
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-        thread.join()
+        await thread.join()
     }
 
     private func requestCancel(_ key: UInt64) {
@@ -159,7 +155,6 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
                     complete(key, with: .failed("the server is shutting down"))
                 }
                 publishSnapshot()
-                stopped.store(true, ordering: .releasing)
                 return
             }
             if scheduler.hasWork {

@@ -28,16 +28,17 @@ struct EmbeddingsRoute: Sendable {
         switch body.input {
         case .texts(let texts):
             inputs = texts.map(backend.tokenize)
+            if body.truncate { inputs = inputs.map(backend.truncate) }
         case .tokens(let arrays):
             inputs = []
             for (index, ids) in arrays.enumerated() {
                 guard let tokens = ids.allSatisfy({ $0 >= 0 && $0 <= Int(Int32.max) }) ? ids.map({ TokenID($0) }) : nil else {
                     throw .invalidValue("input[\(index)]", "input[\(index)] holds a negative or huge token id.")
                 }
-                inputs.append(tokens)
+                // Ids are the caller's own: cut, nothing added.
+                inputs.append(body.truncate ? Array(tokens.prefix(backend.maxInputTokens)) : tokens)
             }
         }
-        if body.truncate { inputs = inputs.map(backend.truncate) }
         let vectors: [[Float]]
         do {
             vectors = try await backend.embed(inputs)

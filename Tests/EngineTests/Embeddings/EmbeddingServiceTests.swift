@@ -51,6 +51,15 @@ import TestSupport
             #expect(!expected.description.isEmpty)
         }
         #expect(try await service.embed([[101, 102]]).count == 1)
+        // Requests in flight at shutdown are answered; later ones are refused; a second shutdown is harmless.
+        let inFlight = (0..<6).map { i in Task { try await service.embed([[101, TokenID(2000 + i), 102]]) } }
+        await service.shutdown()
+        for task in inFlight {
+            switch await task.result {
+            case .success(let vectors): #expect(vectors.count == 1)
+            case .failure(let error): #expect(error as? EmbeddingError == .shuttingDown)
+            }
+        }
         await service.shutdown()
         await #expect(throws: EmbeddingError.shuttingDown) { try await service.embed([[101, 102]]) }
         #expect(service.health == .stopping)

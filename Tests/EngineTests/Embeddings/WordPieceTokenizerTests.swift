@@ -25,6 +25,20 @@ import TestSupport
         #expect(tokenizer.encode("[mask]") != [101, 103, 102])
     }
 
+    /// Cases Hugging Face `tokenizers` 0.23.3 answered, beyond the goldens: unassigned code
+    /// points are kept (and make their word `[UNK]`); BERT's CJK Extension F range starts at
+    /// U+2B920; `e` + U+0301 is not the vocabulary's `é` once accents are kept.
+    @Test func hardCasesMatchHuggingFace() throws {
+        let tokenizer = try TestModels.minilm().tokenizer
+        #expect(tokenizer.encode("a\u{378}b") == [101, 100, 102])
+        #expect(tokenizer.encode("a\u{2B820}b") == [101, 100, 102])
+        #expect(tokenizer.encode("a\u{2B920}b") == [101, 1037, 100, 1038, 102])
+        // A long run of 100-character words stays exact: one piece lookup per candidate, no strings.
+        let word = String(repeating: "q", count: 100)
+        let ids = tokenizer.encode(Array(repeating: word, count: 2000).joined(separator: " "))
+        #expect(ids.count == 2 + 2000 * tokenizer.encode(word).dropFirst().dropLast().count)
+    }
+
     @Test func truncationKeepsSeparatorLast() throws {
         let tokenizer = try TestModels.minilm().tokenizer
         let ids = tokenizer.encode(String(repeating: "word ", count: 300))

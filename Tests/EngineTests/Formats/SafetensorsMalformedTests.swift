@@ -152,6 +152,25 @@ import TestSupport
         }
     }
 
+    @Test func unsupportedSentenceTransformerModulesAreRefused() throws {
+        let dense = #"[{"idx":0,"name":"0","path":"","type":"sentence_transformers.models.Transformer"},"#
+            + #"{"idx":1,"name":"1","path":"1_Pooling","type":"sentence_transformers.models.Pooling"},"#
+            + #"{"idx":2,"name":"2","path":"2_Dense","type":"sentence_transformers.models.Dense"}]"#
+        try Self.withModelCopy({ try Data(dense.utf8).write(to: URL(fileURLWithPath: $0 + "/modules.json")) }) { directory in
+            let error = Self.load(directory)
+            #expect(error?.kind == .malformedJSON && error?.description.contains("Dense") == true, "\(String(describing: error))")
+        }
+        let twoModes = #"{"word_embedding_dimension":384,"pooling_mode_mean_tokens":true,"pooling_mode_max_tokens":true}"#
+        try Self.withModelCopy({ try Data(twoModes.utf8).write(to: URL(fileURLWithPath: $0 + "/1_Pooling/config.json")) }) { directory in
+            #expect(Self.load(directory)?.kind == .malformedJSON)
+        }
+        let cls = #"{"word_embedding_dimension":384,"pooling_mode_cls_token":true,"pooling_mode_mean_tokens":false}"#
+        try Self.withModelCopy({ try Data(cls.utf8).write(to: URL(fileURLWithPath: $0 + "/1_Pooling/config.json")) }) { directory in
+            let model = try BertModel(directory: directory)
+            #expect(model.config.pooling == .cls)
+        }
+    }
+
     @Test func aConfigThatIsNotJSONIsRefused() throws {
         try Self.withModelCopy({ try Data("{\"hidden_size\": ".utf8).write(to: URL(fileURLWithPath: $0 + "/config.json")) }) { directory in
             #expect(Self.load(directory)?.kind == .malformedJSON)

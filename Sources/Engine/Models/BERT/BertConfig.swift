@@ -105,16 +105,42 @@ struct SentenceTransformerFiles {
     func pooling() throws(ModelFileError) -> BertConfig.Pooling {
         guard exists("1_Pooling/config.json") else { return .mean }
         let config = try JSONObject(path: directory + "/1_Pooling/config.json")
-        if try config.optional("pooling_mode_mean_tokens", config.bool) == true { return .mean }
-        if try config.optional("pooling_mode_cls_token", config.bool) == true { return .cls }
-        throw .malformedJSON(file: config.source, reason: "only mean and CLS pooling are supported")
+        var modes: [String] = []
+        for (key, value) in config.fields where key.hasPrefix("pooling_mode_") {
+            if let number = value as? NSNumber, JSONObject.isBoolean(number), number.boolValue { modes.append(key) }
+        }
+        // sentence-transformers concatenates several modes; only one of these two is computed here.
+        switch modes {
+        case ["pooling_mode_mean_tokens"]: return .mean
+        case ["pooling_mode_cls_token"]: return .cls
+        default:
+            throw .malformedJSON(file: config.source, reason: "pooling \(modes.sorted()) is not supported (only mean or CLS alone)")
+        }
     }
 
+    /// Modules this engine computes; any other (Dense, a second pooling...) would change the vectors.
+    static let supportedModules = [
+        "sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling",
+        "sentence_transformers.models.Normalize",
+    ]
+
     /// True when `modules.json` lists a Normalize module, or when there is no `modules.json`.
+    /// Throws for a module the engine does not compute.
     func normalizes() throws(ModelFileError) -> Bool {
         guard exists("modules.json") else { return true }
-        let file = try MappedFile.modelFile(directory + "/modules.json")
-        let text = String(decoding: file.unsafeBytes, as: UTF8.self)
-        return text.contains("sentence_transformers.models.Normalize")
+        let path = directory + "/modules.json"
+        let file = try MappedFile.modelFile(path)
+        guard let modules = try? JSONSerialization.jsonObject(with: Data(file.unsafeBytes)) as? [[String: Any]] else {
+            throw .malformedJSON(file: path, reason: "should be an array of module objects")
+        }
+        var types: [String] = []
+        for module in modules {
+            guard let type = module["type"] as? String else { throw .malformedJSON(file: path, reason: "a module lacks its 'type'") }
+            guard Self.supportedModules.contains(type) else {
+                throw .malformedJSON(file: path, reason: "module \(type) is not supported (only Transformer, Pooling, Normalize)")
+            }
+            types.append(type)
+        }
+        return types.contains("sentence_transformers.models.Normalize")
     }
 }

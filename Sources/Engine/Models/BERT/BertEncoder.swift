@@ -77,6 +77,24 @@ public final class BertEncoder {
         return floats * MemoryLayout<Float>.stride + (tokenIDs.count + sequenceStart.count + sequenceCount.count) * 4
     }
 
+    /// The bytes `init` would allocate for `config`, `maxBatchTokens` and a pool of `threads`
+    /// (so a budget can refuse them before they exist), or nil when the count overflows.
+    public static func scratchBytes(config c: BertConfig, maxBatchTokens: Int, threads: Int) -> Int? {
+        let tokens = max(maxBatchTokens, c.maxSequenceLength), sequences = tokens / 2
+        let terms: [(Int, Int)] = [
+            (tokens, 6 * c.hidden), (tokens, c.intermediate), (sequences, c.hidden),
+            (threads, Kernels.encoderAttentionScratch(maxTokens: c.maxSequenceLength, headDim: c.headDim)),
+            (threads, Kernels.packedMatmulScratch(inDim: max(c.hidden, c.intermediate))), (tokens + 2 * sequences, 1),
+        ]
+        var floats = 0
+        for (a, b) in terms {
+            let (product, overflow) = a.multipliedReportingOverflow(by: b)
+            guard !overflow, product <= Int.max / 8 - floats else { return nil }
+            floats += product
+        }
+        return floats * 4
+    }
+
     /// Starts an empty batch.
     public func beginBatch() {
         tokens = 0

@@ -48,20 +48,22 @@ struct BertNormalizer: TextNormalizer {
         c == "\t" || c == "\n" || c == "\r" || c.properties.isWhitespace
     }
 
-    /// Categories Cc, Cf, Cs, Co and Cn, except tab, newline and carriage return.
+    /// Categories Cc, Cf, Cs and Co, except tab, newline and carriage return. (Unassigned code
+    /// points are kept, as Hugging Face keeps them: WordPiece makes them `[UNK]`.)
     static func isControl(_ c: Unicode.Scalar) -> Bool {
         if c == "\t" || c == "\n" || c == "\r" { return false }
         switch c.properties.generalCategory {
-        case .control, .format, .surrogate, .privateUse, .unassigned: return true
+        case .control, .format, .surrogate, .privateUse: return true
         default: return false
         }
     }
 
-    /// The CJK Unified Ideographs blocks BERT's original tokenizer pads with spaces.
+    /// The CJK Unified Ideographs blocks BERT's original tokenizer pads with spaces (its
+    /// Extension F range starts at 0x2B920, not 0x2B820; kept as Hugging Face has it).
     static func isCJK(_ c: Unicode.Scalar) -> Bool {
         switch c.value {
         case 0x4E00...0x9FFF, 0x3400...0x4DBF, 0x20000...0x2A6DF, 0x2A700...0x2B73F, 0x2B740...0x2B81F,
-             0x2B820...0x2CEAF, 0xF900...0xFAFF, 0x2F800...0x2FA1F:
+             0x2B920...0x2CEAF, 0xF900...0xFAFF, 0x2F800...0x2FA1F:
             return true
         default:
             return false

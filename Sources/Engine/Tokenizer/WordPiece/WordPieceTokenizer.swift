@@ -10,7 +10,7 @@ public final class WordPieceTokenizer: Sendable {
     public let classification: TokenID
     public let separator: TokenID
     public let padding: TokenID
-    /// Entries in the vocabulary.
+    /// One more than the largest id the tokenizer produces (the embedding needs that many rows).
     public let vocabularySize: Int
     /// `added_tokens` matched in the raw text before normalization (`normalized: false`),
     /// longest first: `"[CLS] hi"` gives the id of `[CLS]`, not `[`, `cl`, `##s`, `]`.
@@ -24,16 +24,21 @@ public final class WordPieceTokenizer: Sendable {
             throw .invalidTokenizer("\(path): model type \(type) is not WordPiece")
         }
         let entries = try model.object("vocab").fields
-        var vocabulary: [String: TokenID] = [:]
+        var vocabulary: [(piece: String, id: TokenID)] = []
         vocabulary.reserveCapacity(entries.count)
+        var largest = -1
         for (piece, value) in entries {
-            guard let id = JSONObject.integer(value), id >= 0, id < entries.count else {
-                throw .invalidTokenizer("\(path): vocabulary entry '\(piece)' has id \(value), not in 0..<\(entries.count)")
+            guard let id = JSONObject.integer(value), id >= 0, id < 1 << 24 else {
+                throw .invalidTokenizer("\(path): vocabulary entry '\(piece)' has id \(value), not in 0..<16777216")
             }
-            vocabulary[piece] = TokenID(id)
+            vocabulary.append((piece, TokenID(id)))
+            largest = max(largest, id)
         }
+        let table = PieceBytesTable(vocabulary.map { (Array($0.piece.utf8), $0.id) })
         func id(_ piece: String) throws(ModelFileError) -> TokenID {
-            guard let id = vocabulary[piece] else { throw .invalidTokenizer("\(path): the vocabulary lacks \(piece)") }
+            guard let id = Array(piece.utf8).withUnsafeBufferPointer(table.lookup) else {
+                throw .invalidTokenizer("\(path): the vocabulary lacks \(piece)")
+            }
             return id
         }
         let unknown = try id(try model.optional("unk_token", model.string) ?? "[UNK]")
@@ -56,21 +61,22 @@ public final class WordPieceTokenizer: Sendable {
         classification = try id("[CLS]")
         separator = try id("[SEP]")
         padding = (try? id("[PAD]")) ?? 0
-        vocabularySize = entries.count
         var added: [(bytes: [UInt8], id: TokenID)] = []
         for case let fields as [String: Any] in try json.optional("added_tokens", json.array) ?? [] {
             let token = JSONObject(fields: fields, source: "\(path) added_tokens")
             let content = try token.string("content")
             let id = try token.int("id")
-            guard id >= 0, id < entries.count else {
-                throw .invalidTokenizer("\(path): added token '\(content)' has id \(id), not in 0..<\(entries.count)")
+            guard id >= 0, id < 1 << 24 else {
+                throw .invalidTokenizer("\(path): added token '\(content)' has id \(id), not in 0..<16777216")
             }
+            largest = max(largest, id)
             // Tokens marked `normalized` are matched by WordPiece itself after normalization.
             if try token.optional("normalized", token.bool) != true, !content.isEmpty {
                 added.append((Array(content.utf8), TokenID(id)))
             }
         }
         addedTokens = added.sorted { $0.bytes.count > $1.bytes.count }
+        vocabularySize = largest + 1
     }
 
     /// `[CLS]`, the text's tokens, `[SEP]`: every token, however many.
