@@ -24,6 +24,8 @@ struct EmbeddingsRoute: Sendable {
         guard body.input.count <= backend.maxInputsPerRequest else {
             throw OpenAIError(EmbeddingError.tooManyInputs(count: body.input.count, limit: backend.maxInputsPerRequest))
         }
+        // A full queue refuses before any tokenizing, so a flood costs little while saturated.
+        if backend.health == .saturated { throw OpenAIError(EmbeddingError.queueFull(limit: backend.snapshot().queueCapacity)) }
         var inputs: [[TokenID]]
         switch body.input {
         case .texts(let texts):
