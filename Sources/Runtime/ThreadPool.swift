@@ -39,6 +39,12 @@ public final class ThreadPool: @unchecked Sendable {
             precondition(result == 0, "ThreadPool: pthread_create failed (\(result))")
             self.threads.append(thread)
         }
+        // Every worker has published its allocation counter before the pool is handed out, so
+        // `workerAllocatedBytes` counts all of a worker's bytes from the first reading on (a
+        // worker starting late would otherwise add its start-up bytes between two readings).
+        for slot in shared.slots {
+            while slot.allocatedCounter.load(ordering: .acquiring) == 0 { sched_yield() }
+        }
     }
 
     deinit {
