@@ -12,25 +12,21 @@ this project). Both sides load models/minilm; peak RSS is each process's VmHWM.
 """
 import argparse
 import json
+import pathlib
 import re
 import statistics
 import subprocess
 import sys
 
-SENTENCES = [
-    "A man is playing a guitar.",
-    "The quick brown fox jumps over the lazy dog near the river bank.",
-    "How do I reset my password if I no longer have access to my email account?",
-    "Quarterly revenue grew by 12 percent, driven mostly by strong demand in the cloud division.",
-    "She walked to the market.",
-    "Researchers found that regular exercise improves memory and reduces the risk of several chronic diseases.",
-    "Is it going to rain tomorrow afternoon?",
-    "The committee postponed its decision until more data on the environmental impact of the new bridge becomes available.",
-    "Please send me the report by Friday.",
-    "Large language models are served efficiently by batching requests and reusing memory instead of reallocating it.",
-    "Cats sleep for most of the day.",
-    "The museum's new exhibition explores how ancient trade routes shaped the languages, foods and religions of the region.",
-]
+def default_sentences():
+    """`strata embed --bench`'s own sentence set (BenchSentences in EmbedCommand.swift), so both
+    sides time the text strata times by default and the list lives in one place."""
+    source = pathlib.Path(__file__).resolve().parent.parent / "Sources/strata/EmbedCommand.swift"
+    body = source.read_text().split("static let all = [", 1)[1].split("]", 1)[0]
+    return [json.loads(literal) for literal in re.findall(r'"(?:[^"\\]|\\.)*"', body)]
+
+
+SENTENCES = default_sentences()
 
 REFERENCE = r"""
 import json, sys, time

@@ -50,14 +50,9 @@ struct EmbedCommand: ParsableCommand {
 
     func run() throws {
         let directory = model ?? Defaults.embeddingModelPath
-        let bert: BertModel
-        do {
-            bert = try BertModel(directory: directory)
-        } catch {
-            throw Console.fail(error)
-        }
+        let bert = try ModelOptions.loadEmbeddingModel(directory)
         let pool = ThreadPool(threads: threads ?? Defaults.threads)
-        let encoder = BertEncoder(model: bert, pool: pool, maxBatchTokens: max(batchTokens, bert.config.maxSequenceLength))
+        let encoder = BertEncoder(model: bert, pool: pool, maxBatchTokens: batchTokens)
         if bench {
             runBenchmark(bert, encoder: encoder, threads: pool.threadCount)
             return

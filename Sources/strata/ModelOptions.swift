@@ -32,7 +32,7 @@ struct ModelOptions: ParsableArguments {
     }
 
     /// Loads the BERT model in `directory`, or prints the error and exits non-zero.
-    func loadEmbeddingModel(_ directory: String) throws -> BertModel {
+    static func loadEmbeddingModel(_ directory: String) throws -> BertModel {
         do {
             return try BertModel(directory: directory)
         } catch {

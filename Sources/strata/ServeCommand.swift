@@ -91,7 +91,7 @@ struct ServeCommand: AsyncParsableCommand {
         let service: EmbeddingService
         let budget = MemoryBudget(limitBytes: memoryBudget.flatMap(MemoryBudget.parseSize) ?? MemoryBudget.defaultLimit())
         do {
-            service = try EmbeddingService(model: options.loadEmbeddingModel(directory), pool: options.makePool(),
+            service = try EmbeddingService(model: ModelOptions.loadEmbeddingModel(directory), pool: options.makePool(),
                                            maxBatchTokens: batchTokens ?? 2048, capacity: queue, budget: budget)
         } catch {
             throw Console.fail(error)

@@ -69,8 +69,7 @@ public final class EmbeddingService: EmbeddingBackend, @unchecked Sendable {
         guard bytes < Int.max, budget.tryCharge(bytes, to: .pools) else {
             throw .budgetTooSmall(needed: bytes == Int.max ? bytes : bytes + budget.used(.pools), limit: budget.limitBytes)
         }
-        encoder = BertEncoder(model: model, pool: pool, maxBatchTokens: max(maxBatchTokens, model.config.maxSequenceLength))
-        precondition(encoder.scratchBytes == bytes, "BertEncoder.scratchBytes(config:...) disagrees with the buffers")
+        encoder = BertEncoder(model: model, pool: pool, maxBatchTokens: maxBatchTokens)
         slots.reserveCapacity(encoder.maxSequences)
         publishSnapshot()
         thread.start { [self] in engineLoop() }

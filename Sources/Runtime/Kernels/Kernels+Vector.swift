@@ -51,11 +51,4 @@ extension Kernels {
             i &+= 1
         }
     }
-
-    /// x[r][c] += bias[c] for `rows` rows of `columns` (a Linear layer's bias).
-    public static func addBias(_ x: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, rows: Int, columns: Int) {
-        for r in 0..<rows {
-            axpy(x + r &* columns, bias, alpha: 1, count: columns)
-        }
-    }
 }

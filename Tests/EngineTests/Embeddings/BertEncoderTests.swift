@@ -6,18 +6,11 @@ import TestSupport
 
 /// all-MiniLM-L6-v2 against the independent numpy reference, alone and in packed batches.
 @Suite struct BertEncoderTests {
-    static func embed(_ inputs: [[TokenID]], encoder: BertEncoder) -> [[Float]] {
-        encoder.beginBatch()
-        for ids in inputs { ids.withUnsafeBufferPointer { _ = encoder.add($0) } }
-        encoder.run()
-        return inputs.indices.map { Array(encoder.embedding($0)) }
-    }
-
     @Test func everyReferenceSentenceMatchesAlone() throws {
         let model = try TestModels.minilm()
         let encoder = BertEncoder(model: model, pool: ThreadPool(threads: 2), maxBatchTokens: 512)
         for golden in MiniLMGoldens.shared.embeddings {
-            let vector = Self.embed([golden.ids], encoder: encoder)[0]
+            let vector = encoder.embedAll([golden.ids])[0]
             #expect(vector.count == 384)
             let similarity = cosine(vector, golden.embedding)
             #expect(similarity >= 0.9999, "\(golden.text.prefix(60)): cosine \(similarity)")
@@ -29,9 +22,11 @@ import TestSupport
         let model = try TestModels.minilm()
         let encoder = BertEncoder(model: model, pool: ThreadPool(threads: 2), maxBatchTokens: 1024)
         let goldens = MiniLMGoldens.shared.embeddings
-        let batch = Self.embed(goldens.map(\.ids), encoder: encoder)
+        // All 17 in one packed batch.
+        #expect(goldens.reduce(0) { $0 + $1.ids.count } <= encoder.maxBatchTokens)
+        let batch = encoder.embedAll(goldens.map(\.ids))
         for (i, golden) in goldens.enumerated() {
-            let single = Self.embed([golden.ids], encoder: encoder)[0]
+            let single = encoder.embedAll([golden.ids])[0]
             let difference = zip(single, batch[i]).map { abs($0 - $1) }.max()!
             #expect(difference < 1e-5, "\(golden.text.prefix(60)): batch differs from single by \(difference)")
             #expect(cosine(batch[i], golden.embedding) >= 0.9999)
@@ -44,7 +39,7 @@ import TestSupport
         let sentences = ["A man is playing a guitar.", "Someone plays an acoustic guitar.",
                          "The cat sits on the mat.", "A cat is sitting on a rug.",
                          "How do I reset my password?", "I forgot my login credentials and need to change them."]
-        let vectors = Self.embed(sentences.map { model.tokenizer.encode($0) }, encoder: encoder)
+        let vectors = encoder.embedAll(sentences.map { model.tokenizer.encode($0) })
         for pair in stride(from: 0, to: sentences.count, by: 2) {
             let paraphrase = cosine(vectors[pair], vectors[pair + 1])
             for other in sentences.indices where other / 2 != pair / 2 {

@@ -41,17 +41,15 @@ public final class BertEncoder {
     /// [maxSequences, hidden] sentence vectors
     private let output: AlignedBuffer<Float>
 
-    /// An encoder for batches of at most `maxBatchTokens` tokens (at least one whole input of
-    /// the model's maximum length) and `maxSequences` inputs.
-    public init(model: BertModel, pool: ThreadPool, maxBatchTokens: Int, maxSequences: Int? = nil) {
+    /// An encoder for batches of at most `maxBatchTokens` tokens, raised to the model's
+    /// maximum input length so that any one input fits.
+    public init(model: BertModel, pool: ThreadPool, maxBatchTokens requested: Int) {
         let c = model.config
-        precondition(maxBatchTokens >= c.maxSequenceLength,
-                     "BertEncoder: a batch of \(maxBatchTokens) tokens cannot hold one input of \(c.maxSequenceLength)")
+        let maxBatchTokens = Self.batchTokens(requested, config: c)
         self.model = model
         self.pool = pool
         self.maxBatchTokens = maxBatchTokens
-        // An input holds at least [CLS] and [SEP].
-        self.maxSequences = maxSequences ?? maxBatchTokens / 2
+        self.maxSequences = Self.sequences(batchTokens: maxBatchTokens)
         tokenIDs = AlignedBuffer(count: maxBatchTokens)
         sequenceStart = AlignedBuffer(count: self.maxSequences)
         sequenceCount = AlignedBuffer(count: self.maxSequences)
@@ -68,6 +66,8 @@ public final class BertEncoder {
         panels = AlignedBuffer(count: pool.threadCount * perThread)
         matmulScratch = MatmulScratch(base: panels.pointer, floatsPerThread: perThread, threads: pool.threadCount)
         output = AlignedBuffer(count: self.maxSequences * c.hidden)
+        assert(Self.scratchBytes(config: c, maxBatchTokens: maxBatchTokens, threads: pool.threadCount) == scratchBytes,
+               "BertEncoder.scratchBytes(config:...) disagrees with the buffers")
     }
 
     /// Bytes of scratch this encoder holds (sized at start-up).
@@ -77,10 +77,16 @@ public final class BertEncoder {
         return floats * MemoryLayout<Float>.stride + (tokenIDs.count + sequenceStart.count + sequenceCount.count) * 4
     }
 
+    /// The batch size an encoder asked for `requested` tokens uses.
+    static func batchTokens(_ requested: Int, config: BertConfig) -> Int { max(requested, config.maxSequenceLength) }
+
+    /// Inputs a batch of `batchTokens` holds at most: each has at least [CLS] and [SEP].
+    static func sequences(batchTokens: Int) -> Int { batchTokens / 2 }
+
     /// The bytes `init` would allocate for `config`, `maxBatchTokens` and a pool of `threads`
     /// (so a budget can refuse them before they exist), or nil when the count overflows.
     public static func scratchBytes(config c: BertConfig, maxBatchTokens: Int, threads: Int) -> Int? {
-        let tokens = max(maxBatchTokens, c.maxSequenceLength), sequences = tokens / 2
+        let tokens = batchTokens(maxBatchTokens, config: c), sequences = sequences(batchTokens: tokens)
         let terms: [(Int, Int)] = [
             (tokens, 6 * c.hidden), (tokens, c.intermediate), (sequences, c.hidden),
             (threads, Kernels.encoderAttentionScratch(maxTokens: c.maxSequenceLength, headDim: c.headDim)),

@@ -11,8 +11,8 @@ struct WordPieceModel: TokenizationModel {
     let continuationPrefix: [UInt8]
     let maxInputCharacters: Int
 
-    init(vocabulary: [(piece: String, id: TokenID)], unknown: TokenID, continuationPrefix: String, maxInputCharacters: Int) {
-        table = PieceBytesTable(vocabulary.map { (Array($0.piece.utf8), $0.id) })
+    init(table: PieceBytesTable, unknown: TokenID, continuationPrefix: String, maxInputCharacters: Int) {
+        self.table = table
         self.unknown = unknown
         self.continuationPrefix = Array(continuationPrefix.utf8)
         self.maxInputCharacters = maxInputCharacters

@@ -24,17 +24,17 @@ public final class WordPieceTokenizer: Sendable {
             throw .invalidTokenizer("\(path): model type \(type) is not WordPiece")
         }
         let entries = try model.object("vocab").fields
-        var vocabulary: [(piece: String, id: TokenID)] = []
+        var vocabulary: [([UInt8], TokenID)] = []
         vocabulary.reserveCapacity(entries.count)
         var largest = -1
         for (piece, value) in entries {
             guard let id = JSONObject.integer(value), id >= 0, id < 1 << 24 else {
                 throw .invalidTokenizer("\(path): vocabulary entry '\(piece)' has id \(value), not in 0..<16777216")
             }
-            vocabulary.append((piece, TokenID(id)))
+            vocabulary.append((Array(piece.utf8), TokenID(id)))
             largest = max(largest, id)
         }
-        let table = PieceBytesTable(vocabulary.map { (Array($0.piece.utf8), $0.id) })
+        let table = PieceBytesTable(vocabulary)
         func id(_ piece: String) throws(ModelFileError) -> TokenID {
             guard let id = Array(piece.utf8).withUnsafeBufferPointer(table.lookup) else {
                 throw .invalidTokenizer("\(path): the vocabulary lacks \(piece)")
@@ -43,7 +43,7 @@ public final class WordPieceTokenizer: Sendable {
         }
         let unknown = try id(try model.optional("unk_token", model.string) ?? "[UNK]")
         self.model = WordPieceModel(
-            vocabulary: vocabulary, unknown: unknown,
+            table: table, unknown: unknown,
             continuationPrefix: try model.optional("continuing_subword_prefix", model.string) ?? "##",
             maxInputCharacters: try model.optional("max_input_chars_per_word", model.int) ?? 100)
         var normalizer = BertNormalizer()
