@@ -1,92 +1,19 @@
-// Integer block dot products: one portable C version, and x86 versions compiled per instruction
-// set with target attributes and chosen at run time, so one binary uses AVX512-VNNI (vpdpbusd)
-// where the processor has it and AVX2 elsewhere (the portable version serves other processors
-// and debug builds of the Swift code, which need no AVX2).
+// Integer block dot products: portable C kernels (portable/), and x86 versions compiled per
+// instruction set with target attributes and chosen at run time, so one binary uses
+// AVX512-VNNI (vpdpbusd) where the processor has it and AVX2 elsewhere (the portable version
+// serves other processors).
 #include "CQuantDot.h"
+#include "portable/Portable.h"
 
 #include <string.h>
 
-// MARK: Portable
+extern const strata_qmatmul_kernels strata_generic_kernels;
 
-static float f16_to_f32(uint16_t h) {
-    const uint32_t sign = (uint32_t)(h & 0x8000) << 16;
-    const uint32_t exponent = (h >> 10) & 0x1F, mantissa = h & 0x3FF;
-    uint32_t bits;
-    if (exponent == 0x1F) {
-        bits = sign | 0x7F800000u | (mantissa << 13);
-    } else if (exponent != 0) {
-        bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
-    } else if (mantissa == 0) {
-        bits = sign;
-    } else {  // subnormal: normalize
-        uint32_t e = 113, m = mantissa;
-        while (!(m & 0x400)) { m <<= 1; e--; }
-        bits = sign | (e << 23) | ((m & 0x3FF) << 13);
-    }
-    float f;
-    memcpy(&f, &bits, 4);
-    return f;
+size_t strata_qmatmul_panel_bytes(ptrdiff_t columns) {
+    // Q8_0 / Q4_0 panels take 320 bytes per 32 columns; the other types 8 S + 96 bytes per
+    // sub-block of S columns (448 per 32 columns at S = 16).
+    return (size_t)((columns + 31) / 32) * 448;
 }
-
-/// One block's integer dot product: Q8_0 quants, or Q4_0 nibbles with the offset of 8 as
-/// `8 * negatedSum`.
-static int32_t block_dot_generic(const uint8_t *b, const int8_t *xq, int32_t negatedSum, int q4) {
-    int32_t dot = 0;
-    if (q4) {
-        dot = 8 * negatedSum;
-        for (int i = 0; i < 16; i++) {
-            dot += (int32_t)(b[2 + i] & 0x0F) * xq[i];
-            dot += (int32_t)(b[2 + i] >> 4) * xq[16 + i];
-        }
-    } else {
-        for (int i = 0; i < 32; i++) dot += (int32_t)(int8_t)b[2 + i] * xq[i];
-    }
-    return dot;
-}
-
-static void matmul_generic(const strata_qmatmul *m, ptrdiff_t row0, ptrdiff_t row1, ptrdiff_t token0, ptrdiff_t token1,
-                           int q4) {
-    const ptrdiff_t blockBytes = q4 ? 18 : 34;
-    for (ptrdiff_t t = token0; t < token1; t++) {
-        const int8_t *xq = m->quants + t * m->blocks * 32;
-        const float *xd = m->scales + t * m->blocks;
-        const int32_t *xs = m->negatedSums + t * m->blocks;
-        for (ptrdiff_t r = row0; r < row1; r++) {
-            const uint8_t *w = m->weight + r * m->rowBytes;
-            float acc = 0;
-            for (ptrdiff_t k = 0; k < m->blocks; k++) {
-                const uint8_t *b = w + k * blockBytes;
-                uint16_t h;
-                memcpy(&h, b, 2);
-                acc += (float)block_dot_generic(b, xq + k * 32, xs[k], q4) * (f16_to_f32(h) * xd[k]);
-            }
-            m->out[t * m->outStride + r] = acc;
-        }
-    }
-}
-
-static void q8_0_generic(const strata_qmatmul *m, ptrdiff_t row0, ptrdiff_t row1, ptrdiff_t token0, ptrdiff_t token1) {
-    matmul_generic(m, row0, row1, token0, token1, 0);
-}
-
-static void q4_0_generic(const strata_qmatmul *m, ptrdiff_t row0, ptrdiff_t row1, ptrdiff_t token0, ptrdiff_t token1) {
-    matmul_generic(m, row0, row1, token0, token1, 1);
-}
-
-static void q8_0_panel_generic(const strata_qmatmul *m, ptrdiff_t row0, ptrdiff_t token0, ptrdiff_t token1, void *scratch) {
-    (void)scratch;
-    q8_0_generic(m, row0, row0 + 8, token0, token1);
-}
-
-static void q4_0_panel_generic(const strata_qmatmul *m, ptrdiff_t row0, ptrdiff_t token0, ptrdiff_t token1, void *scratch) {
-    (void)scratch;
-    q4_0_generic(m, row0, row0 + 8, token0, token1);
-}
-
-size_t strata_qmatmul_panel_bytes(ptrdiff_t blocks) { return (size_t)blocks * 320; }
-
-static const strata_qmatmul_kernels generic_kernels = {"generic", q8_0_generic, q4_0_generic, q8_0_panel_generic,
-                                                       q4_0_panel_generic};
 
 // MARK: x86
 
@@ -101,6 +28,8 @@ static const strata_qmatmul_kernels generic_kernels = {"generic", q8_0_generic, 
 #define MAIN_RN 4
 #define PANEL_RN 4
 #include "tiles/QuantTiles.h"
+#include "tiles/TypeKernels.h"
+#include "tiles/End.h"
 
 // 32 vector registers (AVX-512 VL encodes ymm16...31): 4 rows x 4 tokens.
 #define ISA avx512vnni
@@ -110,10 +39,22 @@ static const strata_qmatmul_kernels generic_kernels = {"generic", q8_0_generic, 
 #define MAIN_RN 4
 #define PANEL_RN 8
 #include "tiles/QuantTiles.h"
+#include "tiles/TypeKernels.h"
+#include "tiles/End.h"
 
-static const strata_qmatmul_kernels avx2_kernels = {"avx2", q8_0_avx2, q4_0_avx2, q8_0_panel_avx2, q4_0_panel_avx2};
-static const strata_qmatmul_kernels avx512vnni_kernels = {"avx512vnni", q8_0_avx512vnni, q4_0_avx512vnni,
-                                                          q8_0_panel_avx512vnni, q4_0_panel_avx512vnni};
+#define STRATA_X86_KERNELS(isa)                                                                            \
+    {                                                                                                     \
+        #isa,                                                                                             \
+        {                                                                                                 \
+            {q4_0_##isa, q4_0_panel_##isa}, {q4_1_##isa, q4_1_panel_##isa}, {q5_0_##isa, q5_0_panel_##isa}, \
+            {q5_1_##isa, q5_1_panel_##isa}, {q8_0_##isa, q8_0_panel_##isa}, {iq4_nl_##isa, iq4_nl_panel_##isa}, \
+            {q2_K_##isa, q2_K_panel_##isa}, {q3_K_##isa, q3_K_panel_##isa}, {q4_K_##isa, q4_K_panel_##isa}, \
+            {q5_K_##isa, q5_K_panel_##isa}, {q6_K_##isa, q6_K_panel_##isa}, {iq4_xs_##isa, iq4_xs_panel_##isa}, \
+        }                                                                                                 \
+    }
+
+static const strata_qmatmul_kernels avx2_kernels = STRATA_X86_KERNELS(avx2);
+static const strata_qmatmul_kernels avx512vnni_kernels = STRATA_X86_KERNELS(avx512vnni);
 
 static int has_avx2(void) {
     __builtin_cpu_init();
@@ -132,7 +73,7 @@ const strata_qmatmul_kernels *strata_qmatmul_kernels_for(int isa) {
     case STRATA_QMATMUL_AVX512VNNI: return has_avx512vnni() ? &avx512vnni_kernels : NULL;
     case STRATA_QMATMUL_AVX2: return has_avx2() ? &avx2_kernels : NULL;
 #endif
-    case STRATA_QMATMUL_GENERIC: return &generic_kernels;
+    case STRATA_QMATMUL_GENERIC: return &strata_generic_kernels;
     default: return NULL;
     }
 }

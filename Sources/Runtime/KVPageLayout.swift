@@ -48,6 +48,12 @@ public struct KVPageLayout: Sendable, Equatable {
         kvDim / dtype.blockElements &* dtype.blockBytes
     }
 
+    /// Bytes of one element for the cold tier's byte shuffle: the float width, or 1 for
+    /// block-quantized rows (whose bytes are not grouped by element).
+    public var shuffleElementBytes: Int {
+        dtype.isBlockQuantized ? 1 : dtype.blockBytes
+    }
+
     /// Bytes of one layer's K and V rows in a page: `2 * blockTokens * rowBytes`.
     @inlinable
     public var layerBytes: Int {

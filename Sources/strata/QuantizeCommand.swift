@@ -14,12 +14,13 @@ struct QuantizeCommand: ParsableCommand {
     @Argument(help: "Output GGUF file.")
     var output: String
 
-    @Option(name: .long, help: "Target type: q8_0, q4_0, f16, bf16, f32.")
+    @Option(name: .long, help: "Target type: q8_0, q4_0, q4_1, q5_0, q5_1, f16, bf16, f32.")
     var type: String = "q8_0"
 
     func run() throws {
-        guard let dtype = DType.allCases.first(where: { $0.description == type.lowercased() }) else {
-            throw ValidationError("unknown type '\(type)'; known: \(DType.allCases.map(\.description).joined(separator: ", "))")
+        let writable = DType.allCases.filter { Quantization.canQuantize(to: $0) && LlamaSynth.fileType($0) != nil }
+        guard let dtype = DType(name: type), writable.contains(dtype) else {
+            throw ValidationError("unknown type '\(type)'; known: \(writable.map(\.description).joined(separator: ", "))")
         }
         guard input != output else { throw ValidationError("the output must be a different file than the input") }
         do {

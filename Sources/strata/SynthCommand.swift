@@ -11,7 +11,7 @@ struct SynthCommand: ParsableCommand {
     @Option(name: .long, help: "Shape: \(LlamaPreset.all.map(\.name).joined(separator: ", ")).")
     var shape: String
 
-    @Option(name: .long, help: "Type of the weight matrices: f32, f16, bf16, q8_0, q4_0.")
+    @Option(name: .long, help: "Type of the weight matrices: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1.")
     var type: String = "f32"
 
     @Option(name: .long, help: "GGUF whose tokenizer is copied (32000-token Llama vocab).")
@@ -27,8 +27,9 @@ struct SynthCommand: ParsableCommand {
         guard let preset = LlamaPreset.named(shape) else {
             throw ValidationError("unknown shape '\(shape)'; known: \(LlamaPreset.all.map(\.name).joined(separator: ", "))")
         }
-        guard let dtype = DType.allCases.first(where: { $0.description == type.lowercased() }) else {
-            throw ValidationError("unknown type '\(type)'; known: \(DType.allCases.map(\.description).joined(separator: ", "))")
+        let writable = DType.allCases.filter { Quantization.canQuantize(to: $0) && LlamaSynth.fileType($0) != nil }
+        guard let dtype = DType(name: type), writable.contains(dtype) else {
+            throw ValidationError("unknown type '\(type)'; known: \(writable.map(\.description).joined(separator: ", "))")
         }
         do {
             let vocabulary = try GGUFFile(path: vocab)

@@ -2,25 +2,27 @@ import TestSupport
 import Testing
 @testable import StrataRuntime
 
-/// Matmul against Q8_0 / Q4_0 weights on 8-bit activations (`IntegerDot`, every instruction set
-/// this processor has) against float64 references on fresh random inputs: exactly the
-/// quantized operands' product up to float rounding, and the float activations' product within
-/// the activation quantization's error.
+/// Matmul against every block-quantized weight type on 8-bit activations (`IntegerDot`, every
+/// instruction set this processor has) against float64 references on fresh random inputs:
+/// exactly the quantized operands' product up to float rounding (with Q8_1's f16-rounded sums for
+/// Q4_1 and Q5_1, as llama.cpp), and the float activations' product within the activation
+/// quantization's error.
 @Suite struct IntegerMatmulTests {
     /// Each test owns its pools: tests run concurrently and a pool takes one dispatch at a time.
     let pools = [ThreadPool(threads: 1), ThreadPool(threads: 3)]
 
     /// Rows and tokens 1...9 cross every edge of the 4 x 4 (AVX-512) and 2 x 4 (AVX2) register
-    /// tiles; 1...3 blocks cover the paired-block loop of single-token tiles and its odd tail.
-    @Test(arguments: [DType.q8_0, .q4_0])
+    /// tiles; 1...5 blocks cover the paired- and four-block loops of single-token rows and
+    /// their tails.
+    @Test(arguments: QuantizedWeights.blockTypes)
     func everyTileShapeOnEveryInstructionSet(dtype: DType) {
         let seed = TestRandom.freshSeed()
         var random = TestRandom(seed: seed)
         for dot in IntegerDot.available {
-            for blocks in 1...3 {
+            for blocks in 1...(dtype.blockElements == 32 ? 5 : 2) {
                 for rows in 1...9 {
                     for tokens in [1, 2, 3, 4, 5, 8, 9] {
-                        check(dtype: dtype, rows: rows, columns: blocks * 32, tokens: tokens, dot: dot, pool: pools[0],
+                        check(dtype: dtype, rows: rows, columns: blocks * dtype.blockElements, tokens: tokens, dot: dot, pool: pools[0],
                               random: &random, seed: seed)
                     }
                 }
@@ -30,12 +32,13 @@ import Testing
 
     /// Batches that take the panel path (with scratch): whole 8-row panels and a leftover row
     /// tile, token tiles of 8 (AVX-512) or 4 (AVX2) and their remainders, on every instruction set.
-    @Test(arguments: [DType.q8_0, .q4_0])
+    @Test(arguments: QuantizedWeights.blockTypes)
     func panelsOnEveryInstructionSet(dtype: DType) {
         let seed = TestRandom.freshSeed()
         var random = TestRandom(seed: seed)
+        let n = dtype.blockElements
         for dot in IntegerDot.available {
-            for (rows, columns, tokens) in [(8, 32, 16), (13, 96, 17), (24, 64, 23), (37, 2048, 40)] {
+            for (rows, columns, tokens) in [(8, n, 16), (13, 3 * n, 17), (24, 2 * n, 23), (37, 2048, 40), (9, 512, 4), (16, 256, 7)] {
                 for pool in pools {
                     check(dtype: dtype, rows: rows, columns: columns, tokens: tokens, dot: dot, pool: pool, random: &random,
                           seed: seed, panels: true)
@@ -45,26 +48,26 @@ import Testing
     }
 
     /// Shapes that cross the cache tiling (row tiles, token blocks of a few hundred) on both pools.
-    @Test(arguments: [DType.q8_0, .q4_0])
+    @Test(arguments: QuantizedWeights.blockTypes)
     func tiledShapes(dtype: DType) {
         let seed = TestRandom.freshSeed()
         var random = TestRandom(seed: seed)
         for pool in pools {
             check(dtype: dtype, rows: 37, columns: 2048, tokens: 70, dot: .best, pool: pool, random: &random, seed: seed)
             check(dtype: dtype, rows: 5, columns: 4096, tokens: 300, dot: .best, pool: pool, random: &random, seed: seed)
-            check(dtype: dtype, rows: 300, columns: 64, tokens: 9, dot: .best, pool: pool, random: &random, seed: seed)
+            check(dtype: dtype, rows: 300, columns: 256, tokens: 9, dot: .best, pool: pool, random: &random, seed: seed)
         }
     }
 
     /// The float-input entry point quantizes on the fly and gives the same numbers.
-    @Test(arguments: [DType.q8_0, .q4_0])
+    @Test(arguments: QuantizedWeights.blockTypes)
     func floatInputTakesTheIntegerPath(dtype: DType) {
         let seed = TestRandom.freshSeed()
         var random = TestRandom(seed: seed)
-        let rows = 19, columns = 96, tokens = 6
+        let rows = 19, columns = 512, tokens = 6
         let weights = QuantizedWeights(dtype: dtype, rows: rows, columns: columns, random: &random)
         let x = random.floats(tokens * columns, in: -3...3)
-        let q = TestQ8(x, rows: tokens, columns: columns)
+        let q = TestQ8(x, rows: tokens, columns: columns, format: dtype.activationFormat)
         var viaQ8 = [Float](repeating: .nan, count: rows * tokens)
         var viaFloats = [Float](repeating: .nan, count: rows * tokens)
         weights.withTensor { w in
@@ -119,8 +122,9 @@ import Testing
         // A zero block (scale 0) and a block dominated by one outlier.
         for i in 0..<min(32, x.count) { x[i] = 0 }
         if x.count >= 64 { x[40] = 500 }
-        let q = TestQ8(x, rows: tokens, columns: columns)
+        let q = TestQ8(x, rows: tokens, columns: columns, format: dtype.activationFormat)
         let xq = q.values
+        let n = dtype.blockElements
         var out = [Float](repeating: .nan, count: rows * tokens)
         var scratch = [Float](repeating: .nan, count: pool.threadCount * Kernels.packedQuantMatmulScratch(inDim: columns))
         scratch.withUnsafeMutableBufferPointer { scratch in
@@ -140,10 +144,17 @@ import Testing
                     exact += w * Double(xq[t * columns + i])
                     magnitude += abs(w * Double(xq[t * columns + i]))
                     float += w * Double(x[t * columns + i])
-                    // Rounding to the nearest quant is off by at most half a step.
-                    bound += abs(w) * Double(q.rows.scales[t * columns / 32 + i / 32]) / 2
+                    // Rounding to the nearest quant is off by at most half a step, plus (32-element
+                    // blocks) the scale's rounding to f16: 127 * 2^-11 steps.
+                    bound += abs(w) * abs(Double(q.rows.scales[t * columns / n + i / n])) * 0.57
                 }
+                let correction = q.minimumCorrection(weights, row: r, token: t)
+                exact += correction
+                float += correction
+                bound += abs(correction)
                 if dtype == .q4_0 { magnitude = max(magnitude, q4LaneMagnitude(weights, row: r, q: q, token: t)) }
+                // Offset types carry `q + offset` in their lanes before the offset cancels.
+                if dtype == .q5_0 || dtype == .q3_K || dtype == .q6_K { magnitude *= 4 }
                 let got = Double(out[t * rows + r])
                 if !(abs(got - exact) <= 1e-6 + 1e-5 * magnitude) { exactFailures += 1 }
                 if !(abs(got - float) <= bound * 1.0001 + 1e-5 * magnitude + 1e-6) { boundFailures += 1 }

@@ -150,12 +150,12 @@ import Testing
         #expect(roundTrip(x, .q4_0) == x)
     }
 
-    @Test(arguments: DType.allCases)
+    @Test(arguments: DType.allCases.filter { Quantization.canQuantize(to: $0) })
     func f32IsACopyAndEveryTypeFillsItsRowBytes(dtype: DType) {
         var random = TestRandom(seed: 4)
-        let x = random.floats(96)
+        let x = random.floats(256)
         let bytes = quantize(x, dtype)
-        #expect(bytes.count == dtype.rowBytes(96)!)
+        #expect(bytes.count == dtype.rowBytes(256)!)
         if dtype == .f32 { #expect(roundTrip(x, dtype) == x) }
     }
 

@@ -2,7 +2,8 @@ import StrataRuntime
 
 /// A tensor element type id from a GGUF tensor table, with its storage block geometry.
 /// The reader knows the geometry of GGML's common types so that `inspect` can list any
-/// file; inference supports the subset that maps to a Runtime `DType`.
+/// file; inference supports the types that map to a Runtime `DType`, whose own table
+/// (`DType.geometry`) gives their geometry here.
 public struct GGMLType: Equatable, Sendable, CustomStringConvertible {
     public let id: UInt32
     public let name: String
@@ -14,7 +15,7 @@ public struct GGMLType: Equatable, Sendable, CustomStringConvertible {
 
     /// The type for a Runtime dtype.
     public init(_ dtype: DType) {
-        self = GGMLType.known[dtype.rawValue]!
+        self.init(id: dtype.rawValue, name: dtype.description, blockElements: dtype.blockElements, blockBytes: dtype.blockBytes)
     }
 
     init(id: UInt32, name: String, blockElements: Int, blockBytes: Int) {
@@ -32,17 +33,30 @@ public struct GGMLType: Equatable, Sendable, CustomStringConvertible {
 
     public var description: String { name }
 
+    /// GGML types that files may hold but no kernel here reads (sizes from `ggml-common.h`).
+    static let storageOnly: [GGMLType] = [
+        GGMLType(id: 9, name: "q8_1", blockElements: 32, blockBytes: 36),
+        GGMLType(id: 16, name: "iq2_xxs", blockElements: 256, blockBytes: 66),
+        GGMLType(id: 17, name: "iq2_xs", blockElements: 256, blockBytes: 74),
+        GGMLType(id: 18, name: "iq3_xxs", blockElements: 256, blockBytes: 98),
+        GGMLType(id: 19, name: "iq1_s", blockElements: 256, blockBytes: 50),
+        GGMLType(id: 21, name: "iq3_s", blockElements: 256, blockBytes: 110),
+        GGMLType(id: 22, name: "iq2_s", blockElements: 256, blockBytes: 82),
+        GGMLType(id: 24, name: "i8", blockElements: 1, blockBytes: 1),
+        GGMLType(id: 25, name: "i16", blockElements: 1, blockBytes: 2),
+        GGMLType(id: 26, name: "i32", blockElements: 1, blockBytes: 4),
+        GGMLType(id: 27, name: "i64", blockElements: 1, blockBytes: 8),
+        GGMLType(id: 28, name: "f64", blockElements: 1, blockBytes: 8),
+        GGMLType(id: 29, name: "iq1_m", blockElements: 256, blockBytes: 56),
+        GGMLType(id: 34, name: "tq1_0", blockElements: 256, blockBytes: 54),
+        GGMLType(id: 35, name: "tq2_0", blockElements: 256, blockBytes: 66),
+        GGMLType(id: 39, name: "mxfp4", blockElements: 32, blockBytes: 17),
+    ]
+
     static let known: [UInt32: GGMLType] = {
-        let table: [(UInt32, String, Int, Int)] = [
-            (0, "f32", 1, 4), (1, "f16", 1, 2), (2, "q4_0", 32, 18), (3, "q4_1", 32, 20),
-            (6, "q5_0", 32, 22), (7, "q5_1", 32, 24), (8, "q8_0", 32, 34), (9, "q8_1", 32, 36),
-            (10, "q2_k", 256, 84), (11, "q3_k", 256, 110), (12, "q4_k", 256, 144),
-            (13, "q5_k", 256, 176), (14, "q6_k", 256, 210), (15, "q8_k", 256, 292),
-            (24, "i8", 1, 1), (25, "i16", 1, 2), (26, "i32", 1, 4), (27, "i64", 1, 8),
-            (28, "f64", 1, 8), (30, "bf16", 1, 2),
-        ]
         var out: [UInt32: GGMLType] = [:]
-        for (id, name, e, b) in table { out[id] = GGMLType(id: id, name: name, blockElements: e, blockBytes: b) }
+        for dtype in DType.allCases { out[dtype.rawValue] = GGMLType(dtype) }
+        for t in storageOnly { out[t.id] = t }
         return out
     }()
 }

@@ -10,7 +10,9 @@ public enum GGUFQuantizer {
 
         public var description: String {
             switch self {
-            case .unsupportedTarget(let t): return "cannot quantize to \(t); targets are q8_0, q4_0, f16, bf16, f32"
+            case .unsupportedTarget(let t):
+                let targets = DType.allCases.filter { Quantization.canQuantize(to: $0) && LlamaSynth.fileType($0) != nil }
+                return "cannot quantize to \(t); targets are \(targets.map(\.description).joined(separator: ", "))"
             }
         }
     }
@@ -25,7 +27,8 @@ public enum GGUFQuantizer {
             if key == "general.file_type" { continue }
             writer.add(key, input.metadata[key]!)
         }
-        writer.add("general.file_type", .uint32(LlamaSynth.fileType(type)))
+        guard let fileType = LlamaSynth.fileType(type), Quantization.canQuantize(to: type) else { throw QuantizeError.unsupportedTarget(type) }
+        writer.add("general.file_type", .uint32(fileType))
         var plan: [(source: GGUFTensorInfo, convert: Bool)] = []
         for t in input.tensors {
             let convert = t.dims.count == 2 && t.type.dtype != nil && t.type.dtype != type

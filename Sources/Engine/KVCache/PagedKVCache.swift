@@ -447,18 +447,10 @@ public final class PagedKVCache {
         freeBlockIDs.append(block)
     }
 
-    private var elementBytes: Int {
-        switch layout.dtype {
-        case .f32: return 4
-        case .f16, .bf16: return 2
-        default: return 1
-        }
-    }
-
     private func compressBlock(_ block: Int32) -> Bool {
         guard let page = blocks[Int(block)].page else { return true }
         do {
-            let cold = try coldStore.store(pool.address(of: page), bytes: layout.pageBytes, elementSize: elementBytes)
+            let cold = try coldStore.store(pool.address(of: page), bytes: layout.pageBytes, elementSize: layout.shuffleElementBytes)
             pool.free(page)
             blocks[Int(block)].page = nil
             blocks[Int(block)].cold = cold

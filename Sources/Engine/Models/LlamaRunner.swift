@@ -67,8 +67,10 @@ public final class LlamaRunner {
     private let xLast: AlignedBuffer<Float>
     /// [maxSequences, vocab]
     private let logits: AlignedBuffer<Float>
-    /// [max(maxBatchTokens, maxSequences), max(dim, heads * headDim, hidden)] 8-bit activations for quantized weights
+    /// [max(maxBatchTokens, maxSequences), max(dim, heads * headDim, hidden)] 8-bit activations in 32-element blocks
     private let q8: Q8Buffer
+    /// [max(maxBatchTokens, maxSequences), max(dim, heads * headDim, hidden)] 8-bit activations in 256-element blocks
+    private let q8K: Q8Buffer
     /// [pool threads, max(packedMatmulScratch, packedQuantMatmulScratch)(widest input)] packed panels of float or quantized weights
     private let packedPanels: AlignedBuffer<Float>
     private let matmulScratch: MatmulScratch
@@ -117,15 +119,16 @@ public final class LlamaRunner {
         logits = AlignedBuffer(count: maxSequences * c.vocabularySize)
         needs = model.weights.layers.map(LayerActivationNeeds.init)
         outputNeeds = ActivationNeeds(readers: model.weights.output)
-        let anyQ8 = needs.contains { $0.attentionInput.q8 || $0.attentionOutput.q8 || $0.ffnInput.q8 || $0.ffnHidden.q8 }
-            || outputNeeds.q8
-        q8 = Q8Buffer(elements: anyQ8 ? max(maxBatchTokens, maxSequences) * max(c.dim, qDim, c.hiddenDim) : 0)
-        let anyFloat = needs.contains { $0.attentionInput.floats || $0.attentionOutput.floats || $0.ffnInput.floats || $0.ffnHidden.floats }
-            || outputNeeds.floats
-        // Only prefill-sized batches pack panels, of float weights or of quantized ones.
+        let all = needs.flatMap(\.all) + [outputNeeds]
+        let anyQ8 = all.contains { $0.q8 }, anyQ8K = all.contains { $0.q8K }
         let widest = max(c.dim, qDim, c.hiddenDim)
+        let activationRows = max(maxBatchTokens, maxSequences)
+        q8 = Q8Buffer(elements: anyQ8 ? activationRows * widest : 0, format: .q8)
+        q8K = Q8Buffer(elements: anyQ8K ? activationRows * widest : 0, format: .q8K)
+        let anyFloat = all.contains { $0.floats }
+        // Only batches pack panels, of float weights or of quantized ones.
         let floatPanels = anyFloat && maxBatchTokens >= Kernels.packedMatmulMinimumBatch ? Kernels.packedMatmulScratch(inDim: widest) : 0
-        let quantPanels = anyQ8 && maxBatchTokens >= Kernels.packedQuantMatmulMinimumBatch
+        let quantPanels = (anyQ8 || anyQ8K) && maxBatchTokens >= Kernels.packedQuantMatmulSmallestBatch
             ? Kernels.packedQuantMatmulScratch(inDim: widest) : 0
         let perThread = max(floatPanels, quantPanels)
         packedPanels = AlignedBuffer(count: perThread * pool.threadCount)
@@ -136,7 +139,7 @@ public final class LlamaRunner {
     public var scratchBytes: Int {
         let floats = x.count + xb.count + q.count + k.count + v.count + att.count + proj.count + hb.count + hb2.count
             + xLast.count + logits.count + tileStart.count + tileTokens.count + attentionScratch.count + packedPanels.count
-        return floats * MemoryLayout<Float>.stride + pageTables.count * MemoryLayout<UnsafeMutableRawPointer>.stride + q8.bytes
+        return floats * MemoryLayout<Float>.stride + pageTables.count * MemoryLayout<UnsafeMutableRawPointer>.stride + q8.bytes + q8K.bytes
     }
 
     /// Starts an empty batch.
@@ -240,7 +243,7 @@ public final class LlamaRunner {
         for l in 0..<w.layers.count {
             let layer = w.layers[l]
             let needs = self.needs[l]
-            let xq = q8Rows(needs.attentionInput.q8, rows: n, columns: dim)
+            let xq = quantized(needs.attentionInput, rows: n, columns: dim)
             normalize(x, weight: layer.attentionNorm, rows: n, needs: needs.attentionInput, floats: xb, q8: xq)
             project(q, layer.wq, floats: xb, q8: xq, rows: n)
             project(k, layer.wk, floats: xb, q8: xq, rows: n)
@@ -265,21 +268,21 @@ public final class LlamaRunner {
             let grain = attentionWork < Kernels.parallelWorkThreshold ? items : 1
             withUnsafePointer(to: &step) { pool.parallelFor(items, grain: grain, context: UnsafeRawPointer($0), attentionTiles) }
 
-            let attq = q8Rows(needs.attentionOutput.q8, rows: n, columns: qDim)
-            if needs.attentionOutput.q8 { Kernels.quantizeRows(att, rows: n, columns: qDim, into: attq) }
+            let attq = quantized(needs.attentionOutput, rows: n, columns: qDim)
+            quantize(att, rows: n, columns: qDim, needs: needs.attentionOutput, into: attq)
             project(proj, layer.wo, floats: att, q8: attq, rows: n)
             Kernels.axpy(x, proj, alpha: 1, count: n * dim)
 
-            let fq = q8Rows(needs.ffnInput.q8, rows: n, columns: dim)
+            let fq = quantized(needs.ffnInput, rows: n, columns: dim)
             normalize(x, weight: layer.ffnNorm, rows: n, needs: needs.ffnInput, floats: xb, q8: fq)
             project(hb, layer.gate, floats: xb, q8: fq, rows: n)
             project(hb2, layer.up, floats: xb, q8: fq, rows: n)
-            let hq = q8Rows(needs.ffnHidden.q8, rows: n, columns: c.hiddenDim)
-            if needs.ffnHidden.floats {
+            let hq = quantized(needs.ffnHidden, rows: n, columns: c.hiddenDim)
+            if needs.ffnHidden.forms > 1 || needs.ffnHidden.floats {
                 Kernels.swiglu(gate: hb, up: hb2, count: n * c.hiddenDim)
-                if needs.ffnHidden.q8 { Kernels.quantizeRows(hb, rows: n, columns: c.hiddenDim, into: hq) }
+                quantize(hb, rows: n, columns: c.hiddenDim, needs: needs.ffnHidden, into: hq)
             } else {
-                Kernels.swigluQuantized(gate: hb, up: hb2, rows: n, columns: c.hiddenDim, into: hq)
+                Kernels.swigluQuantized(gate: hb, up: hb2, rows: n, columns: c.hiddenDim, into: needs.ffnHidden.q8K ? hq.q8K : hq.q8)
             }
             project(proj, layer.down, floats: hb, q8: hq, rows: n)
             Kernels.axpy(x, proj, alpha: 1, count: n * dim)
@@ -291,36 +294,46 @@ public final class LlamaRunner {
             let last = Int(entryStart.pointer[e] + entryCount.pointer[e]) - 1
             (xLast.pointer + Int(entryLogitsRow.pointer[e]) * dim).update(from: x + last * dim, count: dim)
         }
-        let lastq = q8Rows(outputNeeds.q8, rows: logitRows, columns: dim)
+        let lastq = quantized(outputNeeds, rows: logitRows, columns: dim)
         normalize(xLast.pointer, weight: w.outputNorm, rows: logitRows, needs: outputNeeds, floats: xLast.pointer, q8: lastq)
         project(logits.pointer, w.output, floats: xLast.pointer, q8: lastq, rows: logitRows)
     }
 
-    /// A view of the Q8 scratch for `rows` x `columns` when `needed`, else an empty one (whose
-    /// width need not be whole blocks: float-only models have odd widths).
-    private func q8Rows(_ needed: Bool, rows: Int, columns: Int) -> Q8Rows {
-        q8.rows(needed ? rows : 0, columns: needed ? columns : 0)
+    /// Views of the quantized scratch for `rows` x `columns` in the formats `needs` asks for;
+    /// empty views for the others (whose width need not be whole blocks: float-only models have
+    /// odd widths).
+    private func quantized(_ needs: ActivationNeeds, rows: Int, columns: Int) -> QuantizedActivation {
+        QuantizedActivation(q8: q8.rows(needs.q8 ? rows : 0, columns: needs.q8 ? columns : 0),
+                            q8K: q8K.rows(needs.q8K ? rows : 0, columns: needs.q8K ? columns : 0))
+    }
+
+    /// Quantizes `rows` float rows into every quantized form `needs` asks for.
+    private func quantize(_ x: UnsafePointer<Float>, rows: Int, columns: Int, needs: ActivationNeeds, into q: QuantizedActivation) {
+        if needs.q8 { Kernels.quantizeRows(x, rows: rows, columns: columns, into: q.q8) }
+        if needs.q8K { Kernels.quantizeRows(x, rows: rows, columns: columns, into: q.q8K) }
     }
 
     /// RMSNorm of `rows` rows of `x` into the forms its readers need: floats into `floats`
-    /// (which may be `x`), and/or 8-bit rows into `q8` (fused: no float pass when only Q8 is read).
+    /// (which may be `x`), and/or 8-bit rows (fused: no float pass when one quantized form is
+    /// all that is read).
     private func normalize(_ x: UnsafeMutablePointer<Float>, weight: UnsafePointer<Float>, rows: Int, needs: ActivationNeeds,
-                           floats: UnsafeMutablePointer<Float>, q8: Q8Rows) {
+                           floats: UnsafeMutablePointer<Float>, q8: QuantizedActivation) {
         let c = model.config
-        if needs.floats {
+        if needs.floats || needs.forms > 1 {
             Kernels.rmsNorm(out: floats, x: x, weight: weight, dim: c.dim, rows: rows, eps: c.normEpsilon)
-            if needs.q8 { Kernels.quantizeRows(floats, rows: rows, columns: c.dim, into: q8) }
-        } else if needs.q8 {
-            Kernels.rmsNormQuantized(x: x, weight: weight, dim: c.dim, rows: rows, eps: c.normEpsilon, into: q8)
+            quantize(floats, rows: rows, columns: c.dim, needs: needs, into: q8)
+        } else if needs.forms == 1 {
+            Kernels.rmsNormQuantized(x: x, weight: weight, dim: c.dim, rows: rows, eps: c.normEpsilon,
+                                     into: needs.q8K ? q8.q8K : q8.q8)
         }
     }
 
-    /// out = input x weight^T, reading the input's Q8 form for block-quantized weights and its
-    /// floats otherwise.
-    private func project(_ out: UnsafeMutablePointer<Float>, _ weight: Tensor, floats: UnsafePointer<Float>, q8: Q8Rows,
+    /// out = input x weight^T, reading the input's quantized form for block-quantized weights and
+    /// its floats otherwise.
+    private func project(_ out: UnsafeMutablePointer<Float>, _ weight: Tensor, floats: UnsafePointer<Float>, q8: QuantizedActivation,
                          rows: Int) {
-        if weight.dtype.blockElements > 1 {
-            Kernels.matmul(out: out, x: q8, weight: weight, pool: pool, scratch: matmulScratch)
+        if weight.dtype.isBlockQuantized {
+            Kernels.matmul(out: out, x: q8.rows(for: weight.dtype), weight: weight, pool: pool, scratch: matmulScratch)
         } else {
             Kernels.matmul(out: out, x: floats, batch: rows, weight: weight, pool: pool, scratch: matmulScratch)
         }

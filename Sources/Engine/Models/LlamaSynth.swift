@@ -10,6 +10,9 @@ public enum LlamaSynth {
                              name: String, seed: UInt64, to path: String,
                              progress: (Int, Int) -> Void = { _, _ in }) throws {
         try c.validate()
+        guard let fileType = fileType(type), Quantization.canQuantize(to: type) else {
+            throw ModelFileError.invalidHyperparameter(name: "type", value: "\(type)", reason: "random weights cannot be written in this type")
+        }
         let tokens = vocabulary.metadata["tokenizer.ggml.tokens"]?.array?.count ?? 0
         guard tokens == c.vocabularySize else {
             throw ModelFileError.invalidTokenizer("the vocabulary file has \(tokens) tokens, the shape needs \(c.vocabularySize)")
@@ -17,7 +20,7 @@ public enum LlamaSynth {
         var w = GGUFWriter()
         w.add("general.architecture", .string("llama"))
         w.add("general.name", .string(name))
-        w.add("general.file_type", .uint32(fileType(type)))
+        w.add("general.file_type", .uint32(fileType))
         w.add("llama.context_length", .uint32(UInt32(c.contextLength)))
         w.add("llama.embedding_length", .uint32(UInt32(c.dim)))
         w.add("llama.feed_forward_length", .uint32(UInt32(c.hiddenDim)))
@@ -69,14 +72,27 @@ public enum LlamaSynth {
         }
     }
 
-    /// llama.cpp's `general.file_type` for a model whose matrices are all `type`.
-    public static func fileType(_ type: DType) -> UInt32 {
+    /// llama.cpp's `general.file_type` (`llama_ftype`) for a model whose matrices are all
+    /// `type`: the K-quants map to their `_S` mixes, the mostly-one-type ones. Q8_K, which no
+    /// model stores, has none.
+    public static func fileType(_ type: DType) -> UInt32? {
         switch type {
         case .f32: return 0
         case .f16: return 1
         case .q4_0: return 2
+        case .q4_1: return 3
         case .q8_0: return 7
+        case .q5_0: return 8
+        case .q5_1: return 9
+        case .q2_K: return 10
+        case .q3_K: return 11
+        case .q4_K: return 14
+        case .q5_K: return 16
+        case .q6_K: return 18
+        case .iq4_nl: return 25
+        case .iq4_xs: return 30
         case .bf16: return 32
+        case .q8_K: return nil
         }
     }
 }

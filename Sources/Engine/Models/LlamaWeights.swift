@@ -80,7 +80,7 @@ public struct LlamaWeights: @unchecked Sendable {
         guard t.dims.count <= 2, t.columns == columns, t.rows == rows else {
             throw .wrongShape(tensor: name, expected: [columns, rows], found: t.dims)
         }
-        guard let dtype = t.type.dtype else { throw .unsupportedTensorType(tensor: name, type: t.type.name) }
+        guard let dtype = t.type.dtype, dtype.isWeightType else { throw .unsupportedTensorType(tensor: name, type: t.type.name) }
         return Tensor(data: table.unsafeData(of: t), dtype: dtype, columns: columns, rows: rows)
     }
 

@@ -22,7 +22,7 @@ extension Kernels {
         precondition(batch >= 0, "matmul: negative batch \(batch)")
         let shape = MatmulShape(weight: weight, batch: batch, out: out, x: x)
         guard batch > 0, shape.outDim > 0 else { return }
-        if weight.dtype.blockElements > 1 {
+        if weight.dtype.isBlockQuantized {
             matmulQuantizing(out: out, x: x, batch: batch, weight: weight, pool: pool)
             return
         }
@@ -68,7 +68,7 @@ extension Kernels {
                 case .f32: matmulF32(shape, tile)
                 case .f16: matmulF16(shape, tile)
                 case .bf16: matmulBF16(shape, tile)
-                case .q8_0, .q4_0: preconditionFailure("matmulRows: \(shape.dtype) takes the integer path")
+                default: preconditionFailure("matmulRows: \(shape.dtype) takes the integer path")
                 }
                 tokenStart = tokenEnd
             }

@@ -175,7 +175,7 @@ func packedMatmulChunk(_ context: UnsafeRawPointer, _ start: Int, _ end: Int, _ 
         case .f32: Kernels.packedMatmulF32(job, panel: item, scratch: scratch)
         case .f16: Kernels.packedMatmulF16(job, panel: item, scratch: scratch)
         case .bf16: Kernels.packedMatmulBF16(job, panel: item, scratch: scratch)
-        case .q8_0, .q4_0: preconditionFailure("packed matmul: \(job.shape.dtype) takes the integer path")
+        default: preconditionFailure("packed matmul: \(job.shape.dtype) takes the integer path")
         }
     }
 }

@@ -1,22 +1,24 @@
 internal import CQuantDot
 
-/// Matmul against block-quantized weights (Q8_0, Q4_0) with 8-bit quantized activations and
-/// integer dot products, as llama.cpp does: per 32-element block the dot product is exact in
-/// int32, then scaled once by both blocks' scales. The innermost loop is C (`IntegerDot`).
+/// Matmul against block-quantized weights (every `DType` but the floats and Q8_K) with 8-bit
+/// quantized activations and integer dot products, as llama.cpp does: per block the dot product
+/// is exact in int32, then scaled once by both blocks' scales (per sub-block for the K-quants).
+/// The innermost loop is C (`IntegerDot`).
 extension Kernels {
     /// out[b*outDim + o] = dot(row b of x, row o of weight), for b in 0..<x.rows.
     ///
-    /// `weight` is Q8_0 or Q4_0 with `weight.columns == x.columns`. Parallel over output rows on
+    /// `weight` is block-quantized with `weight.columns == x.columns`, and `x` is in its
+    /// `activationFormat`. Parallel over output rows on
     /// `pool`; each thread walks its rows in cache tiles (about 64 KiB of weight) while blocks of
     /// tokens (about 64 KiB of quants) pass over them, so each weight row comes from memory once
     /// per step. The kernel then tiles registers: up to 4 rows x 4 tokens share every load.
     ///
     /// With `scratch` (`packedQuantMatmulScratch(inDim:)` floats per pool thread) and at least
-    /// `packedQuantMatmulMinimumBatch` tokens, the weights go through panels instead: 8 rows at a
-    /// time are packed with their columns interleaved (the layout llama.cpp repacks whole models
-    /// into, made here per step in 10 bytes per column of scratch, the file untouched), so one dot-product
-    /// instruction works on all 8 rows at once (measured 1.7x to 2.5x the tile kernels at 64
-    /// to 128 tokens on one Zen 4 core).
+    /// `packedQuantMatmulMinimumBatch(weight.dtype)` tokens, the weights go through panels
+    /// instead: 8 rows at a time are decoded and packed with their columns interleaved (the layout
+    /// llama.cpp repacks whole models into, made here per step in at most 14 bytes per column of
+    /// scratch, the file untouched), so one dot-product instruction works on all 8 rows at once
+    /// (for Q8_0 measured 1.7x to 2.5x the tile kernels at 64 to 128 tokens on one Zen 4 core).
     ///
     /// - Parameters:
     ///   - out: `[x.rows, weight.rows]` F32.
@@ -24,10 +26,11 @@ extension Kernels {
     /// - Complexity: O(x.rows * x.columns * weight.rows) multiply-adds.
     public static func matmul(out: UnsafeMutablePointer<Float>, x: Q8Rows, weight: Tensor, pool: ThreadPool,
                               dot: IntegerDot = .best, scratch: MatmulScratch? = nil) {
-        precondition(weight.dtype == .q8_0 || weight.dtype == .q4_0, "matmul: Q8 activations need Q8_0 or Q4_0 weights, not \(weight.dtype)")
+        precondition(weight.dtype.isWeightType && weight.dtype.activationFormat == x.format,
+                     "matmul: \(x.format) activations against \(weight.dtype) weights")
         precondition(x.columns == weight.columns, "matmul: \(x.columns) activation columns against \(weight.columns) weight columns")
         guard x.rows > 0, weight.rows > 0, x.columns > 0 else { return }
-        if let scratch, x.rows >= packedQuantMatmulMinimumBatch, weight.rows >= 8,
+        if let scratch, x.rows >= packedQuantMatmulMinimumBatch(weight.dtype), weight.rows >= 8,
            scratch.floatsPerThread >= packedQuantMatmulScratch(inDim: x.columns) {
             precondition(scratch.threads >= pool.threadCount, "matmul: scratch for \(scratch.threads) threads, pool of \(pool.threadCount)")
             let job = QuantPanelJob(
@@ -51,35 +54,35 @@ extension Kernels {
         }
     }
 
-    /// The smallest batch that takes the panel path: packing costs about a pass over the rows.
-    public static let packedQuantMatmulMinimumBatch = 16
+    /// The smallest batch that takes the panel path for `dtype`: packing costs about a pass over
+    /// the rows. Q8_0 and Q4_0 have 4-row x 4-token register tiles for smaller batches; the other
+    /// types only a row kernel, which decodes each block once per token.
+    public static func packedQuantMatmulMinimumBatch(_ dtype: DType) -> Int {
+        dtype == .q8_0 || dtype == .q4_0 ? 16 : 4
+    }
+
+    /// The smallest batch that takes the panel path for any type.
+    public static let packedQuantMatmulSmallestBatch = 4
 
     /// Floats of scratch one thread needs to pack panels of rows `inDim` long.
     public static func packedQuantMatmulScratch(inDim: Int) -> Int {
-        (strata_qmatmul_panel_bytes(inDim / 32) + 3) / 4
+        (strata_qmatmul_panel_bytes(inDim) + 3) / 4
     }
 
     static func operands(out: UnsafeMutablePointer<Float>, x: Q8Rows, weight: Tensor) -> strata_qmatmul {
         strata_qmatmul(weight: weight.data.assumingMemoryBound(to: UInt8.self), rowBytes: weight.rowBytes,
-                       quants: x.quants, scales: x.scales, negatedSums: x.negatedSums, out: out,
-                       outStride: weight.rows, blocks: x.blocks)
+                       quants: x.quants, scales: x.scales, negatedSums: x.negatedSums, scaledSums: x.scaledSums,
+                       groupSums: x.groupSums, out: out, outStride: weight.rows, blocks: x.blocks)
     }
 
     /// Quantizes `x` to temporary `Q8Rows`, then multiplies: for callers that multiply a float
     /// input once. It allocates for large inputs; hot paths quantize once into a `Q8Buffer`.
     static func matmulQuantizing(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, batch: Int,
                                  weight: Tensor, pool: ThreadPool) {
-        let columns = weight.columns, blocks = columns / 32
-        withUnsafeTemporaryAllocation(of: Int8.self, capacity: batch &* columns) { quants in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: batch &* blocks) { scales in
-                withUnsafeTemporaryAllocation(of: Int32.self, capacity: batch &* blocks) { sums in
-                    let q = Q8Rows(quants: quants.baseAddress!, scales: scales.baseAddress!, negatedSums: sums.baseAddress!,
-                                   rows: batch, columns: columns)
-                    quantizeRows(x, rows: batch, columns: columns, into: q)
-                    matmul(out: out, x: q, weight: weight, pool: pool)
-                }
-            }
-        }
+        let buffer = Q8Buffer(elements: batch &* weight.columns, format: weight.dtype.activationFormat)
+        let q = buffer.rows(batch, columns: weight.columns)
+        quantizeRows(x, rows: batch, columns: weight.columns, into: q)
+        matmul(out: out, x: q, weight: weight, pool: pool)
     }
 }
 

@@ -78,7 +78,7 @@ extension Kernels {
         case .q8_0 where headDim % 32 == 0: pagedAttentionQ8_0Blocks(job)
         case .q8_0 where headDim % 8 == 0: pagedAttentionQ8_0Runs(job)
         case .q8_0: pagedAttentionQ8_0Unaligned(job)
-        case .bf16, .q4_0: preconditionFailure("pagedAttention: \(layout.dtype) is not a KV cache type")
+        default: preconditionFailure("pagedAttention: \(layout.dtype) is not a KV cache type")
         }
     }
 

@@ -28,6 +28,12 @@ public enum Kernels {
         a.replacing(with: b, where: b .> a)
     }
 
+    /// Lane-wise absolute value: the sign bits cleared (`vandps`).
+    @inline(__always)
+    static func magnitude(_ v: SIMD8<Float>) -> SIMD8<Float> {
+        unsafeBitCast(unsafeBitCast(v, to: SIMD8<UInt32>.self) & SIMD8(repeating: 0x7FFF_FFFF), to: SIMD8<Float>.self)
+    }
+
     /// Lane-wise minimum (`vminps`).
     @inline(__always)
     static func minimum(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {

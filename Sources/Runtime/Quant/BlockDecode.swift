@@ -110,7 +110,7 @@ enum BlockDecode {
     /// (the 8 lie in one block). Each product is exact in F32.
     @inline(__always)
     static func q8_0x8InBlock(_ p: UnsafeRawPointer, _ i: Int) -> SIMD8<Float> {
-        let block = p + (i &>> 5) &* 34
+        let block = p + (i &>> 5) &* DType.q8_0.blockBytes
         return widen(block.loadUnaligned(fromByteOffset: 2 &+ (i & 31), as: SIMD8<Int8>.self)) * SIMD8(repeating: scale(block))
     }
 
@@ -126,7 +126,7 @@ enum BlockDecode {
     /// Element `i` (`d * q`) of a row of Q8_0 blocks at `p`.
     @inline(__always)
     static func q8_0(_ p: UnsafeRawPointer, _ i: Int) -> Float {
-        let block = p + (i &>> 5) &* 34
+        let block = p + (i &>> 5) &* DType.q8_0.blockBytes
         return Float(block.load(fromByteOffset: 2 &+ (i & 31), as: Int8.self)) * scale(block)
     }
 

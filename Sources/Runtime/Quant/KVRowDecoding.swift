@@ -20,8 +20,8 @@ protocol KVRowDecoding {
 
 /// F32 rows: plain loads.
 enum F32Rows: KVRowDecoding {
-    static var blockElements: Int { 1 }
-    static var blockBytes: Int { 4 }
+    static var blockElements: Int { DType.f32.blockElements }
+    static var blockBytes: Int { DType.f32.blockBytes }
 
     @inline(__always)
     static func x32(_ row: UnsafeRawPointer, _ i: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
@@ -37,8 +37,8 @@ enum F32Rows: KVRowDecoding {
 
 /// F16 rows: `vcvtph2ps` per 8 elements (with F16C).
 enum F16Rows: KVRowDecoding {
-    static var blockElements: Int { 1 }
-    static var blockBytes: Int { 2 }
+    static var blockElements: Int { DType.f16.blockElements }
+    static var blockBytes: Int { DType.f16.blockBytes }
 
     @inline(__always)
     static func x32(_ row: UnsafeRawPointer, _ i: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
@@ -55,12 +55,12 @@ enum F16Rows: KVRowDecoding {
 /// Q8_0 rows read from block boundaries (`headDim % 32 == 0`): 32 elements are one block,
 /// decoded with one scale.
 enum Q8_0BlockRows: KVRowDecoding {
-    static var blockElements: Int { 32 }
-    static var blockBytes: Int { 34 }
+    static var blockElements: Int { DType.q8_0.blockElements }
+    static var blockBytes: Int { DType.q8_0.blockBytes }
 
     @inline(__always)
     static func x32(_ row: UnsafeRawPointer, _ i: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
-        BlockDecode.q8_0(row + (i &>> 5) &* 34)
+        BlockDecode.q8_0(row + (i &>> 5) &* blockBytes)
     }
 
     @inline(__always)
@@ -73,8 +73,8 @@ enum Q8_0BlockRows: KVRowDecoding {
 /// Q8_0 rows read from multiples of 8 (`headDim % 8 == 0`, e.g. 8 in stories260K, where one
 /// block spans four heads): every run of 8 lies inside one block.
 enum Q8_0RunRows: KVRowDecoding {
-    static var blockElements: Int { 32 }
-    static var blockBytes: Int { 34 }
+    static var blockElements: Int { DType.q8_0.blockElements }
+    static var blockBytes: Int { DType.q8_0.blockBytes }
 
     @inline(__always)
     static func x32(_ row: UnsafeRawPointer, _ i: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
@@ -91,8 +91,8 @@ enum Q8_0RunRows: KVRowDecoding {
 
 /// Q8_0 rows read from any element (any other `headDim`): a run of 8 may cross into the next block.
 enum Q8_0UnalignedRows: KVRowDecoding {
-    static var blockElements: Int { 32 }
-    static var blockBytes: Int { 34 }
+    static var blockElements: Int { DType.q8_0.blockElements }
+    static var blockBytes: Int { DType.q8_0.blockBytes }
 
     @inline(__always)
     static func x32(_ row: UnsafeRawPointer, _ i: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {

@@ -1,12 +1,10 @@
 /// Q4_0: blocks of 32 values, an f16 scale `d` then 16 bytes; byte `j` holds element `j` in its
 /// low nibble and element `j + 16` in its high nibble, each stored as `q + 8`.
 extension Quantization {
-    static let q4_0BlockBytes = 18
-
     static func dequantizeQ4_0(_ src: UnsafeRawPointer, count: Int, into dst: UnsafeMutablePointer<Float>) {
         let blocks = count / 32
         for b in 0..<blocks {
-            let (v0, v1, v2, v3) = BlockDecode.q4_0(src + b &* q4_0BlockBytes)
+            let (v0, v1, v2, v3) = BlockDecode.q4_0(src + b &* DType.q4_0.blockBytes)
             let out = dst + b &* 32
             out.store8(v0, at: 0)
             out.store8(v1, at: 8)
@@ -22,7 +20,7 @@ extension Quantization {
         let blocks = count / 32
         for b in 0..<blocks {
             let x = src + b &* 32
-            let block = dst + b &* q4_0BlockBytes
+            let block = dst + b &* DType.q4_0.blockBytes
             var amax: Float = 0
             var signedMax: Float = 0
             for j in 0..<32 where amax < abs(x[j]) {

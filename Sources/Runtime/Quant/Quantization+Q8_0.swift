@@ -1,11 +1,9 @@
 /// Q8_0: blocks of 32 values, an f16 scale `d` then 32 `Int8`; value = `d * q`.
 extension Quantization {
-    static let q8_0BlockBytes = 34
-
     static func dequantizeQ8_0(_ src: UnsafeRawPointer, count: Int, into dst: UnsafeMutablePointer<Float>) {
         let blocks = count / 32
         for b in 0..<blocks {
-            let (v0, v1, v2, v3) = BlockDecode.q8_0(src + b &* q8_0BlockBytes)
+            let (v0, v1, v2, v3) = BlockDecode.q8_0(src + b &* DType.q8_0.blockBytes)
             let out = dst + b &* 32
             out.store8(v0, at: 0)
             out.store8(v1, at: 8)
@@ -20,7 +18,7 @@ extension Quantization {
         let blocks = count / 32
         for b in 0..<blocks {
             let x = src + b &* 32
-            let block = dst + b &* q8_0BlockBytes
+            let block = dst + b &* DType.q8_0.blockBytes
             var amax: Float = 0
             for j in 0..<32 { amax = max(amax, abs(x[j])) }
             let d = amax / 127

@@ -1,13 +1,9 @@
 /// Conversion between F32 and the GGUF storage formats (`DType`).
 ///
-/// Layouts (from ggml's `ggml-common.h`), 32 elements per quantized block:
-/// - Q8_0, 34 bytes: `d: f16`, `qs: [32] Int8`; value `i` is `d * qs[i]`.
-/// - Q4_0, 18 bytes: `d: f16`, `qs: [16] UInt8`; value `j` is `d * ((qs[j] & 0xF) - 8)` and
-///   value `j + 16` is `d * ((qs[j] >> 4) - 8)`.
-/// - F16: IEEE binary16. BF16: the upper 16 bits of an F32.
-///
-/// Quantization follows ggml's reference (`quantize_row_q8_0_ref`, `quantize_row_q4_0_ref`),
-/// so files we write quantize like llama.cpp's. Inputs must be finite.
+/// Layouts are ggml's (`ggml-common.h`); each type's file (`Quantization+<Type>.swift`) spells
+/// its own. Dequantization computes every value in the order gguf-py's `quants.py` does, so it
+/// matches that reference bit for bit. Quantization follows ggml's reference quantizers
+/// (`quantize_row_<type>_ref`), so files we write quantize like llama.cpp's. Inputs must be finite.
 public enum Quantization {
     /// Dequantizes `count` elements (a whole number of blocks) of `dtype` at `src` into `dst`.
     /// - Complexity: O(count).
@@ -20,11 +16,31 @@ public enum Quantization {
         case .bf16: dequantizeBF16(src, count: count, into: dst)
         case .q8_0: dequantizeQ8_0(src, count: count, into: dst)
         case .q4_0: dequantizeQ4_0(src, count: count, into: dst)
+        case .q4_1: dequantizeQ4_1(src, count: count, into: dst)
+        case .q5_0: dequantizeQ5_0(src, count: count, into: dst)
+        case .q5_1: dequantizeQ5_1(src, count: count, into: dst)
+        case .q2_K: dequantizeQ2_K(src, count: count, into: dst)
+        case .q3_K: dequantizeQ3_K(src, count: count, into: dst)
+        case .q4_K: dequantizeQ4_K(src, count: count, into: dst)
+        case .q5_K: dequantizeQ5_K(src, count: count, into: dst)
+        case .q6_K: dequantizeQ6_K(src, count: count, into: dst)
+        case .q8_K: dequantizeQ8_K(src, count: count, into: dst)
+        case .iq4_nl: dequantizeIQ4_NL(src, count: count, into: dst)
+        case .iq4_xs: dequantizeIQ4_XS(src, count: count, into: dst)
+        }
+    }
+
+    /// Whether `quantize` writes `dtype`.
+    public static func canQuantize(to dtype: DType) -> Bool {
+        switch dtype {
+        case .f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1: return true
+        case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .q8_K, .iq4_nl, .iq4_xs: return false
         }
     }
 
     /// Quantizes/converts `count` floats (a whole number of blocks of `dtype`) into `dst`
     /// (`dtype.rowBytes(count)!` bytes).
+    /// - Precondition: `canQuantize(to: dtype)`.
     /// - Complexity: O(count).
     public static func quantize(_ src: UnsafePointer<Float>, count: Int, to dtype: DType, into dst: UnsafeMutableRawPointer) {
         precondition(count >= 0 && count % dtype.blockElements == 0,
@@ -35,6 +51,11 @@ public enum Quantization {
         case .bf16: quantizeBF16(src, count: count, into: dst)
         case .q8_0: quantizeQ8_0(src, count: count, into: dst)
         case .q4_0: quantizeQ4_0(src, count: count, into: dst)
+        case .q4_1: quantizeQ4_1(src, count: count, into: dst)
+        case .q5_0: quantizeQ5_0(src, count: count, into: dst)
+        case .q5_1: quantizeQ5_1(src, count: count, into: dst)
+        case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .q8_K, .iq4_nl, .iq4_xs:
+            preconditionFailure("quantize: writing \(dtype) is not supported")
         }
     }
 }

@@ -161,10 +161,11 @@ import TestSupport
 
     @Test func readerKnowsTheCommonGGMLTypes() {
         let names = Set(Self.allTypes.map(\.name))
-        for name in ["f32", "f16", "bf16", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q2_k", "q3_k", "q4_k", "q5_k", "q6_k", "q8_k", "i8", "i16", "i32", "i64", "f64"] {
+        for name in ["f32", "f16", "bf16", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q8_1", "q2_K", "q3_K", "q4_K", "q5_K", "q6_K",
+                     "q8_K", "iq4_nl", "iq4_xs", "iq2_xxs", "i8", "i16", "i32", "i64", "f64"] {
             #expect(names.contains(name), "\(name)")
         }
-        for dtype in [DType.f32, .f16, .bf16, .q8_0, .q4_0] {
+        for dtype in DType.allCases {
             #expect(GGMLType(dtype).dtype == dtype)
             #expect(GGMLType(dtype).blockBytes == dtype.blockBytes)
             #expect(GGMLType(dtype).blockElements == dtype.blockElements)

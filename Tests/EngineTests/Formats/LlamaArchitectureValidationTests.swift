@@ -271,10 +271,12 @@ import TestSupport
             .exactly(.wrongShape(tensor: "blk.0.attn_norm.weight", expected: [32], found: [33])))
         add("attn_norm as a [32, 1] matrix", v.tensor("blk.0.attn_norm.weight", [32, 1]),
             .exactly(.wrongShape(tensor: "blk.0.attn_norm.weight", expected: [32], found: [32, 1])))
-        add("ffn_down in q4_k", v.storing("blk.0.ffn_down.weight", as: GGMLType(id: 12)!),
-            .exactly(.unsupportedTensorType(tensor: "blk.0.ffn_down.weight", type: "q4_k")))
-        add("attn_q in q4_1", v.storing("blk.1.attn_q.weight", as: GGMLType(id: 3)!),
-            .exactly(.unsupportedTensorType(tensor: "blk.1.attn_q.weight", type: "q4_1")))
+        add("ffn_down in iq2_xxs", v.storing("blk.0.ffn_down.weight", as: GGMLType(id: 16)!),
+            .exactly(.unsupportedTensorType(tensor: "blk.0.ffn_down.weight", type: "iq2_xxs")))
+        add("ffn_down in q8_K (an activation format)", v.storing("blk.0.ffn_down.weight", as: GGMLType(.q8_K)),
+            .exactly(.unsupportedTensorType(tensor: "blk.0.ffn_down.weight", type: "q8_K")))
+        add("attn_q in q8_1", v.storing("blk.1.attn_q.weight", as: GGMLType(id: 9)!),
+            .exactly(.unsupportedTensorType(tensor: "blk.1.attn_q.weight", type: "q8_1")))
         add("token_embd in i32", v.storing("token_embd.weight", as: GGMLType(id: 26)!),
             .exactly(.unsupportedTensorType(tensor: "token_embd.weight", type: "i32")))
         add("attn_norm in f16", v.storing("blk.0.attn_norm.weight", as: GGMLType(.f16)),

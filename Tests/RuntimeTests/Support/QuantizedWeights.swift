@@ -1,7 +1,7 @@
 import TestSupport
 @testable import StrataRuntime
 
-/// Random Q8_0 / Q4_0 weight bytes and their exact dequantized values, for matmul references.
+/// Random block-quantized weight bytes and their exact dequantized values, for matmul references.
 struct QuantizedWeights {
     let dtype: DType
     let rows: Int
@@ -10,31 +10,80 @@ struct QuantizedWeights {
     /// [rows, columns] the values the bytes stand for.
     var values: [Float]
 
-    /// Quantizes random values like llama.cpp; with `extremes`, every block also gets quants at
-    /// the ends of the format's range (Q8_0 -128 and 127, Q4_0 nibbles 0 and 15), which the
-    /// quantizer itself never writes for -128.
+    /// Every block-quantized weight type.
+    static let blockTypes = DType.allCases.filter { $0.isBlockQuantized && $0.isWeightType }
+
+    /// Q8_0 and Q4_0 quantize random values like llama.cpp; with `extremes`, every block also
+    /// gets quants at the ends of the format's range (Q8_0 -128 and 127, Q4_0 nibbles 0 and 15),
+    /// which the quantizer itself never writes for -128. Every other type gets random bytes with
+    /// sane f16 scales (`randomBlocks`): every bit pattern of the quants is a valid block.
     init(dtype: DType, rows: Int, columns: Int, extremes: Bool = false, random: inout TestRandom) {
         self.dtype = dtype
         self.rows = rows
         self.columns = columns
-        let source = random.floats(rows * columns)
         bytes = [UInt8](repeating: 0, count: dtype.rowBytes(columns)! * rows)
-        bytes.withUnsafeMutableBytes { Quantization.quantize(source, count: source.count, to: dtype, into: $0.baseAddress!) }
-        if extremes {
-            let blocks = rows * columns / 32
-            for b in 0..<blocks {
-                let start = b * dtype.blockBytes + 2
-                if dtype == .q8_0 {
-                    bytes[start] = UInt8(bitPattern: -128)
-                    bytes[start + 31] = 127
-                } else {
-                    bytes[start] = 0xF0  // element 0 -> nibble 0, element 16 -> nibble 15
+        if dtype == .q8_0 || dtype == .q4_0 {
+            let source = random.floats(rows * columns)
+            bytes.withUnsafeMutableBytes { Quantization.quantize(source, count: source.count, to: dtype, into: $0.baseAddress!) }
+            if extremes {
+                for b in 0..<(rows * columns / 32) {
+                    let start = b * dtype.blockBytes + 2
+                    if dtype == .q8_0 {
+                        bytes[start] = UInt8(bitPattern: -128)
+                        bytes[start + 31] = 127
+                    } else {
+                        bytes[start] = 0xF0  // element 0 -> nibble 0, element 16 -> nibble 15
+                    }
                 }
             }
+        } else {
+            bytes = QuantizedWeights.randomBlocks(dtype, count: rows * columns / dtype.blockElements, random: &random)
         }
         var values = [Float](repeating: 0, count: rows * columns)
         bytes.withUnsafeBytes { Quantization.dequantize($0.baseAddress!, dtype: dtype, count: values.count, into: &values) }
         self.values = values
+    }
+
+    /// Byte offsets of each block's f16 fields: scales (`d`) then minimums (`m`, `dmin`).
+    static func halfFields(_ dtype: DType) -> (scales: [Int], minimums: [Int]) {
+        switch dtype {
+        case .q4_0, .q5_0, .q8_0, .iq4_nl, .iq4_xs: return ([0], [])
+        case .q4_1, .q5_1, .q4_K, .q5_K: return ([0], [2])
+        case .q2_K: return ([80], [82])
+        case .q3_K: return ([108], [])
+        case .q6_K: return ([208], [])
+        case .f32, .f16, .bf16, .q8_K: return ([], [])
+        }
+    }
+
+    /// `count` blocks of random bytes whose scales are random halves of magnitude 0.0005...0.005
+    /// (minimums 0...0.01), so the values stay in a realistic range.
+    static func randomBlocks(_ dtype: DType, count: Int, random: inout TestRandom) -> [UInt8] {
+        var bytes = (0..<(count * dtype.blockBytes)).map { _ in UInt8.random(in: 0...255, using: &random) }
+        let (scales, minimums) = halfFields(dtype)
+        for b in 0..<count {
+            if dtype == .q8_K {  // an F32 scale
+                withUnsafeBytes(of: Float.random(in: 0.0005...0.005, using: &random)) {
+                    for i in 0..<4 { bytes[b * dtype.blockBytes + i] = $0[i] }
+                }
+            }
+            for (offsets, range) in [(scales, Float(0.0005)...0.005), (minimums, Float(0)...0.01)] {
+                for offset in offsets {
+                    let sign: Float = Bool.random(using: &random) ? 1 : -1
+                    let bits = Float16(sign * Float.random(in: range, using: &random)).bitPattern
+                    bytes[b * dtype.blockBytes + offset] = UInt8(bits & 0xFF)
+                    bytes[b * dtype.blockBytes + offset + 1] = UInt8(bits >> 8)
+                }
+            }
+        }
+        return bytes
+    }
+
+    /// The f16 minimum `m` of block `k` of row `r` (Q4_1 and Q5_1), 0 for other types.
+    func minimum(row r: Int, block k: Int) -> Double {
+        guard dtype == .q4_1 || dtype == .q5_1 else { return 0 }
+        let at = (r * columns / 32 + k) * dtype.blockBytes + 2
+        return Double(Float16(bitPattern: UInt16(bytes[at]) | UInt16(bytes[at + 1]) << 8))
     }
 
     func withTensor<R>(_ body: (Tensor) -> R) -> R {
@@ -42,14 +91,15 @@ struct QuantizedWeights {
     }
 }
 
-/// Owned Q8 activations for tests, filled by `Kernels.quantizeRows`. `rows` views this object's
-/// buffer: keep the object alive while using it (`withExtendedLifetime` where it is not used later).
+/// Owned quantized activations for tests, filled by `Kernels.quantizeRows`. `rows` views this
+/// object's buffer: keep the object alive while using it (`withExtendedLifetime` where it is not
+/// used later).
 final class TestQ8 {
     let buffer: Q8Buffer
     let rows: Q8Rows
 
-    init(_ x: [Float], rows: Int, columns: Int) {
-        buffer = Q8Buffer(elements: rows * columns)
+    init(_ x: [Float], rows: Int, columns: Int, format: ActivationFormat = .q8) {
+        buffer = Q8Buffer(elements: rows * columns, format: format)
         self.rows = buffer.rows(rows, columns: columns)
         Kernels.quantizeRows(x, rows: rows, columns: columns, into: self.rows)
     }
@@ -57,5 +107,17 @@ final class TestQ8 {
     /// The values the quants stand for, [rows, columns].
     var values: [Float] {
         (0..<(rows.rows * rows.columns)).map { rows.value(row: $0 / rows.columns, column: $0 % rows.columns) }
+    }
+
+    /// What weights with a minimum (Q4_1, Q5_1) add beyond `values`: llama.cpp multiplies their
+    /// minimum by Q8_1's f16-rounded `s` rather than the exact scaled sum. 0 for other types.
+    func minimumCorrection(_ weights: QuantizedWeights, row r: Int, token t: Int) -> Double {
+        guard weights.dtype == .q4_1 || weights.dtype == .q5_1 else { return 0 }
+        var total = 0.0
+        for k in 0..<rows.blocks {
+            let exactSum = -Double(rows.negatedSums[t * rows.blocks + k]) * Double(rows.scales[t * rows.blocks + k])
+            total += weights.minimum(row: r, block: k) * (Double(rows.scaledSums[t * rows.blocks + k]) - exactSum)
+        }
+        return total
     }
 }
