@@ -66,7 +66,7 @@ struct RunCommand: ParsableCommand {
         let loaded = try options.load()
         let pool = options.makePool()
         let capacity = loaded.model.config.contextLength(requested: ctx)
-        let promptTokens = loaded.tokenizer.encode(prompt, addBOS: true)
+        let promptTokens = loaded.tokenizer.encode(prompt, addBOS: loaded.tokenizer.vocabulary.addBOS)
         let generator: Generator
         let context: LlamaContext
         do {
