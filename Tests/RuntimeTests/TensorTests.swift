@@ -17,7 +17,7 @@ import Testing
                 }
             }
         } else {
-            bytes = QuantizedWeights.randomBlocks(dtype, count: columns * rows / dtype.blockElements, random: &random)
+            bytes = RandomBlocks.bytes(dtype, count: columns * rows / dtype.blockElements, random: &random)
         }
         bytes.withUnsafeBytes { raw in
             let tensor = Tensor(data: raw.baseAddress!, dtype: dtype, columns: columns, rows: rows)

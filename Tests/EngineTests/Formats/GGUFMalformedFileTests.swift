@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import StrataRuntime
 import Testing
 import TestSupport
 
@@ -212,6 +213,10 @@ import TestSupport
         add("rank-4 dims multiplying to 2^64", rank4, badDimensions("c", [1 << 16, 1 << 16, 1 << 16, 1 << 16]))
         for ne0: UInt64 in [33, 16, 1] {
             add("q8_0 ne0 \(ne0)", patched(ne0, at: b.dimOffsets[0]), badDimensions("b", [ne0, 2]))
+        }
+        // A block table that does not fit the type: b's 32 x 2 elements retyped as 256-element blocks.
+        for type in [DType.q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_xs] {
+            add("q8_0 data retyped as \(type)", patched(type.rawValue, at: b.typeOffset), badDimensions("b", [32, 2]))
         }
         let cBytes: UInt64 = 4 * 3 * 2 * 1 * 2
         let dataBytes = UInt64(available)

@@ -16,7 +16,7 @@ struct QuantizedWeights {
     /// Q8_0 and Q4_0 quantize random values like llama.cpp; with `extremes`, every block also
     /// gets quants at the ends of the format's range (Q8_0 -128 and 127, Q4_0 nibbles 0 and 15),
     /// which the quantizer itself never writes for -128. Every other type gets random bytes with
-    /// sane f16 scales (`randomBlocks`): every bit pattern of the quants is a valid block.
+    /// f16 scales for an RMS of 0.02 (`RandomBlocks`): every bit pattern of the quants is a valid block.
     init(dtype: DType, rows: Int, columns: Int, extremes: Bool = false, random: inout TestRandom) {
         self.dtype = dtype
         self.rows = rows
@@ -37,46 +37,11 @@ struct QuantizedWeights {
                 }
             }
         } else {
-            bytes = QuantizedWeights.randomBlocks(dtype, count: rows * columns / dtype.blockElements, random: &random)
+            bytes = RandomBlocks.bytes(dtype, count: rows * columns / dtype.blockElements, random: &random)
         }
         var values = [Float](repeating: 0, count: rows * columns)
         bytes.withUnsafeBytes { Quantization.dequantize($0.baseAddress!, dtype: dtype, count: values.count, into: &values) }
         self.values = values
-    }
-
-    /// Byte offsets of each block's f16 fields: scales (`d`) then minimums (`m`, `dmin`).
-    static func halfFields(_ dtype: DType) -> (scales: [Int], minimums: [Int]) {
-        switch dtype {
-        case .q4_0, .q5_0, .q8_0, .iq4_nl, .iq4_xs: return ([0], [])
-        case .q4_1, .q5_1, .q4_K, .q5_K: return ([0], [2])
-        case .q2_K: return ([80], [82])
-        case .q3_K: return ([108], [])
-        case .q6_K: return ([208], [])
-        case .f32, .f16, .bf16, .q8_K: return ([], [])
-        }
-    }
-
-    /// `count` blocks of random bytes whose scales are random halves of magnitude 0.0005...0.005
-    /// (minimums 0...0.01), so the values stay in a realistic range.
-    static func randomBlocks(_ dtype: DType, count: Int, random: inout TestRandom) -> [UInt8] {
-        var bytes = (0..<(count * dtype.blockBytes)).map { _ in UInt8.random(in: 0...255, using: &random) }
-        let (scales, minimums) = halfFields(dtype)
-        for b in 0..<count {
-            if dtype == .q8_K {  // an F32 scale
-                withUnsafeBytes(of: Float.random(in: 0.0005...0.005, using: &random)) {
-                    for i in 0..<4 { bytes[b * dtype.blockBytes + i] = $0[i] }
-                }
-            }
-            for (offsets, range) in [(scales, Float(0.0005)...0.005), (minimums, Float(0)...0.01)] {
-                for offset in offsets {
-                    let sign: Float = Bool.random(using: &random) ? 1 : -1
-                    let bits = Float16(sign * Float.random(in: range, using: &random)).bitPattern
-                    bytes[b * dtype.blockBytes + offset] = UInt8(bits & 0xFF)
-                    bytes[b * dtype.blockBytes + offset + 1] = UInt8(bits >> 8)
-                }
-            }
-        }
-        return bytes
     }
 
     /// The f16 minimum `m` of block `k` of row `r` (Q4_1 and Q5_1), 0 for other types.
