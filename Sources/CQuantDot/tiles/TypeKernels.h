@@ -11,6 +11,13 @@
 
 // MARK: Helpers
 
+/// The f16 at `p` as a float (vcvtph2ps; the portable `strata_f16` branches per value).
+ISA_TARGET static inline float QT_FN(f16)(const uint8_t *p) {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return _cvtsh_ss(h);
+}
+
 ISA_TARGET static inline int32_t QT_FN(hsum_i32)(__m256i v) {
     __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
     s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
@@ -176,8 +183,8 @@ ISA_TARGET static inline __m256i QT_FN(iq4_xs_run)(const uint8_t *b, int r) {
             const uint8_t *b = row + k * blockBytes;                                                        \
             const __m256i x = _mm256_loadu_si256((const __m256i *)(xq + k * 32));                            \
             const __m256i dot = QT_FN(udot)(_mm256_setzero_si256(), QT_FN(kind##_run)(b, 0), x);           \
-            even = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(strata_f16(b) * xd[k]), even);   \
-            tail += strata_f16(b + 2) * xs[k];                                                              \
+            even = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(QT_FN(f16)(b) * xd[k]), even);   \
+            tail += QT_FN(f16)(b + 2) * xs[k];                                                              \
         }                                                                                                   \
         mins = _mm_add_ps(mins, _mm_movehl_ps(mins, mins));                                                 \
         mins = _mm_add_ss(mins, _mm_movehdup_ps(mins));                                                     \
@@ -233,7 +240,7 @@ QT_K_ROW_BEGIN(q2_K, 84)
     const __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0x0F)));
     isum = _mm256_setzero_si256();
     for (int r = 0; r < 8; r++) isum = QT_FN(scaled_udot)(isum, QT_FN(q2_K_run)(b, r), QT_X(r), QT_FN(pair_scales)(scales, 2 * r));
-    const float d = strata_f16(b + 80) * xd[k], dmin = strata_f16(b + 82) * xd[k];
+    const float d = QT_FN(f16)(b + 80) * xd[k], dmin = QT_FN(f16)(b + 82) * xd[k];
     acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(isum), acc);
     accMin = _mm256_fmadd_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(_mm256_madd_epi16(mins, sums)), accMin);
 QT_K_ROW_END
@@ -243,7 +250,7 @@ QT_K_ROW_BEGIN(q3_K, 110)
     // The runs are stored value + 4: start at -4 * sum_j scale_j * sum_j(x).
     isum = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(_mm256_cvtepi8_epi16(scales), sums), 2));
     for (int r = 0; r < 8; r++) isum = QT_FN(scaled_udot)(isum, QT_FN(q3_K_run)(b, r), QT_X(r), QT_FN(pair_scales)(scales, 2 * r));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(strata_f16(b + 108) * xd[k]), _mm256_cvtepi32_ps(isum), acc);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(QT_FN(f16)(b + 108) * xd[k]), _mm256_cvtepi32_ps(isum), acc);
 QT_K_ROW_END
 
 #define QT_K4_ROW(kind, blockBytes)                                                                         \
@@ -256,7 +263,7 @@ QT_K_ROW_END
         isum = _mm256_setzero_si256();                                                                      \
         for (int r = 0; r < 8; r++)                                                                         \
             isum = QT_FN(scaled_udot)(isum, QT_FN(kind##_run)(b, r), QT_X(r), QT_FN(lane_scale)(scales, r)); \
-        const float d = strata_f16(b) * xd[k], dmin = strata_f16(b + 2) * xd[k];                            \
+        const float d = QT_FN(f16)(b) * xd[k], dmin = QT_FN(f16)(b + 2) * xd[k];                            \
         acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(isum), acc);                            \
         accMin = _mm256_fmadd_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(_mm256_madd_epi16(mins, sums)), accMin); \
     QT_K_ROW_END
@@ -269,7 +276,7 @@ QT_K_ROW_BEGIN(q6_K, 210)
     // The runs are stored value + 32: start at -32 * sum_j scale_j * sum_j(x).
     isum = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(_mm256_cvtepi8_epi16(scales), sums), 5));
     for (int r = 0; r < 8; r++) isum = QT_FN(scaled_udot)(isum, QT_FN(q6_K_run)(b, r), QT_X(r), QT_FN(pair_scales)(scales, 2 * r));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(strata_f16(b + 208) * xd[k]), _mm256_cvtepi32_ps(isum), acc);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(QT_FN(f16)(b + 208) * xd[k]), _mm256_cvtepi32_ps(isum), acc);
 QT_K_ROW_END
 
 QT_K_ROW_BEGIN(iq4_xs, 136)
@@ -278,7 +285,7 @@ QT_K_ROW_BEGIN(iq4_xs, 136)
     const __m256i scales = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)ls));
     isum = _mm256_setzero_si256();
     for (int r = 0; r < 8; r++) isum = QT_FN(scaled_sdot)(isum, QT_FN(iq4_xs_run)(b, r), QT_X(r), QT_FN(lane_scale)(scales, r));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(strata_f16(b) * xd[k]), _mm256_cvtepi32_ps(isum), acc);
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(QT_FN(f16)(b) * xd[k]), _mm256_cvtepi32_ps(isum), acc);
 QT_K_ROW_END
 
 #undef QT_X
@@ -318,6 +325,11 @@ QT_ROWS_DRIVER(iq4_xs)
 
 #define UP_SUB_BYTES(S) (8 * (S) + 96)
 
+#define STRATA_HEADER_NAME QT_FN(header)
+#define STRATA_HEADER_ATTR ISA_TARGET static inline
+#define STRATA_HEADER_F16 QT_FN(f16)
+#include "../portable/Header.h"
+
 /// Transposes 8 rows' 32-byte runs into the 8 groups of a panel: group g gets dword g of each row.
 ISA_TARGET static inline void QT_FN(transpose_store)(__m256i v[8], uint8_t *groups0, uint8_t *groups1) {
     const __m256i t0 = _mm256_unpacklo_epi32(v[0], v[1]), t1 = _mm256_unpackhi_epi32(v[0], v[1]);
@@ -347,7 +359,7 @@ ISA_TARGET static inline int32_t QT_FN(neg128_sum)(__m128i q) {
 }
 
 /// Packs rows [row0, row0 + 8) of `type`: runs from `run`, which are the portable decoder's
-/// quants plus `offset` (so each bias takes `a * offset` off), scales and biases from its header.
+/// quants plus `offset` (so each bias takes `a * offset` off), scales and biases from the block header.
 ISA_TARGET __attribute__((always_inline)) static inline void
 QT_FN(up_pack)(const strata_qmatmul *m, ptrdiff_t row0, uint8_t *panel, const int type,
                __m256i (*run)(const uint8_t *, int), const int sub, const int sign, const int offset) {
@@ -357,7 +369,7 @@ QT_FN(up_pack)(const strata_qmatmul *m, ptrdiff_t row0, uint8_t *panel, const in
     for (ptrdiff_t k = 0; k < m->blocks; k++) {
         uint8_t *blockPanel = panel + k * subs * UP_SUB_BYTES(sub);
         for (int r = 0; r < 8; r++) {
-            strata_qtype_header(type, m->weight + (row0 + r) * m->rowBytes + k * blockBytes, a, bias);
+            QT_FN(header)(type, m->weight + (row0 + r) * m->rowBytes + k * blockBytes, a, bias);
             for (int s = 0; s < subs; s++) {
                 float *ab = (float *)(blockPanel + s * UP_SUB_BYTES(sub) + 8 * sub);
                 ab[r] = a[s];
