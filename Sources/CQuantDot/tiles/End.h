@@ -2,6 +2,7 @@
 #undef QT_CASE
 #undef QT_CASES_RM
 #undef QT_DRIVER
+#undef QT_DRIVER_NAMED
 #undef QT_TILE
 #undef QT_ROW
 #undef QT_PANEL

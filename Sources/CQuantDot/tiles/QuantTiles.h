@@ -197,8 +197,9 @@ QT_ROW(q4_0, 18)
 // The rectangle, in register tiles; edge tiles get their own constant shapes.
 #define QT_CASE(kind, a, b) case (a) * 8 + (b): QT_FN(kind##_tile)(m, r, t, a, b); break;
 #define QT_CASES_RM(kind, a) QT_CASE(kind, a, 1) QT_CASE(kind, a, 2) QT_CASE(kind, a, 3) QT_CASE(kind, a, 4)
-#define QT_DRIVER(kind)                                                                                   \
-    ISA_TARGET static void QT_FN(kind)(const strata_qmatmul *m, ptrdiff_t row0, ptrdiff_t row1,           \
+#define QT_DRIVER(kind) QT_DRIVER_NAMED(kind, kind)
+#define QT_DRIVER_NAMED(name, kind)                                                                       \
+    ISA_TARGET static void QT_FN(name)(const strata_qmatmul *m, ptrdiff_t row0, ptrdiff_t row1,           \
                                        ptrdiff_t token0, ptrdiff_t token1) {                              \
         if (token1 - token0 == 1) {                                                                       \
             /* One token: one row at a time, each a single forward stream (1.7x from DRAM vs 4 rows). */ \
@@ -219,7 +220,8 @@ QT_ROW(q4_0, 18)
     }
 
 QT_DRIVER(q8_0)
-QT_DRIVER(q4_0)
+// Q4_0's tiles; its driver (TypeKernels.h) reads single tokens in pairs of blocks.
+QT_DRIVER_NAMED(q4_0_tiles, q4_0)
 
 // MARK: Panels (prefill)
 //

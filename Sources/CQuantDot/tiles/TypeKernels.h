@@ -294,17 +294,179 @@ QT_K_ROW_END
 #undef QT_K_ROW_END
 #undef QT_ROW_MIN
 
+// MARK: Decode in pairs of 32-element blocks
+//
+// A 32-element block's 16 bytes of nibbles fill half a register. Reading two blocks A and B
+// into one register, with the token's activations rearranged once per call to match (elements
+// 0...15 of A then of B in one register, 16...31 in another), halves the instructions per block
+// of the 4-bit 32-element types: one dot-product pair, one conversion and one FMA serve both.
+
+#ifndef STRATA_PAIRX
+#define STRATA_PAIRX
+/// A token's activations for blocks 2p and 2p + 1 (A and B): `lo` = elements 0...15 of A then
+/// of B, `hi` = elements 16...31 of each; `start` the integer offset term of A in lane 0 and of
+/// B in lane 4; `xd` A's scale in lanes 0...3, B's in 4...7; `s` Q8_1's scaled sums of A and B
+/// in lanes 1 and 3 (the lanes of the weights' minimums after vcvtph2ps).
+typedef struct {
+    int8_t lo[32], hi[32];
+    int32_t start[8];
+    float xd[8];
+    float s[4];
+} strata_pairx;
+#endif
+
+/// Token t's activations as pairs; `offset` multiplies each block's -sum(x) into `start`.
+ISA_TARGET static inline void QT_FN(pair_prepare)(const strata_qmatmul *m, ptrdiff_t t, int offset, strata_pairx *px) {
+    const ptrdiff_t blocks = m->blocks;
+    const int8_t *xq = m->quants + t * blocks * 32;
+    const float *xd = m->scales + t * blocks, *xs = m->scaledSums + t * blocks;
+    const int32_t *neg = m->negatedSums + t * blocks;
+    for (ptrdiff_t p = 0; p < blocks / 2; p++) {
+        const int8_t *a = xq + 64 * p;
+        _mm256_storeu_si256((__m256i *)px[p].lo, _mm256_set_m128i(_mm_loadu_si128((const __m128i *)(a + 32)),
+                                                                _mm_loadu_si128((const __m128i *)a)));
+        _mm256_storeu_si256((__m256i *)px[p].hi, _mm256_set_m128i(_mm_loadu_si128((const __m128i *)(a + 48)),
+                                                                _mm_loadu_si128((const __m128i *)(a + 16))));
+        _mm256_storeu_si256((__m256i *)px[p].start, _mm256_setr_epi32(offset * neg[2 * p], 0, 0, 0, offset * neg[2 * p + 1], 0, 0, 0));
+        _mm256_storeu_ps(px[p].xd, _mm256_set_m128(_mm_set1_ps(xd[2 * p + 1]), _mm_set1_ps(xd[2 * p])));
+        _mm_storeu_ps(px[p].s, _mm_setr_ps(0, xs[2 * p], 0, xs[2 * p + 1]));
+    }
+}
+
+/// Two blocks' 32 nibbles at `qs` (block A) and `qs + stride` (B): elements 0...15 of A and B in
+/// `lo`, 16...31 in `hi`.
+ISA_TARGET static inline void QT_FN(pair_nibbles)(const uint8_t *qs, ptrdiff_t stride, __m256i *lo, __m256i *hi) {
+    const __m256i q = _mm256_set_m128i(_mm_loadu_si128((const __m128i *)(qs + stride)), _mm_loadu_si128((const __m128i *)qs));
+    *lo = _mm256_and_si256(q, _mm256_set1_epi8(0x0F));
+    *hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), _mm256_set1_epi8(0x0F));
+}
+
+/// Adds Q5's fifth bits of blocks A (`qh`) and B (`qh + stride`) to pair nibbles.
+ISA_TARGET static inline void QT_FN(pair_bits)(const uint8_t *qh, ptrdiff_t stride, __m256i *lo, __m256i *hi) {
+    const __m256i a = QT_FN(bits32)(qh), b = QT_FN(bits32)(qh + stride);
+    *lo = _mm256_or_si256(*lo, _mm256_permute2x128_si256(a, b, 0x20));
+    *hi = _mm256_or_si256(*hi, _mm256_permute2x128_si256(a, b, 0x31));
+}
+
+ISA_TARGET static inline void QT_FN(q4_0_pair)(const uint8_t *b, __m256i *lo, __m256i *hi) { QT_FN(pair_nibbles)(b + 2, 18, lo, hi); }
+ISA_TARGET static inline void QT_FN(q4_1_pair)(const uint8_t *b, __m256i *lo, __m256i *hi) { QT_FN(pair_nibbles)(b + 4, 20, lo, hi); }
+ISA_TARGET static inline void QT_FN(q5_0_pair)(const uint8_t *b, __m256i *lo, __m256i *hi) {
+    QT_FN(pair_nibbles)(b + 6, 22, lo, hi);
+    QT_FN(pair_bits)(b + 2, 22, lo, hi);
+}
+ISA_TARGET static inline void QT_FN(q5_1_pair)(const uint8_t *b, __m256i *lo, __m256i *hi) {
+    QT_FN(pair_nibbles)(b + 8, 24, lo, hi);
+    QT_FN(pair_bits)(b + 4, 24, lo, hi);
+}
+/// IQ4_NL as signed table values.
+ISA_TARGET static inline void QT_FN(iq4_nl_pair)(const uint8_t *b, __m256i *lo, __m256i *hi) {
+    QT_FN(pair_nibbles)(b + 2, 18, lo, hi);
+    *lo = _mm256_shuffle_epi8(QT_FN(iq4_table)(), *lo);
+    *hi = _mm256_shuffle_epi8(QT_FN(iq4_table)(), *hi);
+}
+
+/// One row times one prepared token, two blocks a step. The two blocks' f16 headers (d, and m
+/// for the `_1` types) are read as two 32-bit words and converted by one vcvtph2ps: d of A and B
+/// land in lanes 0 and 2, their minimums (or the next two bytes, unused) in lanes 1 and 3.
+#define QT_PAIR_ROW(kind, blockBytes, isSigned, hasMin)                                                     \
+    ISA_TARGET static inline float QT_FN(kind##_prow)(const uint8_t *row, const strata_pairx *px, ptrdiff_t pairs) { \
+        __m256 even = _mm256_setzero_ps(), odd = _mm256_setzero_ps();                                        \
+        __m128 mins = _mm_setzero_ps();                                                                     \
+        const __m256i spread = _mm256_setr_epi32(0, 0, 0, 0, 2, 2, 2, 2);                                   \
+        for (ptrdiff_t p = 0; p < pairs; p++) {                                                             \
+            const uint8_t *b = row + 2 * p * blockBytes;                                                    \
+            __m256i lo, hi;                                                                                 \
+            QT_FN(kind##_pair)(b, &lo, &hi);                                                                \
+            const __m256i xlo = _mm256_loadu_si256((const __m256i *)px[p].lo);                              \
+            const __m256i xhi = _mm256_loadu_si256((const __m256i *)px[p].hi);                              \
+            __m256i dot = _mm256_loadu_si256((const __m256i *)px[p].start);                                 \
+            if (isSigned) {                                                                                 \
+                dot = QT_FN(udot)(dot, _mm256_sign_epi8(lo, lo), _mm256_sign_epi8(xlo, lo));                \
+                dot = QT_FN(udot)(dot, _mm256_sign_epi8(hi, hi), _mm256_sign_epi8(xhi, hi));                \
+            } else {                                                                                        \
+                dot = QT_FN(udot)(QT_FN(udot)(dot, lo, xlo), hi, xhi);                                      \
+            }                                                                                               \
+            uint32_t wa, wb;                                                                                \
+            memcpy(&wa, b, 4);                                                                              \
+            memcpy(&wb, b + blockBytes, 4);                                                                 \
+            const __m128 h = _mm_cvtph_ps(_mm_setr_epi32((int)wa, (int)wb, 0, 0));                          \
+            const __m256 d = _mm256_mul_ps(_mm256_permutevar8x32_ps(_mm256_castps128_ps256(h), spread),     \
+                                           _mm256_loadu_ps(px[p].xd));                                      \
+            if (p & 1) odd = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), d, odd);                              \
+            else even = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), d, even);                                  \
+            if (hasMin) mins = _mm_fmadd_ps(h, _mm_loadu_ps(px[p].s), mins);                                \
+        }                                                                                                   \
+        mins = _mm_add_ps(mins, _mm_movehl_ps(mins, mins));                                                 \
+        mins = _mm_add_ss(mins, _mm_movehdup_ps(mins));                                                     \
+        return QT_FN(hsum)(_mm256_add_ps(even, odd)) + _mm_cvtss_f32(mins);                                 \
+    }
+
+// kind, block bytes, signed quants, minimum
+QT_PAIR_ROW(q4_0, 18, 0, 0)
+QT_PAIR_ROW(q4_1, 20, 0, 1)
+QT_PAIR_ROW(q5_0, 22, 0, 0)
+QT_PAIR_ROW(q5_1, 24, 0, 1)
+QT_PAIR_ROW(iq4_nl, 18, 1, 0)
+#undef QT_PAIR_ROW
+
+/// Pairs prepared on the stack for rows up to this many blocks (16384 columns: 36 KiB); wider
+/// rows take the one-block row kernel.
+#define QT_PAIR_MAX_BLOCKS 512
+
+/// One token over rows [row0, row1) through pairs when the row is an even number of blocks;
+/// returns 0 when it is not (the caller then takes the one-block kernel).
+#define QT_PAIR_TOKEN(kind, offset)                                                                          \
+    ISA_TARGET static int QT_FN(kind##_pairs)(const strata_qmatmul *m, ptrdiff_t row0, ptrdiff_t row1, ptrdiff_t t) { \
+        if (m->blocks % 2 != 0 || m->blocks > QT_PAIR_MAX_BLOCKS) return 0;                               \
+        strata_pairx px[QT_PAIR_MAX_BLOCKS / 2];                                                           \
+        QT_FN(pair_prepare)(m, t, offset, px);                                                              \
+        for (ptrdiff_t r = row0; r < row1; r++)                                                             \
+            m->out[t * m->outStride + r] = QT_FN(kind##_prow)(m->weight + r * m->rowBytes, px, m->blocks / 2); \
+        return 1;                                                                                           \
+    }
+
+// kind, offset (the quants are stored as value + offset)
+QT_PAIR_TOKEN(q4_0, 8)
+QT_PAIR_TOKEN(q4_1, 0)
+QT_PAIR_TOKEN(q5_0, 16)
+QT_PAIR_TOKEN(q5_1, 0)
+QT_PAIR_TOKEN(iq4_nl, 0)
+#undef QT_PAIR_TOKEN
+
+/// Q4_0: pairs for one token, otherwise QuantTiles.h's register tiles.
+#define QT_DRIVER_PAIRS(kind)                                                                             \
+    ISA_TARGET static void QT_FN(kind)(const strata_qmatmul *m, ptrdiff_t row0, ptrdiff_t row1,           \
+                                       ptrdiff_t token0, ptrdiff_t token1) {                              \
+        if (token1 - token0 == 1 && QT_FN(kind##_pairs)(m, row0, row1, token0)) return;                    \
+        QT_FN(kind##_tiles)(m, row0, row1, token0, token1);                                               \
+    }
+
 /// Any rectangle of a type with a row kernel: each (row, token) through it, rows outer so a
 /// row stays in L1 across the tokens of a small batch.
 #define QT_ROWS_DRIVER(kind)                                                                              \
     ISA_TARGET static void QT_FN(kind)(const strata_qmatmul *m, ptrdiff_t row0, ptrdiff_t row1,           \
                                        ptrdiff_t token0, ptrdiff_t token1) {                              \
+        if (token1 - token0 == 1 && QT_PAIRS_##kind(m, row0, row1, token0)) return;                        \
         for (ptrdiff_t r = row0; r < row1; r++) {                                                         \
             const uint8_t *row = m->weight + r * m->rowBytes;                                             \
             for (ptrdiff_t t = token0; t < token1; t++) m->out[t * m->outStride + r] = QT_FN(kind##_row)(m, row, t); \
         }                                                                                                 \
     }
 
+// Which types read single tokens in pairs of blocks.
+#define QT_PAIRS_q4_1 QT_FN(q4_1_pairs)
+#define QT_PAIRS_q5_0 QT_FN(q5_0_pairs)
+#define QT_PAIRS_q5_1 QT_FN(q5_1_pairs)
+#define QT_PAIRS_iq4_nl QT_FN(iq4_nl_pairs)
+#define QT_NO_PAIRS(m, row0, row1, t) 0
+#define QT_PAIRS_q2_K QT_NO_PAIRS
+#define QT_PAIRS_q3_K QT_NO_PAIRS
+#define QT_PAIRS_q4_K QT_NO_PAIRS
+#define QT_PAIRS_q5_K QT_NO_PAIRS
+#define QT_PAIRS_q6_K QT_NO_PAIRS
+#define QT_PAIRS_iq4_xs QT_NO_PAIRS
+
+QT_DRIVER_PAIRS(q4_0)
 QT_ROWS_DRIVER(q4_1)
 QT_ROWS_DRIVER(q5_0)
 QT_ROWS_DRIVER(q5_1)
@@ -316,6 +478,19 @@ QT_ROWS_DRIVER(q5_K)
 QT_ROWS_DRIVER(q6_K)
 QT_ROWS_DRIVER(iq4_xs)
 #undef QT_ROWS_DRIVER
+#undef QT_DRIVER_PAIRS
+#undef QT_NO_PAIRS
+#undef QT_PAIRS_q4_1
+#undef QT_PAIRS_q5_0
+#undef QT_PAIRS_q5_1
+#undef QT_PAIRS_iq4_nl
+#undef QT_PAIRS_q2_K
+#undef QT_PAIRS_q3_K
+#undef QT_PAIRS_q4_K
+#undef QT_PAIRS_q5_K
+#undef QT_PAIRS_q6_K
+#undef QT_PAIRS_iq4_xs
+#undef QT_PAIR_MAX_BLOCKS
 
 // MARK: Panels (batches)
 //
