@@ -42,19 +42,20 @@ size_t strata_qmatmul_panel_bytes(ptrdiff_t columns) {
 #include "tiles/TypeKernels.h"
 #include "tiles/End.h"
 
-#define STRATA_X86_KERNELS(isa)                                                                            \
+// `q8panel`: Q8_0's panel (VNNI takes the unified panel's unsigned weights, AVX2 QuantTiles.h's).
+#define STRATA_X86_KERNELS(isa, q8panel)                                                                            \
     {                                                                                                     \
         #isa,                                                                                             \
         {                                                                                                 \
-            {q4_0_##isa, q4_0_panel_##isa}, {q4_1_##isa, q4_1_panel_##isa}, {q5_0_##isa, q5_0_panel_##isa}, \
-            {q5_1_##isa, q5_1_panel_##isa}, {q8_0_##isa, q8_0_panel_##isa}, {iq4_nl_##isa, iq4_nl_panel_##isa}, \
+            {q4_0_##isa, q4_0u_panel_##isa}, {q4_1_##isa, q4_1_panel_##isa}, {q5_0_##isa, q5_0_panel_##isa}, \
+            {q5_1_##isa, q5_1_panel_##isa}, {q8_0_##isa, q8panel}, {iq4_nl_##isa, iq4_nl_panel_##isa}, \
             {q2_K_##isa, q2_K_panel_##isa}, {q3_K_##isa, q3_K_panel_##isa}, {q4_K_##isa, q4_K_panel_##isa}, \
             {q5_K_##isa, q5_K_panel_##isa}, {q6_K_##isa, q6_K_panel_##isa}, {iq4_xs_##isa, iq4_xs_panel_##isa}, \
         }                                                                                                 \
     }
 
-static const strata_qmatmul_kernels avx2_kernels = STRATA_X86_KERNELS(avx2);
-static const strata_qmatmul_kernels avx512vnni_kernels = STRATA_X86_KERNELS(avx512vnni);
+static const strata_qmatmul_kernels avx2_kernels = STRATA_X86_KERNELS(avx2, q8_0s_panel_avx2);
+static const strata_qmatmul_kernels avx512vnni_kernels = STRATA_X86_KERNELS(avx512vnni, q8_0u_panel_avx512vnni);
 
 static int has_avx2(void) {
     __builtin_cpu_init();

@@ -108,6 +108,7 @@ ISA_TARGET static inline __m128i QT_FN(q3k_scales)(const uint8_t *s) {
 
 // MARK: Runs: 32 quants of a block in one register
 
+ISA_TARGET static inline __m256i QT_FN(q4_0u_run)(const uint8_t *b, int r) { (void)r; return QT_FN(nibbles32)(b + 2); }
 ISA_TARGET static inline __m256i QT_FN(q4_1_run)(const uint8_t *b, int r) { (void)r; return QT_FN(nibbles32)(b + 4); }
 ISA_TARGET static inline __m256i QT_FN(q5_0_run)(const uint8_t *b, int r) {
     (void)r;
@@ -120,6 +121,15 @@ ISA_TARGET static inline __m256i QT_FN(q5_1_run)(const uint8_t *b, int r) {
 ISA_TARGET static inline __m256i QT_FN(iq4_nl_run)(const uint8_t *b, int r) {
     (void)r;
     return _mm256_shuffle_epi8(QT_FN(iq4_table)(), QT_FN(nibbles32)(b + 2));
+}
+/// Q8_0 as unsigned bytes (the stored value plus 128), for VNNI panels, and as stored.
+ISA_TARGET static inline __m256i QT_FN(q8_0u_run)(const uint8_t *b, int r) {
+    (void)r;
+    return _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(b + 2)), _mm256_set1_epi8((char)0x80));
+}
+ISA_TARGET static inline __m256i QT_FN(q8_0s_run)(const uint8_t *b, int r) {
+    (void)r;
+    return _mm256_loadu_si256((const __m256i *)(b + 2));
 }
 ISA_TARGET static inline __m256i QT_FN(q2_K_run)(const uint8_t *b, int r) {
     return QT_FN(field)(_mm256_loadu_si256((const __m256i *)(b + 16 + 32 * (r >> 2))), 2 * (r & 3), 3);
@@ -533,11 +543,10 @@ ISA_TARGET static inline int32_t QT_FN(neg128_sum)(__m128i q) {
     return -128 * ((int32_t)(_mm_cvtsi128_si32(sad) + _mm_extract_epi32(sad, 2)) - 16 * 128);
 }
 
-/// Packs rows [row0, row0 + 8) of `type`: runs from `run`, which are the portable decoder's
-/// quants plus `offset` (so each bias takes `a * offset` off), scales and biases from the block header.
+/// Packs rows [row0, row0 + 8) of `type`: runs from `run`, scales and biases from the block header.
 ISA_TARGET __attribute__((always_inline)) static inline void
 QT_FN(up_pack)(const strata_qmatmul *m, ptrdiff_t row0, uint8_t *panel, const int type,
-               __m256i (*run)(const uint8_t *, int), const int sub, const int sign, const int offset) {
+               __m256i (*run)(const uint8_t *, int), const int sub, const int sign) {
     const int n = strata_qtype_block_elements(type), runs = n / 32, subs = n / sub;
     const ptrdiff_t blockBytes = strata_block_bytes[type];
     float a[16], bias[16];
@@ -548,7 +557,7 @@ QT_FN(up_pack)(const strata_qmatmul *m, ptrdiff_t row0, uint8_t *panel, const in
             for (int s = 0; s < subs; s++) {
                 float *ab = (float *)(blockPanel + s * UP_SUB_BYTES(sub) + 8 * sub);
                 ab[r] = a[s];
-                ab[8 + r] = bias[s] - a[s] * (float)offset;
+                ab[8 + r] = bias[s];
             }
         }
         for (int rr = 0; rr < runs; rr++) {
@@ -589,7 +598,7 @@ QT_FN(up_pack)(const strata_qmatmul *m, ptrdiff_t row0, uint8_t *panel, const in
 /// Tokens t0 ... t0 + rn - 1 times a packed panel of 8 rows (rn <= PANEL_RN, a constant).
 ISA_TARGET __attribute__((always_inline)) static inline void
 QT_FN(up_tile)(const strata_qmatmul *m, const uint8_t *panel, ptrdiff_t row0, ptrdiff_t t0, const int rn,
-               const int n, const int sub, const int sign, const int biasMode) {
+               const int n, const int sub, const int sign, const int biasMode, const int offset, const int sum16) {
     const ptrdiff_t blocks = m->blocks;
     const int subs = n / sub;
     __m256 acc[PANEL_RN], blockAcc[PANEL_RN];
@@ -604,7 +613,17 @@ QT_FN(up_tile)(const strata_qmatmul *m, const uint8_t *panel, ptrdiff_t row0, pt
             __m256i dot[PANEL_RN];
             for (int t = 0; t < rn; t++) {
                 dot[t] = (sign && ISA_VNNI) ? _mm256_loadu_si256((const __m256i *)(sp + 8 * sub + 64)) : _mm256_setzero_si256();
+                if (offset) {
+                    // Runs stored as value + offset: every row's lane starts at -offset * sum(x).
+                    const ptrdiff_t tb = (t0 + t) * blocks + k;
+                    const int16_t *gs = m->groupSums + tb * 16;
+                    const int32_t sum = n == 32 ? -m->negatedSums[tb] : sub == 16 ? gs[s] : gs[2 * s] + gs[2 * s + 1];
+                    dot[t] = _mm256_set1_epi32(-offset * sum);
+                }
             }
+#if !ISA_VNNI
+            __m256i pairs[PANEL_RN];  // AVX2: vpmaddubsw pairs summed in 16 bits over `sum16` groups
+#endif
             for (int g = 0; g < sub / 4; g++) {
                 const __m256i w = _mm256_loadu_si256((const __m256i *)(sp + 32 * g));
                 const __m256i magnitude = _mm256_sign_epi8(w, w);  // AVX2, signed weights only
@@ -616,8 +635,9 @@ QT_FN(up_tile)(const strata_qmatmul *m, const uint8_t *panel, ptrdiff_t row0, pt
 #if ISA_VNNI
                     dot[t] = sign ? _mm256_dpbusd_epi32(dot[t], _mm256_xor_si256(x, bias), w) : _mm256_dpbusd_epi32(dot[t], w, x);
 #else
-                    dot[t] = _mm256_add_epi32(dot[t], _mm256_madd_epi16(ones, sign ? _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(x, w))
-                                                                                   : _mm256_maddubs_epi16(w, x)));
+                    const __m256i p = sign ? _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(x, w)) : _mm256_maddubs_epi16(w, x);
+                    pairs[t] = g % sum16 == 0 ? p : _mm256_add_epi16(pairs[t], p);
+                    if ((g + 1) % sum16 == 0) dot[t] = _mm256_add_epi32(dot[t], _mm256_madd_epi16(ones, pairs[t]));
 #endif
                 }
             }
@@ -650,12 +670,12 @@ QT_FN(up_tile)(const strata_qmatmul *m, const uint8_t *panel, ptrdiff_t row0, pt
     for (int t = 0; t < rn; t++) _mm256_storeu_ps(m->out + (t0 + t) * m->outStride + row0, acc[t]);
 }
 
-#define UP_CASE(kind, c) case c: QT_FN(up_tile)(m, (const uint8_t *)scratch, row0, t, c, N, SUB, SIGN, BIAS); break;
-#define UP_PANEL(kind, type, n, sub, sign, biasMode, offset)                                              \
+#define UP_CASE(kind, c) case c: QT_FN(up_tile)(m, (const uint8_t *)scratch, row0, t, c, N, SUB, SIGN, BIAS, OFFSET, SUM16); break;
+#define UP_PANEL(kind, type, n, sub, sign, biasMode, offset, sum16)                                       \
     ISA_TARGET static void QT_FN(kind##_panel)(const strata_qmatmul *m, ptrdiff_t row0, ptrdiff_t token0,  \
                                                ptrdiff_t token1, void *scratch) {                         \
-        enum { N = n, SUB = sub, SIGN = sign, BIAS = biasMode };                                          \
-        QT_FN(up_pack)(m, row0, (uint8_t *)scratch, type, QT_FN(kind##_run), SUB, SIGN, offset);           \
+        enum { N = n, SUB = sub, SIGN = sign, BIAS = biasMode, OFFSET = offset, SUM16 = sum16 };          \
+        QT_FN(up_pack)(m, row0, (uint8_t *)scratch, type, QT_FN(kind##_run), SUB, SIGN);                   \
         for (ptrdiff_t t = token0; t < token1; t += PANEL_RN) {                                           \
             const int rn = token1 - t < PANEL_RN ? (int)(token1 - t) : PANEL_RN;                          \
             switch (rn) {                                                                                 \
@@ -666,17 +686,28 @@ QT_FN(up_tile)(const strata_qmatmul *m, const uint8_t *panel, ptrdiff_t row0, pt
         }                                                                                                 \
     }
 
-// kind, type, block, sub-block, signed, bias, run offset (Q5_0 runs are q + 16, Q3_K's q + 4, Q6_K's q + 32)
-UP_PANEL(q4_1, STRATA_Q4_1, 32, 32, 0, UP_SCALED_BIAS, 0)
-UP_PANEL(q5_0, STRATA_Q5_0, 32, 32, 0, UP_EXACT_BIAS, 16)
-UP_PANEL(q5_1, STRATA_Q5_1, 32, 32, 0, UP_SCALED_BIAS, 0)
-UP_PANEL(iq4_nl, STRATA_IQ4_NL, 32, 32, 1, UP_NO_BIAS, 0)
-UP_PANEL(q2_K, STRATA_Q2_K, 256, 16, 0, UP_EXACT_BIAS, 0)
-UP_PANEL(q3_K, STRATA_Q3_K, 256, 16, 0, UP_EXACT_BIAS, 4)
-UP_PANEL(q4_K, STRATA_Q4_K, 256, 32, 0, UP_EXACT_BIAS, 0)
-UP_PANEL(q5_K, STRATA_Q5_K, 256, 32, 0, UP_EXACT_BIAS, 0)
-UP_PANEL(q6_K, STRATA_Q6_K, 256, 16, 0, UP_EXACT_BIAS, 32)
-UP_PANEL(iq4_xs, STRATA_IQ4_XS, 256, 32, 1, UP_NO_BIAS, 0)
+// kind, type, block, sub-block, signed, bias (minimums), run offset (Q5_0 runs are q + 16, Q3_K's
+// q + 4, Q6_K's q + 32, unsigned Q8_0's q + 128: the integer dot starts at -offset * sum(x)), and
+// for AVX2 how many 4-column groups of vpmaddubsw pairs add up in 16 bits (2 * groups * max |q| *
+// 127 < 2^15: 8 for 4-bit runs, 4 for 5-bit, 2 for 6-bit, 1 with the sign trick).
+#if ISA_VNNI
+// vpdpbusd takes unsigned weights as they are: no per-token flip of the activations.
+UP_PANEL(q8_0u, STRATA_Q8_0, 32, 32, 0, UP_NO_BIAS, 128, 1)
+#else
+// vpmaddubsw would saturate on unsigned Q8_0 (255 * 127 * 2): signed runs and the sign trick.
+UP_PANEL(q8_0s, STRATA_Q8_0, 32, 32, 1, UP_NO_BIAS, 0, 1)
+#endif
+UP_PANEL(q4_0u, STRATA_Q4_0, 32, 32, 0, UP_NO_BIAS, 8, 8)
+UP_PANEL(q4_1, STRATA_Q4_1, 32, 32, 0, UP_SCALED_BIAS, 0, 8)
+UP_PANEL(q5_0, STRATA_Q5_0, 32, 32, 0, UP_NO_BIAS, 16, 4)
+UP_PANEL(q5_1, STRATA_Q5_1, 32, 32, 0, UP_SCALED_BIAS, 0, 4)
+UP_PANEL(iq4_nl, STRATA_IQ4_NL, 32, 32, 1, UP_NO_BIAS, 0, 1)
+UP_PANEL(q2_K, STRATA_Q2_K, 256, 16, 0, UP_EXACT_BIAS, 0, 4)
+UP_PANEL(q3_K, STRATA_Q3_K, 256, 16, 0, UP_NO_BIAS, 4, 4)
+UP_PANEL(q4_K, STRATA_Q4_K, 256, 32, 0, UP_EXACT_BIAS, 0, 8)
+UP_PANEL(q5_K, STRATA_Q5_K, 256, 32, 0, UP_EXACT_BIAS, 0, 4)
+UP_PANEL(q6_K, STRATA_Q6_K, 256, 16, 0, UP_NO_BIAS, 32, 2)
+UP_PANEL(iq4_xs, STRATA_IQ4_XS, 256, 32, 1, UP_NO_BIAS, 0, 1)
 
 #undef UP_PANEL
 #undef UP_CASE
