@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(
             name: "EngineTests", dependencies: ["Engine", "TestSupport"],
             // Reference outputs and the script that made them, read from the checkout by the tests.
-            exclude: ["Embeddings/Reference"],
+            exclude: ["Embeddings/Reference", "Models/Reference"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
