@@ -8,7 +8,7 @@ SWIFT ?= swift
 APT_PACKAGES := libjemalloc-dev liblz4-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SMOLLM2 := models/SmolLM2-135M-Instruct.Q4_1.gguf
-RUN_PROMPT ?= What is the capital of France?
+RUN_PROMPT ?= Give me three tips for staying focused while studying.
 
 .PHONY: serve serve-embeddings run test deps test-deps models smollm2 build release clean check-simd bench
 
@@ -17,7 +17,7 @@ serve: release smollm2
 
 # One chat turn, greedy, streamed: RUN_PROMPT="..." make run asks something else.
 run: release smollm2
-	.build/release/strata run --model $(SMOLLM2) --chat --prompt "$(RUN_PROMPT)" --temp 0 -n 128
+	.build/release/strata run --model $(SMOLLM2) --chat --prompt "$(RUN_PROMPT)" --temp 0 -n 256
 
 test: deps test-deps models smollm2
 	$(SWIFT) test

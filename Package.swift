@@ -100,7 +100,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             // Run by the tests from the checkout with python3, not a bundle resource.
-            exclude: ["openai_client_check.py", "openai_embeddings_check.py"],
+            exclude: ["openai_client_check.py", "openai_embeddings_check.py", "openai_smollm2_check.py"],
             swiftSettings: swiftSettings
         ),
     ]
