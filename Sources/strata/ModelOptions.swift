@@ -4,7 +4,7 @@ import StrataRuntime
 
 /// The options every command that runs a model shares: which model, its tokenizer, threads.
 struct ModelOptions: ParsableArguments {
-    @Option(name: .long, help: "Model file (GGUF or llama2.c .bin), or a BERT model directory (config.json, model.safetensors, tokenizer.json). Default: models/stories260K.gguf.")
+    @Option(name: .long, help: "Model file (GGUF or llama2.c .bin), or a BERT model directory (config.json, model.safetensors, tokenizer.json). Default: models/SmolLM2-135M-Instruct.Q4_1.gguf (fetched by models/fetch-smollm2.sh).")
     var model: String?
 
     @Option(name: .long, help: "Tokenizer file for a llama2.c checkpoint (default: tokenizer.bin beside it).")
@@ -20,7 +20,7 @@ struct ModelOptions: ParsableArguments {
     /// Loads the model, or prints the error and exits non-zero.
     func load() throws -> LoadedModel {
         do {
-            return try ModelLoader.load(path: model ?? Defaults.modelPath, tokenizerPath: tokenizer)
+            return try ModelLoader.load(path: Defaults.modelPath(model), tokenizerPath: tokenizer)
         } catch {
             throw Console.fail(error)
         }

@@ -11,8 +11,11 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var options: ModelOptions
 
-    @Option(name: .long, help: "Prompt text (default: empty, BOS only).")
+    @Option(name: .long, help: "Prompt text (default: empty, BOS only, for models that start prompts with BOS).")
     var prompt: String = ""
+
+    @Flag(name: .long, help: "Send the prompt as a user message through the model's chat template (as /v1/chat/completions does) and stop at the end of the reply.")
+    var chat = false
 
     @Option(name: [.customShort("n"), .customLong("max-tokens")], help: "Tokens to generate.")
     var maxTokens: Int = 256
@@ -66,7 +69,23 @@ struct RunCommand: ParsableCommand {
         let loaded = try options.load()
         let pool = options.makePool()
         let capacity = loaded.model.config.contextLength(requested: ctx)
-        let promptTokens = loaded.tokenizer.encode(prompt, addBOS: loaded.tokenizer.vocabulary.addBOS)
+        let tokenizer = loaded.tokenizer
+        let promptTokens: [TokenID]
+        var stops = StopStringMatcher(stops: [])
+        if chat {
+            let template = ChatTemplate(gguf: loaded.chatTemplate, vocabulary: tokenizer.vocabulary)
+            stops = StopStringMatcher(stops: template.stopStrings)
+            do {
+                promptTokens = try tokenizer.encodeChat([ChatMessage(role: "user", content: prompt)], template: template)
+            } catch {
+                throw Console.fail(error)
+            }
+        } else {
+            promptTokens = tokenizer.encode(prompt, addBOS: tokenizer.vocabulary.addBOS)
+        }
+        guard !promptTokens.isEmpty else {
+            throw Console.fail(ValidationError("this model starts prompts without BOS, so it needs a --prompt"))
+        }
         let generator: Generator
         let context: LlamaContext
         do {
@@ -83,8 +102,11 @@ struct RunCommand: ParsableCommand {
 
         do {
             while let piece = try generator.next() {
-                if !piece.text.isEmpty { Console.out(piece.text) }
+                let (text, stopped) = stops.append(piece.text)
+                if !text.isEmpty { Console.out(text) }
+                if stopped { break }
             }
+            Console.out(stops.finish())
         } catch {
             Console.out("\n")
             throw Console.fail(error)

@@ -79,11 +79,23 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.host = host
         configuration.port = port
         configuration.apiKey = apiKey
+        logger.info("chat template: \(Self.describe(service.chatTemplate, jinja: loaded.chatTemplate))")
         logger.info("serving \(service.modelID) on http://\(host):\(port) (parallel \(parallel), context \(service.contextLength), budget \(formatBytes(engine.budget.limitBytes)))")
         let app = StrataServer.makeApplication(backend: service, configuration: configuration, logger: logger)
         try await app.runService()
         await service.shutdown(gracePeriod: .seconds(10))
         logger.info("stopped")
+    }
+
+    /// The chat format for the log: its name, and for ChatML the default system prompt, or
+    /// why one the template seems to have was not used.
+    static func describe(_ template: ChatTemplate, jinja: String?) -> String {
+        guard case .chatML(let defaultSystemPrompt) = template else { return template.description }
+        if let defaultSystemPrompt { return "chatml, default system prompt \"\(defaultSystemPrompt)\"" }
+        if let jinja, case .unrecognised(let why) = ChatTemplate.systemDefault(inChatML: jinja) {
+            return "chatml, without the template's default system prompt (not read: \(why))"
+        }
+        return "chatml"
     }
 
     /// Serves a BERT model directory on `/v1/embeddings`.

@@ -19,9 +19,9 @@ import TestSupport
         #expect(r.stdout == (try References.stories260KGreedy()) + "\n")
     }
 
-    @Test("with no arguments the default model runs and the summary goes to stderr")
-    func defaults() throws {
-        let r = try StrataProcess.run(["run", "-n", "16", "--seed", "7"])
+    @Test("with no prompt a BOS model starts from BOS; the summary goes to stderr")
+    func summary() throws {
+        let r = try StrataProcess.run(["run", "--model", "models/stories260K.gguf", "-n", "16", "--seed", "7"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(!r.stdout.isEmpty)
         for field in ["load:", "prompt: 1 tokens", "generation: 16 tokens", "tok/s", "peak RSS:"] {
@@ -30,9 +30,41 @@ import TestSupport
         #expect(!r.stdout.contains("tok/s"))
     }
 
+    /// Without `--model`, SmolLM2 (fetched by `models/fetch-smollm2.sh`): its greedy
+    /// continuation starts as llama.cpp's does (the reference in
+    /// `Tests/EngineTests/Models/Reference`), with no BOS added.
+    @Test("without --model the default model is SmolLM2-135M-Instruct", .enabled(if: TestModels.smollm2IsPresent, Comment(rawValue: TestModels.smollm2Missing)))
+    func defaultModel() throws {
+        let r = try StrataProcess.run(["run", "--prompt", "The capital of France is", "--temp", "0", "-n", "2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == " Paris.\n")
+        #expect(r.stderr.contains("prompt: 5 tokens"), "\(r.stderr)")
+        let empty = try StrataProcess.run(["run", "-n", "2"])
+        #expect(empty.status != 0)
+        #expect(empty.stderr.contains("needs a --prompt"), "\(empty.stderr)")
+    }
+
+    /// `--chat` sends the prompt through the model's template: SmolLM2's adds its default
+    /// system message, and the reply ends at `<|im_end|>`, before `-n`.
+    @Test("run --chat answers through the chat template and stops at the end of the turn", .enabled(if: TestModels.smollm2IsPresent, Comment(rawValue: TestModels.smollm2Missing)))
+    func chat() throws {
+        let r = try StrataProcess.run(["run", "--chat", "--prompt", "Name three primary colors.", "--temp", "0", "-n", "64"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(!r.stdout.isEmpty)
+        #expect(!r.stdout.contains("<|im_end|>"))
+        #expect(!r.stderr.contains("generation: 64 tokens"), "\(r.stderr)")
+    }
+
+    @Test("without --model and without the default model, the error says how to fetch it", .enabled(if: !TestModels.smollm2IsPresent))
+    func defaultModelMissing() throws {
+        let r = try StrataProcess.run(["run", "--prompt", "Hi", "-n", "2"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("models/fetch-smollm2.sh"), "\(r.stderr)")
+    }
+
     @Test("the same seed gives the same sampled text; a prompt is not echoed")
     func seededSampling() throws {
-        let args = ["run", "--prompt", "Once upon a time", "-n", "40", "--temp", "1.0", "--top-k", "20", "--top-p", "0.9", "--seed", "42"]
+        let args = ["run", "--model", "models/stories260K.gguf", "--prompt", "Once upon a time", "-n", "40", "--temp", "1.0", "--top-k", "20", "--top-p", "0.9", "--seed", "42"]
         let a = try StrataProcess.run(args), b = try StrataProcess.run(args)
         #expect(a.status == 0 && b.status == 0)
         #expect(a.stdout == b.stdout)
@@ -46,7 +78,7 @@ import TestSupport
         (["run", "--top-p", "0"], "top_p"),
         (["run", "--max-tokens=-5"], "max-tokens"),
         (["run", "--threads", "0"], "threads"),
-        (["run", "--ctx", "4", "--prompt", "Once upon a time there was a dog"], "context"),
+        (["run", "--model", "models/stories260K.gguf", "--ctx", "4", "--prompt", "Once upon a time there was a dog"], "context"),
         (["inspect", "models/README.md"], "error:"),
     ])
     func badInput(args: [String], message: String) throws {
@@ -95,7 +127,7 @@ import TestSupport
 @Suite struct MemoryReportingTests {
     @Test("run reports bytes per tier, pages, KV bytes per token and heap bytes per decode step")
     func runReportsMemory() throws {
-        let r = try StrataProcess.run(["run", "-n", "40", "--temp", "0"])
+        let r = try StrataProcess.run(["run", "--model", "models/stories260K.gguf", "-n", "40", "--temp", "0"])
         #expect(r.status == 0, "\(r.stderr)")
         for field in ["memory: hot", "pages", "free", "cold", "pools", "KV 640 B/token", "heap/step 0.0 B"] {
             #expect(r.stderr.contains(field), "missing \(field) in \(r.stderr)")
@@ -104,7 +136,7 @@ import TestSupport
 
     @Test("bench --json emits one object per test with llama-bench's field names and ours")
     func benchJSON() throws {
-        let r = try StrataProcess.run(["bench", "-p", "32", "-n", "16", "-b", "1,2", "-r", "1", "--json", "--kv-type", "f32"])
+        let r = try StrataProcess.run(["bench", "-m", "models/stories260K.gguf", "-p", "32", "-n", "16", "-b", "1,2", "-r", "1", "--json", "--kv-type", "f32"])
         #expect(r.status == 0, "\(r.stderr)")
         let array = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]]
         let results = try #require(array)
@@ -126,7 +158,7 @@ import TestSupport
 
     @Test("bench takes llama-bench's comma-separated lists")
     func benchLists() throws {
-        let r = try StrataProcess.run(["bench", "-p", "16,32", "-n", "8", "-t", "1,2", "-r", "1"])
+        let r = try StrataProcess.run(["bench", "-m", "models/stories260K.gguf", "-p", "16,32", "-n", "8", "-t", "1,2", "-r", "1"])
         #expect(r.status == 0, "\(r.stderr)")
         for row in ["| 1 | 1 | pp16", "| 1 | 1 | pp32", "| 2 | 1 | pp32", "| 2 | 1 | tg8"] {
             #expect(r.stdout.contains(row), "missing \(row) in \(r.stdout)")
@@ -136,7 +168,7 @@ import TestSupport
 
     @Test("a bad --kv-type is refused")
     func badKVType() throws {
-        let r = try StrataProcess.run(["run", "--kv-type", "q4_k"])
+        let r = try StrataProcess.run(["run", "--model", "models/stories260K.gguf", "--kv-type", "q4_k"])
         #expect(r.status != 0)
         #expect(r.stderr.contains("kv-type"))
     }

@@ -57,6 +57,15 @@ import TestSupport
         try Self.runPythonCheck("openai_embeddings_check.py", against: server)
     }
 
+    @Test("SmolLM2 (the default model) with the openai client: llama.cpp's greedy text, chat through its template",
+          .enabled(if: TestModels.smollm2IsPresent, Comment(rawValue: TestModels.smollm2Missing)))
+    func openaiClientSmolLM2() async throws {
+        let server = try await ServerProcess.start(["--model", TestModels.smollm2Path])
+        defer { server.stop() }
+        #expect(server.log.contains("chat template: chatml, default system prompt \"You are a helpful AI assistant named SmolLM, trained by Hugging Face\""))
+        try Self.runPythonCheck("openai_smollm2_check.py", against: server)
+    }
+
     @Test("8 concurrent greedy requests return exactly what each returns alone")
     func concurrentEqualsAlone() async throws {
         let server = try await ServerProcess.start(["--parallel", "8"])

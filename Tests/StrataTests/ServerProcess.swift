@@ -21,8 +21,10 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// Starts `strata serve --port P <arguments>` on a free loopback port and waits until
-    /// /health answers 200.
+    /// /health answers 200. Without `--model` in `arguments` it serves stories260K (the tiny
+    /// model the tests are written for), not the CLI's default.
     static func start(_ arguments: [String] = []) async throws -> ServerProcess {
+        let arguments = arguments.contains("--model") ? arguments : ["--model", Fixtures.model("stories260K.gguf")] + arguments
         var log = ""
         for _ in 0..<5 {
             let port = Int.random(in: 20000..<60000)

@@ -41,3 +41,21 @@ extension TestModels {
         return try BertModel(directory: directory)
     }
 }
+
+extension TestModels {
+    /// `models/SmolLM2-135M-Instruct.Q4_1.gguf`, fetched by `models/fetch-smollm2.sh` (which
+    /// `make test` runs first); git-ignored.
+    public static let smollm2Path = Fixtures.model("SmolLM2-135M-Instruct.Q4_1.gguf")
+
+    /// Whether the SmolLM2 file is there (tests that need it are skipped otherwise).
+    public static var smollm2IsPresent: Bool { access(smollm2Path, R_OK) == 0 }
+
+    /// Why the SmolLM2 tests were skipped.
+    public static let smollm2Missing = "models/SmolLM2-135M-Instruct.Q4_1.gguf is absent: run models/fetch-smollm2.sh (make test does)"
+
+    /// SmolLM2-135M-Instruct Q4_1 (Llama architecture, 30 layers, dim 576, 9 heads / 3 KV
+    /// heads, vocab 49152).
+    public static func smollm2() throws -> LoadedModel {
+        try ModelLoader.load(path: smollm2Path)
+    }
+}

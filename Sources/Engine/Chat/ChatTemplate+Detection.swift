@@ -5,7 +5,7 @@ extension ChatTemplate {
     ///
     /// | template contains                                         | family                      |
     /// |-----------------------------------------------------------|-----------------------------|
-    /// | `<\|im_start\|>` (without `<\|im_sep\|>`, `<end_of_utterance>`) | `chatML`              |
+    /// | `<\|im_start\|>` (without `<\|im_sep\|>`, `<end_of_utterance>`) | `chatML`, with the default system prompt `systemDefault(inChatML:)` reads |
     /// | `[INST]` (or starts with `mistral`) and `[SYSTEM_PROMPT]`  | `mistralOfficial(.v7)`      |
     /// | ... and `' [INST] ' + system_message` or `[AVAILABLE_TOOLS]` | `mistralOfficial(.v1)` if ` [INST]`, `.v3Tekken` if `"[INST]"`, else `.v3` |
     /// | ... else `content.strip()` / `bos_token + '[INST]` / `<<SYS>>` | `llama2(.systemStrip / .systemBOS / .system)` |
@@ -25,7 +25,8 @@ extension ChatTemplate {
         func has(_ marker: String) -> Bool { contains(text, Array(marker.utf8)) }
 
         if has("<|im_start|>") {
-            return has("<|im_sep|>") || has("<end_of_utterance>") ? nil : .chatML
+            if has("<|im_sep|>") || has("<end_of_utterance>") { return nil }
+            return .chatML(defaultSystemPrompt: systemDefault(inChatML: template).text)
         }
         if template.utf8.starts(with: "mistral".utf8) || has("[INST]") {
             if has("[SYSTEM_PROMPT]") { return .mistralOfficial(.v7) }

@@ -11,7 +11,10 @@ extension ChatTemplate {
         try ChatTemplate.validate(messages)
         var out = ""
         switch self {
-        case .chatML:
+        case .chatML(let defaultSystemPrompt):
+            if let defaultSystemPrompt, messages[0].role != "system" {
+                out += "<|im_start|>system\n" + defaultSystemPrompt + "<|im_end|>\n"
+            }
             for m in messages { out += "<|im_start|>" + m.role + "\n" + m.content + "<|im_end|>\n" }
             if addGenerationPrompt { out += "<|im_start|>assistant\n" }
 

@@ -9,8 +9,13 @@
 /// `Tokenizer.encodeChat(_:template:)`, which does both steps.
 public enum ChatTemplate: Sendable, Equatable, CustomStringConvertible {
     /// ChatML (Qwen, OpenHermes, SmolLM...): `<|im_start|>role\ncontent<|im_end|>\n` per
-    /// message, then `<|im_start|>assistant\n`. llama.cpp's `chatml`.
-    case chatML
+    /// message, then `<|im_start|>assistant\n`. llama.cpp's `chatml`, plus what its Jinja
+    /// templates do and llama.cpp's built-in renderer does not: with `defaultSystemPrompt`,
+    /// a conversation that does not begin with a system message gets
+    /// `<|im_start|>system\n` + it + `<|im_end|>\n` first (SmolLM2's "You are a helpful AI
+    /// assistant named SmolLM, trained by Hugging Face"), read from the template by
+    /// `systemDefault(inChatML:)`.
+    case chatML(defaultSystemPrompt: String? = nil)
 
     /// Llama 2 chat: `[INST] <<SYS>>\nsystem\n<</SYS>>\n\nuser [/INST]assistant</s>[INST] ...`
     /// (llama.cpp's `llama2-sys`, and its variants).
@@ -92,7 +97,7 @@ public enum ChatTemplate: Sendable, Equatable, CustomStringConvertible {
 
     /// The template used when a model has none, or one that is not recognised.
     public static func fallback(for vocabulary: Vocabulary) -> ChatTemplate {
-        vocabulary.tokens.contains("<|im_start|>") ? .chatML : .transcript
+        vocabulary.tokens.contains("<|im_start|>") ? .chatML() : .transcript
     }
 
     /// Whether rendered text already starts with the BOS token's text, so BOS must not be
@@ -117,7 +122,7 @@ public enum ChatTemplate: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// llama.cpp's name for the format (`chatml`, `llama2-sys`, `mistral-v3`, ...);
-    /// `transcript` for the fallback.
+    /// `transcript` for the fallback. ChatML with a default system prompt is `chatml` too.
     public var description: String {
         switch self {
         case .chatML: return "chatml"
@@ -144,7 +149,7 @@ public enum ChatTemplate: Sendable, Equatable, CustomStringConvertible {
     /// `transcript`, ...), as llama.cpp accepts built-in template names; nil for other names.
     public init?(name: String) {
         let all: [ChatTemplate] = [
-            .chatML, .llama2(.system), .llama2(.systemBOS), .llama2(.systemStrip), .mistral,
+            .chatML(), .llama2(.system), .llama2(.systemBOS), .llama2(.systemStrip), .mistral,
             .mistralOfficial(.v1), .mistralOfficial(.v3), .mistralOfficial(.v3Tekken), .mistralOfficial(.v7),
             .llama3, .zephyr(endOfTurn: "<|endoftext|>"), .zephyr(endOfTurn: "<|end|>"), .transcript,
         ]

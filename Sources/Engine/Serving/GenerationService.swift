@@ -14,7 +14,9 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
     public let capacity: Int
     private let engine: InferenceEngine
     private let tokenizer: Tokenizer
-    private let chatTemplate: ChatTemplate
+    /// How `/v1/chat/completions` turns messages into a prompt: the family recognised in the
+    /// model's `tokenizer.chat_template`, or the fallback.
+    public let chatTemplate: ChatTemplate
     private let inbox = Mutex(Inbox())
     private let published = Mutex(BackendSnapshot())
     private let outstanding = Atomic<Int>(0)

@@ -2,51 +2,36 @@
 ///
 ///     's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
 ///
-/// `\p{L}` is general category L*, `\p{N}` is N*, `\s` is the White_Space property (as in
-/// Oniguruma, which Hugging Face tokenizers uses). Alternatives are tried in order at each
+/// Classes as `ClassifiedScalars` defines them. Alternatives are tried in order at each
 /// position and each match is as long as the pattern allows, so `"   Hello"` splits into
 /// `"  "` and `" Hello"` (the whitespace run leaves its last space to the word after it).
 struct GPT2PreTokenizer: PreTokenizer {
-    enum CharacterClass: UInt8 {
-        case other, letter, number, whitespace
-    }
-
     private static let space: UInt32 = 0x20
     private static let apostrophe: UInt32 = 0x27
-    private static let runClasses: [CharacterClass] = [.letter, .number, .other]
+    private static let runClasses: [ClassifiedScalars.CharacterClass] = [.letter, .number, .other]
 
     func split(_ text: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
-        // Scalars with their classes and byte offsets; offsets has one extra entry (the end).
-        var values: [UInt32] = []
-        var classes: [CharacterClass] = []
-        var offsets: [Int] = []
-        values.reserveCapacity(text.count)
-        classes.reserveCapacity(text.count)
-        offsets.reserveCapacity(text.count + 1)
-        var offset = 0
-        while offset < text.count {
-            let (value, length) = UTF8Scalars.decode(text, at: offset)
-            values.append(value)
-            classes.append(GPT2PreTokenizer.classify(value))
-            offsets.append(offset)
-            offset += length
-        }
-        offsets.append(text.count)
-
-        let n = values.count
+        let scalars = ClassifiedScalars(text)
         var words: [Range<Int>] = []
-        var i = 0
-        while i < n {
-            let end = GPT2PreTokenizer.matchEnd(at: i, values: values, classes: classes)
-            words.append(offsets[i]..<offsets[end])
-            i = end
-        }
+        GPT2PreTokenizer.appendWords(of: scalars, in: 0..<scalars.count, to: &words)
         return words
     }
 
-    /// The end (exclusive, in scalars) of the pattern's match starting at `i`.
-    private static func matchEnd(at i: Int, values: [UInt32], classes: [CharacterClass]) -> Int {
-        let n = values.count
+    /// Matches the pattern over the scalars `span` of `scalars` as if they were the whole
+    /// text (nothing before or after them is looked at, as llama.cpp matches each fragment a
+    /// previous split left), appending the byte range of each word.
+    static func appendWords(of scalars: ClassifiedScalars, in span: Range<Int>, to words: inout [Range<Int>]) {
+        var i = span.lowerBound
+        while i < span.upperBound {
+            let end = matchEnd(at: i, before: span.upperBound, values: scalars.values, classes: scalars.classes)
+            words.append(scalars.byteRange(i..<end))
+            i = end
+        }
+    }
+
+    /// The end (exclusive, in scalars) of the pattern's match starting at `i`, for a text
+    /// that ends at scalar `n`.
+    private static func matchEnd(at i: Int, before n: Int, values: [UInt32], classes: [ClassifiedScalars.CharacterClass]) -> Int {
         // 's|'t|'re|'ve|'m|'ll|'d
         if values[i] == apostrophe, i + 1 < n {
             switch values[i + 1] {
@@ -74,27 +59,5 @@ struct GPT2PreTokenizer: PreTokenizer {
         while j < n, classes[j] == .whitespace { j += 1 }
         if j == n || j - i == 1 { return j }
         return j - 1
-    }
-
-    static func classify(_ value: UInt32) -> CharacterClass {
-        if value < 0x80 {
-            switch value {
-            case 0x41...0x5A, 0x61...0x7A: return .letter
-            case 0x30...0x39: return .number
-            case 0x09...0x0D, 0x20: return .whitespace
-            default: return .other
-            }
-        }
-        guard let scalar = Unicode.Scalar(value) else { return .other }
-        let properties = scalar.properties
-        if properties.isWhitespace { return .whitespace }
-        switch properties.generalCategory {
-        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:
-            return .letter
-        case .decimalNumber, .letterNumber, .otherNumber:
-            return .number
-        default:
-            return .other
-        }
     }
 }

@@ -25,7 +25,10 @@ public final class Tokenizer: Sendable {
             stripsDummyPrefix = vocabulary.addSpacePrefix
         case .gpt2:
             normalizer = UTF8Normalizer()
-            preTokenizer = GPT2PreTokenizer()
+            switch vocabulary.preTokenizer {
+            case .gpt2: preTokenizer = GPT2PreTokenizer()
+            case .isolatedDigits: preTokenizer = IsolatedDigitsPreTokenizer()
+            }
             model = try BytePairModel(vocabulary: vocabulary)
             pieces = PieceTable(vocabulary: vocabulary, decoder: ByteLevelDecoder())
             stripsDummyPrefix = false

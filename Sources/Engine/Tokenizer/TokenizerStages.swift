@@ -6,7 +6,7 @@
 /// | stage          | llama (SentencePiece)        | gpt2 (byte-level BPE)     |
 /// |----------------|------------------------------|---------------------------|
 /// | normalizer     | `SentencePieceNormalizer`    | `UTF8Normalizer`          |
-/// | pre-tokenizer  | `WholeTextPreTokenizer`      | `GPT2PreTokenizer`        |
+/// | pre-tokenizer  | `WholeTextPreTokenizer`      | `GPT2PreTokenizer` or `IsolatedDigitsPreTokenizer` (`PreTokenizerKind`) |
 /// | model          | `SentencePieceModel`         | `BytePairModel`           |
 /// | decoder        | `SentencePieceDecoder`       | `ByteLevelDecoder`        |
 

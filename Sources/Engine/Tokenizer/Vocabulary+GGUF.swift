@@ -27,6 +27,20 @@ extension Vocabulary {
         "jina-v2-es", "jina-v2-de", "gigachat", "a.x-4.0", "mellum", "modern-bert",
     ]
 
+    /// `tokenizer.ggml.pre` values whose regex list in llama.cpp is `\p{N}` then GPT-2's
+    /// pattern (`LLAMA_VOCAB_PRE_TYPE_SMOLLM`, `_STARCODER` and the others of that `case`
+    /// group in `llm_tokenizer_bpe`); `smollm` is checked against llama.cpp's tokenizer output.
+    static let isolatedDigitsPreTokenizers: Set<String> = [
+        "smollm", "starcoder", "refact", "command-r", "codeshell", "exaone", "minerva-7b", "mellum2",
+    ]
+
+    /// The pre-tokenizer for a `tokenizer.ggml.pre` value; nil when it is not supported.
+    static func preTokenizer(named name: String) -> PreTokenizerKind? {
+        if gpt2PreTokenizers.contains(name) { return .gpt2 }
+        if isolatedDigitsPreTokenizers.contains(name) { return .isolatedDigits }
+        return nil
+    }
+
     /// Reads the tokenizer from GGUF metadata as llama.cpp's `llama_vocab::load` does:
     /// `tokenizer.ggml.model` (`llama` or `gpt2`) and `tokenizer.ggml.tokens` are required,
     /// `merges` too for gpt2. Optional keys take llama.cpp's defaults: scores 0, types
@@ -47,11 +61,13 @@ extension Vocabulary {
         case "gpt2": kind = .gpt2
         default: throw .invalidTokenizer("tokenizer model '\(modelName)' is not supported (supported: llama, gpt2)")
         }
+        var preTokenizer = PreTokenizerKind.gpt2
         if kind == .gpt2, let pre = value(GGUFKey.preTokenizer) {
             guard let name = pre.string else { throw .wrongKeyType(key: GGUFKey.preTokenizer, expected: "a string") }
-            guard Vocabulary.gpt2PreTokenizers.contains(name) else {
-                throw .invalidTokenizer("pre-tokenizer '\(name)' is not supported (supported: GPT-2's pattern)")
+            guard let known = Vocabulary.preTokenizer(named: name) else {
+                throw .invalidTokenizer("pre-tokenizer '\(name)' is not supported (supported: GPT-2's pattern, and GPT-2's with isolated digits: smollm, starcoder)")
             }
+            preTokenizer = known
         }
 
         guard let tokensValue = value(GGUFKey.tokens) else { throw .missingKey(GGUFKey.tokens) }
@@ -114,7 +130,7 @@ extension Vocabulary {
         }
 
         try self.init(
-            kind: kind, tokens: tokens, scores: scores, types: types, merges: merges,
+            kind: kind, preTokenizer: preTokenizer, tokens: tokens, scores: scores, types: types, merges: merges,
             bos: bos, eos: eos, unknown: unknown, padding: padding,
             addBOS: addBOS, addEOS: addEOS, addSpacePrefix: addSpacePrefix, endOfGeneration: endOfGeneration)
     }

@@ -4,6 +4,8 @@
 /// `.byte`), so one tokenizer serves both.
 public struct Vocabulary: Sendable {
     public let kind: TokenizerKind
+    /// gpt2 only: how text is split into words before merging (`.gpt2` for `.llama`, unused).
+    public let preTokenizer: PreTokenizerKind
     /// Token texts, by id.
     public let tokens: [String]
     /// One per token; SentencePiece merges prefer higher scores. Zeros when the file has none.
@@ -41,7 +43,7 @@ public struct Vocabulary: Sendable {
     /// and unique (byte for byte), gpt2 has merges. `endOfGeneration` nil means EOS plus the
     /// tokens whose text is in llama.cpp's end-of-generation list.
     public init(
-        kind: TokenizerKind, tokens: [String], scores: [Float] = [], types: [TokenType] = [],
+        kind: TokenizerKind, preTokenizer: PreTokenizerKind = .gpt2, tokens: [String], scores: [Float] = [], types: [TokenType] = [],
         merges: [String] = [], bos: TokenID?, eos: TokenID?, unknown: TokenID?, padding: TokenID? = nil,
         addBOS: Bool, addEOS: Bool = false, addSpacePrefix: Bool, endOfGeneration: [TokenID]? = nil
     ) throws(ModelFileError) {
@@ -86,6 +88,7 @@ public struct Vocabulary: Sendable {
         }
 
         self.kind = kind
+        self.preTokenizer = preTokenizer
         self.tokens = tokens
         self.scores = scores.isEmpty ? Array(repeating: 0, count: tokens.count) : scores
         self.types = types.isEmpty ? Array(repeating: .normal, count: tokens.count) : types

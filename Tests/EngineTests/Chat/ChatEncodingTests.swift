@@ -53,7 +53,7 @@ import Testing
 
     @Test func errorsPassThrough() throws {
         let t = try TokenizerFixtures.llamaSPM.get()
-        #expect(throws: ChatTemplateError.noMessages) { try t.encodeChat([], template: .chatML) }
+        #expect(throws: ChatTemplateError.noMessages) { try t.encodeChat([], template: .chatML()) }
         #expect(throws: ChatTemplateError.unknownRole("function")) {
             try t.encodeChat([ChatMessage(role: "function", content: "x")], template: .llama3)
         }

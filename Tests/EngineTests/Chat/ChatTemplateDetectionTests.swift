@@ -18,7 +18,7 @@ import TestSupport
         Case(model: "Qwen2.5-Instruct (ChatML)", jinja: """
             {%- for message in messages %}{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>' + '\\n' }}{%- endfor %}\
             {%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}
-            """, expected: .chatML),
+            """, expected: .chatML()),
         Case(model: "Llama-2-chat", jinja: """
             {% if messages[0]['role'] == 'system' %}{% set loop_messages = messages[1:] %}{% set system_message = messages[0]['content'] %}\
             {% else %}{% set loop_messages = messages %}{% set system_message = false %}{% endif %}{% for message in loop_messages %}\
@@ -117,7 +117,7 @@ import TestSupport
     func unrecognisedTemplatesFallBack(_ jinja: String) throws {
         let spm = try TokenizerFixtures.llamaSPM.get().vocabulary
         #expect(ChatTemplate(gguf: jinja, vocabulary: spm) == .transcript)
-        #expect(ChatTemplate(gguf: jinja, vocabulary: try Self.chatMLVocabulary()) == .chatML)
+        #expect(ChatTemplate(gguf: jinja, vocabulary: try Self.chatMLVocabulary()) == .chatML())
     }
 
     /// The committed models carry no `tokenizer.chat_template`: they get the fallback.
@@ -128,7 +128,7 @@ import TestSupport
             let vocabulary = try Vocabulary(gguf: file)
             #expect(ChatTemplate(gguf: file, vocabulary: vocabulary) == .transcript)
         }
-        #expect(ChatTemplate(gguf: nil, vocabulary: try Self.chatMLVocabulary()) == .chatML)
+        #expect(ChatTemplate(gguf: nil, vocabulary: try Self.chatMLVocabulary()) == .chatML())
     }
 
     /// A small SentencePiece vocabulary with ChatML's control tokens.

@@ -22,7 +22,7 @@ import Testing
 
     static let cases: [Case] = [
         // teknium/OpenHermes-2.5-Mistral-7B
-        Case(template: .chatML, expected: "<|im_start|>system\nYou are a helpful assistant<|im_end|>\n<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\nHi there<|im_end|>\n<|im_start|>user\nWho are you<|im_end|>\n<|im_start|>assistant\n   I am an assistant   <|im_end|>\n<|im_start|>user\nAnother question<|im_end|>\n<|im_start|>assistant\n"),
+        Case(template: .chatML(), expected: "<|im_start|>system\nYou are a helpful assistant<|im_end|>\n<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\nHi there<|im_end|>\n<|im_start|>user\nWho are you<|im_end|>\n<|im_start|>assistant\n   I am an assistant   <|im_end|>\n<|im_start|>user\nAnother question<|im_end|>\n<|im_start|>assistant\n"),
         // mistralai/Mistral-7B-Instruct-v0.2 (old template without a system prompt)
         Case(template: .mistral, expected: "[INST] You are a helpful assistant\nHello [/INST]Hi there</s>[INST] Who are you [/INST]   I am an assistant   </s>[INST] Another question [/INST]"),
         // TheBloke/FusionNet_34Bx2_MoE-AWQ
@@ -60,7 +60,7 @@ import Testing
     /// Llama 2 and Mistral have none and render the same either way.
     @Test func generationPromptIsOptional() throws {
         let chat = [ChatMessage(role: "system", content: "S"), ChatMessage(role: "user", content: "U")]
-        #expect(try ChatTemplate.chatML.render(chat, addGenerationPrompt: false) == "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nU<|im_end|>\n")
+        #expect(try ChatTemplate.chatML().render(chat, addGenerationPrompt: false) == "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nU<|im_end|>\n")
         #expect(try ChatTemplate.llama3.render(chat, addGenerationPrompt: false) == "<|start_header_id|>system<|end_header_id|>\n\nS<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nU<|eot_id|>")
         #expect(try ChatTemplate.zephyr(endOfTurn: "</s>").render(chat, addGenerationPrompt: false) == "<|system|>\nS</s>\n<|user|>\nU</s>\n")
         #expect(try ChatTemplate.transcript.render(chat, addGenerationPrompt: false) == "System: S\n\nUser: U\n\n")
@@ -100,6 +100,6 @@ import Testing
     @Test func noFamilyWritesBOS() {
         for c in Self.cases { #expect(!c.template.addsBOS) }
         #expect(ChatTemplate.transcript.stopStrings == ["\nUser:"])
-        #expect(ChatTemplate.chatML.stopStrings.isEmpty)
+        #expect(ChatTemplate.chatML().stopStrings.isEmpty)
     }
 }

@@ -4,13 +4,18 @@ import Testing
 import TestSupport
 
 /// Tokenizers built once from the committed model files, and the llama.cpp vocabulary
-/// goldens (`models/vocab/*.gguf.inp` / `.out`, ids from Hugging Face tokenizers).
+/// goldens (`models/vocab/*.gguf.inp` / `.out`, ids from Hugging Face tokenizers for
+/// llama-spm and gpt-2, from llama.cpp's `llama-tokenize` for smollm2).
 enum TokenizerFixtures {
     static let llamaSPM = load { () throws(ModelFileError) in
         try Vocabulary(gguf: GGUFFile(path: Fixtures.model("vocab/ggml-vocab-llama-spm.gguf")))
     }
     static let gpt2 = load { () throws(ModelFileError) in
         try Vocabulary(gguf: GGUFFile(path: Fixtures.model("vocab/ggml-vocab-gpt-2.gguf")))
+    }
+    /// SmolLM2's byte-level BPE vocabulary (`tokenizer.ggml.pre` = `smollm`), with its chat template.
+    static let smollm2 = load { () throws(ModelFileError) in
+        try Vocabulary(gguf: GGUFFile(path: Fixtures.model("vocab/ggml-vocab-smollm2.gguf")))
     }
     /// The Llama 2 vocabulary as llama2.c exported it.
     static let llama2c = load { () throws(ModelFileError) in
@@ -37,6 +42,8 @@ enum TokenizerFixtures {
 
     static let llamaSPMCases = cases("vocab/ggml-vocab-llama-spm.gguf")
     static let gpt2Cases = cases("vocab/ggml-vocab-gpt-2.gguf")
+    /// llama.cpp's standard 46 strings, ids by llama.cpp b11312's `llama-tokenize`.
+    static let smollm2Cases = cases("vocab/ggml-vocab-smollm2.gguf")
 
     /// The `.inp` texts are separated by `"\n__ggml_vocab_test__\n"` (the file ends with one,
     /// which adds no case); `.out` has one line of space-separated ids per case.

@@ -7,6 +7,7 @@ import Testing
     @Test func goldenFilesHave46CasesEach() {
         #expect(TokenizerFixtures.llamaSPMCases.count == 46)
         #expect(TokenizerFixtures.gpt2Cases.count == 46)
+        #expect(TokenizerFixtures.smollm2Cases.count == 46)
     }
 
     @Test(arguments: TokenizerFixtures.llamaSPMCases)
@@ -36,6 +37,22 @@ import Testing
     @Test(arguments: TokenizerFixtures.gpt2Cases)
     func gpt2RoundTrips(_ c: TokenizerFixtures.Case) throws {
         let tokenizer = try TokenizerFixtures.gpt2.get()
+        #expect(Array(tokenizer.decode(c.ids).utf8) == Array(c.text.utf8))
+    }
+
+    /// SmolLM2 (`smollm`: digits isolated, then GPT-2's pattern), against llama.cpp b11312's
+    /// `llama-tokenize --ids --no-bos --no-parse-special`.
+    @Test(arguments: TokenizerFixtures.smollm2Cases)
+    func smollm2EncodesLikeLlamaCpp(_ c: TokenizerFixtures.Case) throws {
+        let tokenizer = try TokenizerFixtures.smollm2.get()
+        #expect(tokenizer.vocabulary.preTokenizer == .isolatedDigits)
+        #expect(tokenizer.encode(c.text, addBOS: false) == c.ids)
+    }
+
+    /// Decoding round-trips every case (llama.cpp's `smollm` does not clean up spaces either).
+    @Test(arguments: TokenizerFixtures.smollm2Cases)
+    func smollm2RoundTrips(_ c: TokenizerFixtures.Case) throws {
+        let tokenizer = try TokenizerFixtures.smollm2.get()
         #expect(Array(tokenizer.decode(c.ids).utf8) == Array(c.text.utf8))
     }
 

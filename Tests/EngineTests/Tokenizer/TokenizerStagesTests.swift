@@ -35,6 +35,29 @@ import Testing
         #expect(words.map { Array(utf8[$0]) } == expected.map { Array($0.utf8) })
     }
 
+    /// llama.cpp's `smollm` split: `\p{N}` matches first, and GPT-2's pattern then runs in
+    /// each fragment on its own, so digits stand alone and whitespace before a digit stays
+    /// whole (it ends its fragment).
+    @Test(arguments: [
+        ("abc123 456", ["abc", "1", "2", "3", " ", "4", "5", "6"]),
+        (" 123", [" ", "1", "2", "3"]),
+        ("x   7 y", ["x", "   ", "7", " y"]),
+        ("x   y", ["x", "  ", " y"]),
+        ("3.14", ["3", ".", "1", "4"]),
+        ("Ünïcödé ١٢٣ ½", ["Ünïcödé", " ", "١", "٢", "٣", " ", "½"]),
+        ("ǅungla Ⅻ", ["ǅungla", " ", "Ⅻ"]),
+        ("I'm 2's", ["I", "'m", " ", "2", "'s"]),
+        ("a\n\n1", ["a", "\n\n", "1"]),
+        ("9", ["9"]),
+        ("Hello world", ["Hello", " world"]),
+        ("", []),
+    ] as [(String, [String])])
+    func isolatedDigitsPreTokenizerSplitsLikeLlamaCpp(text: String, expected: [String]) {
+        let utf8 = Array(text.utf8)
+        let words = utf8.withUnsafeBufferPointer { IsolatedDigitsPreTokenizer().split($0) }
+        #expect(words.map { Array(utf8[$0]) } == expected.map { Array($0.utf8) })
+    }
+
     @Test func sentencePieceNormalizer() {
         #expect(SentencePieceNormalizer(addSpacePrefix: true).normalize("a b\tc") == Array("▁a▁b\tc".utf8))
         #expect(SentencePieceNormalizer(addSpacePrefix: false).normalize(" a") == Array("▁a".utf8))

@@ -104,7 +104,7 @@ import TestSupport
         #expect(throws: ModelFileError.invalidTokenizer("tokenizer model 'bert' is not supported (supported: llama, gpt2)")) {
             try Self.vocabulary([("tokenizer.ggml.model", .string("bert")), ("tokenizer.ggml.tokens", Self.llamaTokens)])
         }
-        #expect(throws: ModelFileError.invalidTokenizer("pre-tokenizer 'llama-bpe' is not supported (supported: GPT-2's pattern)")) {
+        #expect(throws: ModelFileError.invalidTokenizer("pre-tokenizer 'llama-bpe' is not supported (supported: GPT-2's pattern, and GPT-2's with isolated digits: smollm, starcoder)")) {
             try Self.vocabulary([("tokenizer.ggml.model", .string("gpt2")), ("tokenizer.ggml.pre", .string("llama-bpe")),
                                  ("tokenizer.ggml.tokens", Self.llamaTokens), ("tokenizer.ggml.merges", Self.strings(["a b"]))])
         }
