@@ -10,8 +10,7 @@
 extern const strata_qmatmul_kernels strata_generic_kernels;
 
 size_t strata_qmatmul_panel_bytes(ptrdiff_t columns) {
-    // Q8_0 / Q4_0 panels take 320 bytes per 32 columns; the other types 8 S + 96 bytes per
-    // sub-block of S columns (448 per 32 columns at S = 16).
+    // 8 S + 96 bytes per sub-block of S columns (448 per 32 columns at S = 16).
     return (size_t)((columns + 31) / 32) * 448;
 }
 

@@ -5,11 +5,6 @@
 #undef QT_DRIVER_NAMED
 #undef QT_TILE
 #undef QT_ROW
-#undef QT_PANEL
-#undef QT_PANEL_CASE
-#undef QT_IS_Q4_q8_0
-#undef QT_IS_Q4_q4_0
-#undef QT_PANEL_BLOCK
 
 // This file's inputs, so the next instruction set defines them afresh.
 #undef ISA

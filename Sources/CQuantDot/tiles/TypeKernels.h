@@ -606,6 +606,7 @@ QT_FN(up_tile)(const strata_qmatmul *m, const uint8_t *panel, ptrdiff_t row0, pt
     const __m256i bias = _mm256_set1_epi8((char)0x80), ones = _mm256_set1_epi16(1);
     (void)bias;
     (void)ones;
+    (void)sum16;
     for (ptrdiff_t k = 0; k < blocks; k++) {
         for (int t = 0; t < rn; t++) blockAcc[t] = _mm256_setzero_ps();
         for (int s = 0; s < subs; s++) {
