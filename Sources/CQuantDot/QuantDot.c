@@ -5,6 +5,7 @@
 #include "CQuantDot.h"
 #include "portable/Portable.h"
 
+#include <math.h>
 #include <string.h>
 
 extern const strata_qmatmul_kernels strata_generic_kernels;
