@@ -77,11 +77,16 @@ let package = Package(
         ),
         .target(name: "TestSupport", dependencies: ["Engine", "StrataRuntime", "Memory"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "MemoryTests", dependencies: ["Memory", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "RuntimeTests", dependencies: ["StrataRuntime", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RuntimeTests", dependencies: ["StrataRuntime", "TestSupport"],
+            // llama.cpp-made quantization fixtures and the script that made them, read from the checkout.
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "EngineTests", dependencies: ["Engine", "TestSupport"],
-            // Reference outputs and the script that made them, read from the checkout by the tests.
-            exclude: ["Embeddings/Reference"],
+            // Reference outputs and the scripts that made them, read from the checkout by the tests.
+            exclude: ["Embeddings/Reference", "Formats/QuantizationMixes"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,94 @@
+/// ggml's reference Q2_K quantizer (`quantize_row_q2_K_ref`): per 16 elements a `|x|`-weighted
+/// asymmetric 2-bit fit (`make_qkx2_quants`, least absolute error), then the sixteen scales and
+/// minimums as 4-bit multiples of the block's f16 `d = max scale / 15` and `dmin = max min / 15`,
+/// and the quants redone against those stored scales.
+extension Quantization {
+    static func quantizeQ2_K(_ src: UnsafePointer<Float>, count: Int, into dst: UnsafeMutableRawPointer) {
+        withKQuantScratch { s in
+            let L = s.quants, weights = s.weights
+            for b in 0..<(count / 256) {
+                let x = src + b &* 256
+                let block = dst + b &* DType.q2_K.blockBytes
+                var maxScale: Float = 0, maxMin: Float = 0
+                for j in 0..<16 {
+                    for l in 0..<16 { weights[l] = abs(x[16 &* j &+ l]) }
+                    let (scale, negatedMin) = makeQKX2Quants(16, 3, x + 16 &* j, weights, L + 16 &* j, aux: s.aux,
+                                                             rmin: -0.5, rdelta: 0.1, nstep: 15, useMAD: true)
+                    s.scales[j] = scale
+                    s.mins[j] = negatedMin
+                    if scale > maxScale { maxScale = scale }
+                    if negatedMin > maxMin { maxMin = negatedMin }
+                }
+                let scales = block.assumingMemoryBound(to: UInt8.self)
+                if maxScale > 0 {
+                    let iscale = 15 / maxScale
+                    for j in 0..<16 { scales[j] = UInt8(truncatingIfNeeded: nearestInt(iscale * s.scales[j])) }
+                    block.storeBytes(of: Float16(maxScale / 15).bitPattern, toByteOffset: 80, as: UInt16.self)
+                } else {
+                    for j in 0..<16 { scales[j] = 0 }
+                    block.storeBytes(of: Float16(Float(0)).bitPattern, toByteOffset: 80, as: UInt16.self)
+                }
+                if maxMin > 0 {
+                    let iscale = 15 / maxMin
+                    for j in 0..<16 { scales[j] |= UInt8(truncatingIfNeeded: nearestInt(iscale * s.mins[j]) &<< 4) }
+                    block.storeBytes(of: Float16(maxMin / 15).bitPattern, toByteOffset: 82, as: UInt16.self)
+                } else {
+                    block.storeBytes(of: Float16(Float(0)).bitPattern, toByteOffset: 82, as: UInt16.self)
+                }
+                let d16 = BlockDecode.f16(block + 80, 0), dmin16 = BlockDecode.f16(block + 80, 1)
+                for j in 0..<16 {
+                    let d = d16 * Float(scales[j] & 0x0F)
+                    if d == 0 { continue }
+                    let dm = dmin16 * Float(scales[j] >> 4)
+                    for i in 0..<16 {
+                        let l = nearestInt((x[16 &* j &+ i] + dm) / d)
+                        L[16 &* j &+ i] = UInt8(truncatingIfNeeded: Swift.max(0, Swift.min(3, l)))
+                    }
+                }
+                let qs = block + 16
+                for chunk in 0..<2 {
+                    let q = L + 128 &* chunk
+                    for l in 0..<32 {
+                        qs.storeBytes(of: q[l] | q[l &+ 32] &<< 2 | q[l &+ 64] &<< 4 | q[l &+ 96] &<< 6,
+                                      toByteOffset: 32 &* chunk &+ l, as: UInt8.self)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Per-call scratch for the K-quant quantizers: one 256-element block's quants, a sub-block's
+/// weights and search quants, and the sub-block scales and minimums.
+struct KQuantScratch {
+    /// [256] quants of the block being written.
+    let quants: UnsafeMutablePointer<UInt8>
+    /// [32] candidate quants of one sub-block (the searches' `Laux`).
+    let aux: UnsafeMutablePointer<UInt8>
+    /// [32] per-element weights of one sub-block.
+    let weights: UnsafeMutablePointer<Float>
+    /// [16] sub-block scales.
+    let scales: UnsafeMutablePointer<Float>
+    /// [16] sub-block minimums (negated, as the searches return them).
+    let mins: UnsafeMutablePointer<Float>
+
+    /// `quants` as signed bytes (Q3_K and Q6_K store `q + offset` there).
+    var signedQuants: UnsafeMutablePointer<Int8> { UnsafeMutableRawPointer(quants).assumingMemoryBound(to: Int8.self) }
+    /// `aux` as signed bytes.
+    var signedAux: UnsafeMutablePointer<Int8> { UnsafeMutableRawPointer(aux).assumingMemoryBound(to: Int8.self) }
+}
+
+extension Quantization {
+    /// Lends `body` a zeroed `KQuantScratch` on the stack; it must not escape.
+    @inline(__always)
+    static func withKQuantScratch<R>(_ body: (KQuantScratch) -> R) -> R {
+        withUnsafeTemporaryAllocation(byteCount: 256 + 32 + 4 * (32 + 16 + 16), alignment: 16) { raw in
+            raw.initializeMemory(as: UInt8.self, repeating: 0)
+            let base = raw.baseAddress!
+            let floats = (base + 288).assumingMemoryBound(to: Float.self)
+            return body(KQuantScratch(quants: base.assumingMemoryBound(to: UInt8.self),
+                                      aux: (base + 256).assumingMemoryBound(to: UInt8.self),
+                                      weights: floats, scales: floats + 32, mins: floats + 48))
+        }
+    }
+}
