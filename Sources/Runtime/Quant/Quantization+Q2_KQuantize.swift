@@ -5,19 +5,26 @@
 extension Quantization {
     static func quantizeQ2_K(_ src: UnsafePointer<Float>, count: Int, into dst: UnsafeMutableRawPointer) {
         withKQuantScratch { s in
-            let L = s.quants, weights = s.weights
+            let L = s.quants
             for b in 0..<(count / 256) {
                 let x = src + b &* 256
                 let block = dst + b &* DType.q2_K.blockBytes
+                // Sixteen 16-element sub-blocks, eight at a time, weighted by |x|.
+                for half in 0..<2 {
+                    s.gather(x, n: 16, stride: 16, first: 8 &* half)
+                    for i in 0..<16 { s.laneWeights[i] = magnitude(s.laneX[i]) }
+                    let (scales, mins) = makeQKX2Quants(16, 3, s.laneX, s.laneWeights, s.laneQuants, aux: s.laneAux,
+                                                        rmin: -0.5, rdelta: 0.1, nstep: 15, useMAD: true)
+                    s.scatterQuants(n: 16, stride: 16, first: 8 &* half)
+                    for j in 0..<8 {
+                        s.scales[8 &* half &+ j] = scales[j]
+                        s.mins[8 &* half &+ j] = mins[j]
+                    }
+                }
                 var maxScale: Float = 0, maxMin: Float = 0
                 for j in 0..<16 {
-                    for l in 0..<16 { weights[l] = abs(x[16 &* j &+ l]) }
-                    let (scale, negatedMin) = makeQKX2Quants(16, 3, x + 16 &* j, weights, L + 16 &* j, aux: s.aux,
-                                                             rmin: -0.5, rdelta: 0.1, nstep: 15, useMAD: true)
-                    s.scales[j] = scale
-                    s.mins[j] = negatedMin
-                    if scale > maxScale { maxScale = scale }
-                    if negatedMin > maxMin { maxMin = negatedMin }
+                    if s.scales[j] > maxScale { maxScale = s.scales[j] }
+                    if s.mins[j] > maxMin { maxMin = s.mins[j] }
                 }
                 let scales = block.assumingMemoryBound(to: UInt8.self)
                 if maxScale > 0 {
@@ -59,36 +66,62 @@ extension Quantization {
 }
 
 /// Per-call scratch for the K-quant quantizers: one 256-element block's quants, a sub-block's
-/// weights and search quants, and the sub-block scales and minimums.
+/// weights, the sub-block scales and minimums, and the eight-lane searches' inputs and quants.
 struct KQuantScratch {
     /// [256] quants of the block being written.
     let quants: UnsafeMutablePointer<UInt8>
-    /// [32] candidate quants of one sub-block (the searches' `Laux`).
-    let aux: UnsafeMutablePointer<UInt8>
     /// [32] per-element weights of one sub-block.
     let weights: UnsafeMutablePointer<Float>
     /// [16] sub-block scales.
     let scales: UnsafeMutablePointer<Float>
     /// [16] sub-block minimums (negated, as the searches return them).
     let mins: UnsafeMutablePointer<Float>
+    /// [32] element i of eight sub-blocks (`Quantization.Lanes`).
+    let laneX: UnsafeMutablePointer<SIMD8<Float>>
+    /// [32] their weights.
+    let laneWeights: UnsafeMutablePointer<SIMD8<Float>>
+    /// [32] their quants.
+    let laneQuants: UnsafeMutablePointer<SIMD8<Int32>>
+    /// [32] the searches' candidate quants.
+    let laneAux: UnsafeMutablePointer<SIMD8<Int32>>
 
     /// `quants` as signed bytes (Q3_K and Q6_K store `q + offset` there).
     var signedQuants: UnsafeMutablePointer<Int8> { UnsafeMutableRawPointer(quants).assumingMemoryBound(to: Int8.self) }
-    /// `aux` as signed bytes.
-    var signedAux: UnsafeMutablePointer<Int8> { UnsafeMutableRawPointer(aux).assumingMemoryBound(to: Int8.self) }
+
+    /// Fills `laneX` with `groups` lanes of `n` elements: lane `j` holds the group starting at
+    /// `x + stride * (first + j)`.
+    @inline(__always)
+    func gather(_ x: UnsafePointer<Float>, n: Int, stride: Int, first: Int = 0) {
+        for i in 0..<n {
+            let p = x + (stride &* first &+ i)
+            laneX[i] = SIMD8(p[0], p[stride], p[2 &* stride], p[3 &* stride],
+                             p[4 &* stride], p[5 &* stride], p[6 &* stride], p[7 &* stride])
+        }
+    }
+
+    /// Writes lane `j` of `laneQuants` (n elements) to `quants[stride * (first + j) + i]`.
+    @inline(__always)
+    func scatterQuants(n: Int, stride: Int, first: Int = 0) {
+        for i in 0..<n {
+            let l = laneQuants[i]
+            for j in 0..<8 { quants[stride &* (first &+ j) &+ i] = UInt8(truncatingIfNeeded: l[j]) }
+        }
+    }
 }
 
 extension Quantization {
     /// Lends `body` a zeroed `KQuantScratch` on the stack; it must not escape.
     @inline(__always)
     static func withKQuantScratch<R>(_ body: (KQuantScratch) -> R) -> R {
-        withUnsafeTemporaryAllocation(byteCount: 256 + 32 + 4 * (32 + 16 + 16), alignment: 16) { raw in
+        withUnsafeTemporaryAllocation(byteCount: 4 * 1024 + 256 + 4 * (32 + 16 + 16), alignment: 32) { raw in
             raw.initializeMemory(as: UInt8.self, repeating: 0)
             let base = raw.baseAddress!
-            let floats = (base + 288).assumingMemoryBound(to: Float.self)
-            return body(KQuantScratch(quants: base.assumingMemoryBound(to: UInt8.self),
-                                      aux: (base + 256).assumingMemoryBound(to: UInt8.self),
-                                      weights: floats, scales: floats + 32, mins: floats + 48))
+            let lanes = base.assumingMemoryBound(to: SIMD8<Float>.self)
+            let laneInts = (base + 2048).assumingMemoryBound(to: SIMD8<Int32>.self)
+            let floats = (base + 4096).assumingMemoryBound(to: Float.self)
+            return body(KQuantScratch(quants: (base + 4096 + 256).assumingMemoryBound(to: UInt8.self),
+                                      weights: floats, scales: floats + 32, mins: floats + 48,
+                                      laneX: lanes, laneWeights: lanes + 32, laneQuants: laneInts, laneAux: laneInts + 32))
         }
     }
 }

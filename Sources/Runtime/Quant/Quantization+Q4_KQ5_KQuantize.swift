@@ -49,20 +49,22 @@ extension Quantization {
     /// (`0...nmax`) in `scratch.quants`.
     private static func fitK4Block(_ x: UnsafePointer<Float>, nmax: Int32, rmin: Float, nstep: Int,
                                    scratch s: KQuantScratch, header block: UnsafeMutableRawPointer) {
-        let L = s.quants, weights = s.weights
+        let L = s.quants
+        // The eight 32-element sub-blocks in the eight lanes, weighted by rms + |x|.
+        s.gather(x, n: 32, stride: 32)
+        var sumX2 = Lanes()
+        for i in 0..<32 { sumX2 += s.laneX[i] * s.laneX[i] }
+        let average = (sumX2 / 32).squareRoot()
+        for i in 0..<32 { s.laneWeights[i] = average + magnitude(s.laneX[i]) }
+        let fit = makeQKX2Quants(32, nmax, s.laneX, s.laneWeights, s.laneQuants, aux: s.laneAux,
+                                 rmin: rmin, rdelta: 0.1, nstep: nstep, useMAD: false)
+        s.scatterQuants(n: 32, stride: 32)
         var maxScale: Float = 0, maxMin: Float = 0
         for j in 0..<8 {
-            let xs = x + 32 &* j
-            var sumX2: Float = 0
-            for l in 0..<32 { sumX2 += xs[l] * xs[l] }
-            let average = (sumX2 / 32).squareRoot()
-            for l in 0..<32 { weights[l] = average + abs(xs[l]) }
-            let (scale, negatedMin) = makeQKX2Quants(32, nmax, xs, weights, L + 32 &* j, aux: s.aux,
-                                                     rmin: rmin, rdelta: 0.1, nstep: nstep, useMAD: false)
-            s.scales[j] = scale
-            s.mins[j] = negatedMin
-            if scale > maxScale { maxScale = scale }
-            if negatedMin > maxMin { maxMin = negatedMin }
+            s.scales[j] = fit.scale[j]
+            s.mins[j] = fit.negatedMin[j]
+            if fit.scale[j] > maxScale { maxScale = fit.scale[j] }
+            if fit.negatedMin[j] > maxMin { maxMin = fit.negatedMin[j] }
         }
         let inverseScale: Float = maxScale > 0 ? 63 / maxScale : 0
         let inverseMin: Float = maxMin > 0 ? 63 / maxMin : 0

@@ -9,10 +9,16 @@ extension Quantization {
             for b in 0..<(count / 256) {
                 let x = src + b &* 256
                 let block = dst + b &* DType.q6_K.blockBytes
+                // Sixteen 16-element sub-blocks, eight at a time.
+                for half in 0..<2 {
+                    s.gather(x, n: 16, stride: 16, first: 8 &* half)
+                    let scales = makeQXQuants(16, 32, s.laneX, s.laneQuants, aux: s.laneAux)
+                    s.scatterQuants(n: 16, stride: 16, first: 8 &* half)
+                    for j in 0..<8 { s.scales[8 &* half &+ j] = scales[j] }
+                }
                 var maxScale: Float = 0, maxAbsScale: Float = 0
                 for j in 0..<16 {
-                    let scale = makeQXQuants(16, 32, x + 16 &* j, L + 16 &* j, aux: s.signedAux)
-                    s.scales[j] = scale
+                    let scale = s.scales[j]
                     if abs(scale) > maxAbsScale {
                         maxAbsScale = abs(scale)
                         maxScale = scale
