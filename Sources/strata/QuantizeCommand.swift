@@ -22,7 +22,7 @@ struct QuantizeCommand: ParsableCommand {
     @Argument(help: "Output GGUF file.")
     var output: String
 
-    @Option(name: .long, help: "File type: q4_K_M, q5_K_M, q6_K, q8_0, q4_0, iq4_xs, f16, ... (see below).")
+    @Option(name: .long, help: "File type: q4_K_M, q5_K_M, q6_K, q8_0, q4_0, iq4_xs, f16, ... (see above).")
     var type: String = "q8_0"
 
     @Flag(name: .long, help: "Every quantizable matrix in the type's tensor type, no mix (llama-quantize --pure).")

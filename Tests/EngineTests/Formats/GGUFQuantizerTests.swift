@@ -87,4 +87,24 @@ import TestSupport
         }
         #expect(error?.description.contains("iq2_xxs") == true)
     }
+
+    @Test func aNaNInAMatrixIsATypedErrorNotATrap() throws {
+        var w = GGUFWriter()
+        w.add("general.architecture", .string("llama"))
+        w.add("llama.block_count", .uint32(1))
+        try w.addTensor("blk.0.ffn_up.weight", dims: [256, 3], type: GGMLType(.f32))
+        let path = Fixtures.temporaryPath("nan.gguf"), out = Fixtures.temporaryPath("nan-q.gguf")
+        defer { unlink(path); unlink(out) }
+        try w.write(to: path) { _, bytes in
+            let floats = bytes.bindMemory(to: Float.self)
+            for i in floats.indices { floats[i] = Float(i % 7) - 3 }
+            floats[256 + 17] = .nan
+        }
+        for type in [LlamaFileType.q4_0, .q8_0, .q4_K_M] {
+            let error = #expect(throws: GGUFQuantizer.QuantizeError.self) {
+                try GGUFQuantizer.quantize(try GGUFFile(path: path), to: type, path: out, pool: ThreadPool(threads: 2))
+            }
+            #expect(error?.description.contains("row 1") == true, "\(type)")
+        }
+    }
 }

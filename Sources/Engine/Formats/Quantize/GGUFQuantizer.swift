@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import StrataRuntime
+import Synchronization
 
 /// Rewrites a GGUF file with its weight matrices in other types (`strata quantize`), as
 /// `llama-quantize` does: the same per-tensor types (`QuantizationPlan`), the same quantizers
@@ -18,6 +19,8 @@ public enum GGUFQuantizer {
         case missingMetadata(key: String)
         /// The output would overwrite the input.
         case outputIsInput(String)
+        /// A value to be quantized is NaN or infinite.
+        case nonFiniteValue(tensor: String, row: Int)
 
         public var description: String {
             switch self {
@@ -29,6 +32,9 @@ public enum GGUFQuantizer {
                     + "use --pure to give every matrix the same type"
             case .outputIsInput(let path):
                 return "\(path): the output must be a different file than the input"
+            case .nonFiniteValue(let tensor, let row):
+                return "tensor '\(tensor)' has a NaN or infinite value in row \(row); the file is damaged or was "
+                    + "exported with an overflow"
             }
         }
     }
@@ -88,8 +94,10 @@ public enum GGUFQuantizer {
             if info.type == source.type {
                 bytes.copyMemory(from: UnsafeRawBufferPointer(start: data, count: source.byteCount))
             } else {
-                convert(Tensor(data: data, dtype: source.type.dtype!, columns: source.columns, rows: source.rows),
-                        to: info.type.dtype!, into: bytes.baseAddress!, pool: pool)
+                let tensor = Tensor(data: data, dtype: source.type.dtype!, columns: source.columns, rows: source.rows)
+                if let row = convert(tensor, to: info.type.dtype!, into: bytes.baseAddress!, pool: pool) {
+                    throw QuantizeError.nonFiniteValue(tensor: source.name, row: row)
+                }
             }
             done += 1
             progress(done, input.tensors.count)
@@ -98,10 +106,12 @@ public enum GGUFQuantizer {
     }
 
     /// Writes each row of `tensor` in `type` at `dst` (rows `type.rowBytes(columns)` apart),
-    /// rows shared out over `pool`.
-    static func convert(_ tensor: Tensor, to type: DType, into dst: UnsafeMutableRawPointer, pool: ThreadPool) {
+    /// rows shared out over `pool`. Returns the first row holding a NaN or an infinity (not
+    /// quantized; the quantizers need finite input, as llama.cpp checks too), or nil.
+    static func convert(_ tensor: Tensor, to type: DType, into dst: UnsafeMutableRawPointer, pool: ThreadPool) -> Int? {
         let columns = tensor.columns
         let rowBytes = type.rowBytes(columns)!
+        let firstBad = Atomic<Int>(.max)
         // Chunks of about 64K values: coarse enough that a dispatch costs nothing.
         let grain = max(1, 65_536 / max(1, columns))
         pool.parallelFor(tensor.rows, grain: grain) { rows in
@@ -109,8 +119,16 @@ public enum GGUFQuantizer {
             defer { row.deallocate() }
             for r in rows {
                 tensor.dequantizeRow(r, into: row)
+                var finite = true
+                for i in 0..<columns where !row[i].isFinite { finite = false }
+                guard finite else {
+                    firstBad.min(r, ordering: .relaxed)
+                    continue
+                }
                 Quantization.quantize(row, count: columns, to: type, into: dst + r &* rowBytes)
             }
         }
+        let bad = firstBad.load(ordering: .relaxed)
+        return bad == .max ? nil : bad
     }
 }
