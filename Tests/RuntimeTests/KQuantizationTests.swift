@@ -80,6 +80,50 @@ import Testing
         }
     }
 
+    /// The IQ4 quantizers' branch-free table lookup against ggml's bisection, on values around
+    /// every midpoint (a few ulps either side), the table values, random values and the extremes.
+    @Test func iq4TableAgreesWithGGMLsBisection() {
+        let table = IQ4Table.shared
+        var probes: [Float] = [0, -0.0, .infinity, -.infinity, .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
+                               .leastNonzeroMagnitude, 1e-30, -1e-30]
+        let values = Quantization.iq4Values.map(Float.init)
+        for v in values { probes += [v, v.nextUp, v.nextDown] }
+        for k in 0..<15 {
+            var m = (values[k] + values[k + 1]) / 2
+            for _ in 0..<8 { m = m.nextDown }
+            for _ in 0..<17 { probes.append(m); m = m.nextUp }
+        }
+        var random = TestRandom(seed: 7)
+        probes += random.floats(20_000, in: -140...140)
+        probes += random.floats(2_000, in: -1...1)
+        while probes.count % 8 != 0 { probes.append(0) }
+        Quantization.iq4Values.withUnsafeBufferPointer { t in
+            for start in stride(from: 0, to: probes.count, by: 8) {
+                let x = SIMD8<Float>(probes[start..<(start + 8)])
+                let index = table.index(x), value = table.value(x)
+                for j in 0..<8 {
+                    let expected = Quantization.bestIndex(t.baseAddress!, 16, x[j])
+                    #expect(Int(index[j]) == expected, "x = \(x[j])")
+                    #expect(value[j] == Float(t[expected]), "x = \(x[j])")
+                }
+            }
+            // NaN: ggml's bisection ends on the last entry.
+            let nan = SIMD8<Float>(repeating: .nan)
+            #expect(table.index(nan) == SIMD8(repeating: 15))
+            #expect(Quantization.bestIndex(t.baseAddress!, 16, .nan) == 15)
+        }
+    }
+
+    /// IQ4_NL quantizes eight blocks at a time; a row whose block count is not a multiple of
+    /// eight (a 288-wide row: 9 blocks) must come out as its blocks would one by one.
+    @Test func iq4_NLRowsOfAnyBlockCountQuantizeLikeSingleBlocks() {
+        let x = QuantizationFixtures.randomInput(rows: 16)
+        let whole = quantize(Array(x[0..<(288 * 9)]), .iq4_nl)
+        var pieces: [UInt8] = []
+        for b in 0..<(288 * 9 / 32) { pieces += quantize(Array(x[(b * 32)..<(b * 32 + 32)]), .iq4_nl) }
+        #expect(whole == pieces)
+    }
+
     // MARK: Round trip
 
     /// RMS error over RMS value, on the formula rows that are dense, without outliers and large
