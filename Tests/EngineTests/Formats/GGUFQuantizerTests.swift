@@ -105,6 +105,7 @@ import TestSupport
                 try GGUFQuantizer.quantize(try GGUFFile(path: path), to: type, path: out, pool: ThreadPool(threads: 2))
             }
             #expect(error?.description.contains("row 1") == true, "\(type)")
+            #expect(access(out, F_OK) != 0, "no half-written output is left")
         }
     }
 }

@@ -85,9 +85,23 @@ public enum GGUFQuantizer {
             summary.typeCounts[target.name, default: 0] += 1
             try writer.addTensor(t.name, dims: t.dims, type: target)
         }
-        let pool = pool ?? ThreadPool(threads: 1)
-        var done = 0
         try input.file.advise(.sequential)
+        do {
+            try write(input, with: writer, to: path, pool: pool ?? ThreadPool(threads: 1), progress: progress)
+        } catch GGUFWriter.WriteError.cannotCreate(let path, let errno) {
+            throw GGUFWriter.WriteError.cannotCreate(path: path, errno: errno)  // nothing of ours to remove
+        } catch {
+            unlink(path)  // no half-written model left behind
+            throw error
+        }
+        return summary
+    }
+
+    /// Streams the tensors of `input` into `writer`'s layout at `path`: copies where the type
+    /// is unchanged, converts the rest.
+    private static func write(_ input: GGUFFile, with writer: GGUFWriter, to path: String, pool: ThreadPool,
+                              progress: (Int, Int) -> Void) throws {
+        var done = 0
         try writer.write(to: path) { info, bytes in
             let source = input.tensors[done]
             let data = input.unsafeData(of: source)
@@ -102,7 +116,6 @@ public enum GGUFQuantizer {
             done += 1
             progress(done, input.tensors.count)
         }
-        return summary
     }
 
     /// Writes each row of `tensor` in `type` at `dst` (rows `type.rowBytes(columns)` apart),
