@@ -80,6 +80,11 @@ import TestSupport
         #expect(LlamaFileType(name: "q7_K") == nil)
         #expect(LlamaFileType.q4_K_M.rawValue == 15 && LlamaFileType.q5_K_M.rawValue == 17)
         for t in LlamaFileType.allCases { #expect(LlamaFileType(name: t.description) == t) }
+        // A model all in one type: llama.cpp's "mostly" file types (K-quants: the _S mixes).
+        let mostly: [DType: UInt32?] = [.f32: 0, .f16: 1, .q4_0: 2, .q4_1: 3, .q8_0: 7, .q5_0: 8, .q5_1: 9, .q2_K: 10,
+                                        .q3_K: 11, .q4_K: 14, .q5_K: 16, .q6_K: 18, .iq4_nl: 25, .iq4_xs: 30,
+                                        .bf16: 32, .q8_K: nil]
+        for type in DType.allCases { #expect(LlamaFileType(mostly: type)?.rawValue == mostly[type]!, "\(type)") }
     }
 
     @Test func aMixWithoutLayerCountsIsATypedError() {

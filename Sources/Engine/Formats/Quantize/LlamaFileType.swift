@@ -46,6 +46,20 @@ public enum LlamaFileType: UInt32, CaseIterable, Sendable, CustomStringConvertib
         }
     }
 
+    /// The file type of a model whose matrices are all `type`: the K-quants map to their `_S`
+    /// mixes, the mostly-one-type ones. Nil for Q8_K, which no model stores.
+    public init?(mostly type: DType) {
+        switch type {
+        case .q3_K: self = .q3_K_S
+        case .q4_K: self = .q4_K_S
+        case .q5_K: self = .q5_K_S
+        case .q8_K: return nil
+        default:
+            guard let match = LlamaFileType.allCases.first(where: { $0.defaultType == type }) else { return nil }
+            self = match
+        }
+    }
+
     /// llama-quantize's name: the tensor type's name, with `_S`, `_M`, `_L` for the mixes.
     public var description: String {
         switch self {
