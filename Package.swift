@@ -79,14 +79,15 @@ let package = Package(
         .testTarget(name: "MemoryTests", dependencies: ["Memory", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RuntimeTests", dependencies: ["StrataRuntime", "TestSupport"],
-            // llama.cpp's dot products and the script that made them, read from the checkout by the tests.
-            exclude: ["DotReference"],
+            // llama.cpp's dot products and quantization fixtures, and the scripts that made them,
+            // read from the checkout by the tests.
+            exclude: ["DotReference", "Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "EngineTests", dependencies: ["Engine", "TestSupport"],
-            // Reference outputs and the script that made them, read from the checkout by the tests.
-            exclude: ["Embeddings/Reference", "Models/Reference"],
+            // Reference outputs and the scripts that made them, read from the checkout by the tests.
+            exclude: ["Embeddings/Reference", "Models/Reference", "Formats/QuantizationMixes"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

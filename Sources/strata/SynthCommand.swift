@@ -11,7 +11,7 @@ struct SynthCommand: ParsableCommand {
     @Option(name: .long, help: "Shape: \(LlamaPreset.all.map(\.name).joined(separator: ", ")).")
     var shape: String
 
-    @Option(name: .long, help: "Type of the weight matrices: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1.")
+    @Option(name: .long, help: "Type of the weight matrices: f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_K ... q6_K, iq4_nl, iq4_xs.")
     var type: String = "f32"
 
     @Option(name: .long, help: "GGUF whose tokenizer is copied (32000-token Llama vocab).")

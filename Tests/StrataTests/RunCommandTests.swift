@@ -184,7 +184,30 @@ import TestSupport
         #expect(q.stderr.contains("tensors converted to q8_0"))
         let r = try StrataProcess.run(["run", "--model", path, "-n", "8", "--temp", "0"])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(try StrataProcess.run(["quantize", "models/stories260K.gguf", path, "--type", "q5_k"]).status != 0)
+        let unknown = try StrataProcess.run(["quantize", "models/stories260K.gguf", path, "--type", "q7_k"])
+        #expect(unknown.status != 0)
+        #expect(unknown.stderr.contains("q4_K_M"))
         #expect(try StrataProcess.run(["quantize", "models/nope.gguf", path]).status != 0)
+    }
+
+    @Test func quantizeToAKQuantMixThenRun() throws {
+        let path = Fixtures.temporaryPath("cli-q4km.gguf")
+        defer { unlink(path) }
+        let q = try StrataProcess.run(["quantize", "models/stories260K.gguf", path, "--type", "q4_k_m"])
+        #expect(q.status == 0, "\(q.stderr)")
+        #expect(q.stderr.contains("converted to q4_K_M"))
+        let r = try StrataProcess.run(["run", "--model", path, "-n", "8", "--temp", "0"])
+        #expect(r.status == 0, "\(r.stderr)")
+    }
+
+    @Test func aFileThatIsNotGGUFIsAnErrorNotACrash() throws {
+        let path = Fixtures.temporaryPath("not.gguf"), out = Fixtures.temporaryPath("out.gguf")
+        defer { unlink(path); unlink(out) }
+        let f = fopen(path, "wb")!
+        fputs("GGUF but not really", f)
+        fclose(f)
+        let r = try StrataProcess.run(["quantize", path, out, "--type", "q4_K_M"])
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(!r.stderr.isEmpty)
     }
 }

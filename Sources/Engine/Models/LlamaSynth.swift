@@ -73,26 +73,8 @@ public enum LlamaSynth {
     }
 
     /// llama.cpp's `general.file_type` (`llama_ftype`) for a model whose matrices are all
-    /// `type`: the K-quants map to their `_S` mixes, the mostly-one-type ones. Q8_K, which no
-    /// model stores, has none.
+    /// `type` (`LlamaFileType(mostly:)`); nil for Q8_K, which no model stores.
     public static func fileType(_ type: DType) -> UInt32? {
-        switch type {
-        case .f32: return 0
-        case .f16: return 1
-        case .q4_0: return 2
-        case .q4_1: return 3
-        case .q8_0: return 7
-        case .q5_0: return 8
-        case .q5_1: return 9
-        case .q2_K: return 10
-        case .q3_K: return 11
-        case .q4_K: return 14
-        case .q5_K: return 16
-        case .q6_K: return 18
-        case .iq4_nl: return 25
-        case .iq4_xs: return 30
-        case .bf16: return 32
-        case .q8_K: return nil
-        }
+        LlamaFileType(mostly: type)?.rawValue
     }
 }

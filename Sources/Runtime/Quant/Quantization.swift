@@ -2,8 +2,9 @@
 ///
 /// Layouts are ggml's (`ggml-common.h`); each type's file (`Quantization+<Type>.swift`) spells
 /// its own. Dequantization computes every value in the order gguf-py's `quants.py` does, so it
-/// matches that reference bit for bit. Quantization follows ggml's reference quantizers
-/// (`quantize_row_<type>_ref`), so files we write quantize like llama.cpp's. Inputs must be finite.
+/// matches that reference bit for bit. Quantization follows the quantizers `llama-quantize` runs
+/// without an importance matrix (ggml's `quantize_row_<type>_ref`; `quantize_iq4_nl`/`_xs` for
+/// the IQ4 types), so the bytes we write are llama.cpp's. Inputs must be finite.
 public enum Quantization {
     /// Dequantizes `count` elements (a whole number of blocks) of `dtype` at `src` into `dst`.
     /// - Complexity: O(count).
@@ -33,8 +34,8 @@ public enum Quantization {
     /// Whether `quantize` writes `dtype`.
     public static func canQuantize(to dtype: DType) -> Bool {
         switch dtype {
-        case .f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1: return true
-        case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .q8_K, .iq4_nl, .iq4_xs: return false
+        case .f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1,
+             .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .q8_K, .iq4_nl, .iq4_xs: return true
         }
     }
 
@@ -54,8 +55,14 @@ public enum Quantization {
         case .q4_1: quantizeQ4_1(src, count: count, into: dst)
         case .q5_0: quantizeQ5_0(src, count: count, into: dst)
         case .q5_1: quantizeQ5_1(src, count: count, into: dst)
-        case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .q8_K, .iq4_nl, .iq4_xs:
-            preconditionFailure("quantize: writing \(dtype) is not supported")
+        case .q2_K: quantizeQ2_K(src, count: count, into: dst)
+        case .q3_K: quantizeQ3_K(src, count: count, into: dst)
+        case .q4_K: quantizeQ4_K(src, count: count, into: dst)
+        case .q5_K: quantizeQ5_K(src, count: count, into: dst)
+        case .q6_K: quantizeQ6_K(src, count: count, into: dst)
+        case .q8_K: quantizeQ8_K(src, count: count, into: dst)
+        case .iq4_nl: quantizeIQ4_NL(src, count: count, into: dst)
+        case .iq4_xs: quantizeIQ4_XS(src, count: count, into: dst)
         }
     }
 }
