@@ -5,6 +5,7 @@
 #undef QT_DRIVER_NAMED
 #undef QT_TILE
 #undef QT_ROW
+#undef QT_PREFETCH
 
 // This file's inputs, so the next instruction set defines them afresh.
 #undef ISA

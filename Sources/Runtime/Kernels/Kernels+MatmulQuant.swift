@@ -48,7 +48,8 @@ extension Kernels {
             tile: dot.tile(for: weight.dtype), batch: x.rows,
             rowTile: Swift.max(4, Swift.min(64, (64 << 10) / Swift.max(1, weight.rowBytes)) & ~3),
             tokenBlock: Swift.max(4, Swift.min(256, (64 << 10) / x.columns) & ~3))
-        let grain = rowGrain(rows: weight.rows, work: x.rows &* x.columns &* weight.rows, pool: pool)
+        let grain = rowGrain(rows: weight.rows, work: x.rows &* x.columns &* weight.rows, pool: pool,
+                             rowBytes: weight.rowBytes, batch: x.rows)
         withUnsafePointer(to: job) { context in
             pool.parallelFor(weight.rows, grain: grain, context: context, quantMatmulChunk)
         }
