@@ -113,7 +113,12 @@ import Testing
         let blocks = a.rows * a.blocks
         guard (0..<(a.rows * a.columns)).allSatisfy({ a.quants[$0] == b.quants[$0] }),
               (0..<blocks).allSatisfy({ a.scales[$0] == b.scales[$0] }) else { return false }
-        if a.format == .q8K { return (0..<(a.rows * a.columns / 16)).allSatisfy { a.groupSums[$0] == b.groupSums[$0] } }
+        if a.format == .q8K {
+            return (0..<(a.rows * a.columns / 16)).allSatisfy {
+                a.groupSums[$0] == b.groupSums[$0] && a.negatedGroupSums[$0] == -Int32(b.groupSums[$0])
+                    && a.floatGroupSums[$0] == Float(b.groupSums[$0])
+            }
+        }
         return (0..<blocks).allSatisfy { a.negatedSums[$0] == b.negatedSums[$0] && a.scaledSums[$0] == b.scaledSums[$0] }
     }
 }

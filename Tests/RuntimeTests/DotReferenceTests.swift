@@ -137,6 +137,8 @@ import Testing
                                                  negatedSums: q.rows.negatedSums + (q.rows.format == .q8 ? t * q.rows.blocks : 0),
                                                  scaledSums: q.rows.scaledSums + (q.rows.format == .q8 ? t * q.rows.blocks : 0),
                                                  groupSums: q.rows.groupSums + (q.rows.format == .q8K ? t * columns / 16 : 0),
+                                                 negatedGroupSums: q.rows.negatedGroupSums + (q.rows.format == .q8K ? t * columns / 16 : 0),
+                                                 floatGroupSums: q.rows.floatGroupSums + (q.rows.format == .q8K ? t * columns / 16 : 0),
                                                  rows: 1, columns: columns)
                                 out.withUnsafeMutableBufferPointer {
                                     Kernels.matmul(out: $0.baseAddress! + t * 2 * rows, x: one, weight: tensor, pool: pool, dot: dot)

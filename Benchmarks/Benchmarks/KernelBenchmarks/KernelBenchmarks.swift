@@ -22,7 +22,7 @@ let benchmarks: @Sendable () -> Void = {
     let scratch = MatmulScratch(base: UnsafeMutablePointer<Float>.allocate(capacity: threads * panelFloats),
                                 floatsPerThread: panelFloats, threads: threads)
 
-    for dtype in [DType.f32, .f16, .bf16, .q8_0, .q4_0] {
+    for dtype in DType.allCases where dtype.isWeightType {
         let weight = Fixture.weight(dtype, rows: dim, columns: dim)
         for tokens in [1, 64] {
             let x = Fixture.floats(tokens * dim)
@@ -43,7 +43,7 @@ let benchmarks: @Sendable () -> Void = {
                     }
                 }
             } else {
-                let q8 = Q8Buffer(elements: tokens * dim)
+                let q8 = Q8Buffer(elements: tokens * dim, format: dtype.activationFormat)
                 let rows = q8.rows(tokens, columns: dim)
                 Kernels.quantizeRows(x, rows: tokens, columns: dim, into: rows)
                 for dot in IntegerDot.available {
@@ -53,7 +53,7 @@ let benchmarks: @Sendable () -> Void = {
                         }
                         blackHole(out[0])
                     }
-                    if tokens >= Kernels.packedQuantMatmulMinimumBatch {
+                    if tokens >= Kernels.packedQuantMatmulMinimumBatch(dtype) {
                         Benchmark("matmul \(dtype) \(tokens)x\(dim)x\(dim) C \(dot) panels") { benchmark in
                             for _ in benchmark.scaledIterations {
                                 Kernels.matmul(out: out, x: rows, weight: weight.tensor, pool: pool, dot: dot, scratch: scratch)

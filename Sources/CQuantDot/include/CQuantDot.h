@@ -31,6 +31,10 @@ typedef struct {
     const float *scaledSums;
     /// 256-element blocks: [tokens, blocks * 16] the sum of each 16 quants, Q8_K's `bsums`.
     const int16_t *groupSums;
+    /// 256-element blocks: [tokens, blocks * 16] minus each 16 quants' sum (panels broadcast it).
+    const int32_t *negatedGroupSums;
+    /// 256-element blocks: [tokens, blocks * 16] each 16 quants' sum as a float.
+    const float *floatGroupSums;
     /// [tokens, outStride] results.
     float *out;
     ptrdiff_t outStride;

@@ -657,11 +657,13 @@ QT_FN(up_tile)(const strata_qmatmul *m, const uint8_t *panel, ptrdiff_t row0, pt
             for (int t = 0; t < rn; t++) {
                 dot[t] = (sign && ISA_VNNI) ? _mm256_loadu_si256((const __m256i *)(sp + 8 * sub + 64)) : _mm256_setzero_si256();
                 if (offset) {
-                    // Runs stored as value + offset: every row's lane starts at -offset * sum(x).
+                    // Runs stored as value + offset (a power of two): every row's lane starts at
+                    // -offset * sum(x), broadcast from the activations' negated sums and shifted.
                     const ptrdiff_t tb = (t0 + t) * blocks + k;
-                    const int16_t *gs = m->groupSums + tb * 16;
-                    const int32_t sum = n == 32 ? -m->negatedSums[tb] : sub == 16 ? gs[s] : gs[2 * s] + gs[2 * s + 1];
-                    dot[t] = _mm256_set1_epi32(-offset * sum);
+                    const int32_t *neg = n == 32 ? m->negatedSums + tb : m->negatedGroupSums + tb * 16 + s * (sub / 16);
+                    __m256i start = _mm256_set1_epi32(*neg);
+                    if (n == 256 && sub == 32) start = _mm256_add_epi32(start, _mm256_set1_epi32(neg[1]));
+                    dot[t] = _mm256_slli_epi32(start, __builtin_ctz(offset));
                 }
             }
 #if !ISA_VNNI
@@ -697,9 +699,9 @@ QT_FN(up_tile)(const strata_qmatmul *m, const uint8_t *panel, ptrdiff_t row0, pt
                 } else {
                     blockAcc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[t]), a, blockAcc[t]);
                     if (biasMode != UP_NO_BIAS) {
-                        const int16_t *gs = m->groupSums + tb * 16;
-                        const int sum = sub == 16 ? gs[s] : gs[2 * s] + gs[2 * s + 1];
-                        blockAcc[t] = _mm256_fmadd_ps(b, _mm256_set1_ps((float)sum), blockAcc[t]);
+                        const float *sums = m->floatGroupSums + tb * 16 + s * (sub / 16);
+                        blockAcc[t] = _mm256_fmadd_ps(b, _mm256_broadcast_ss(sums), blockAcc[t]);
+                        if (sub == 32) blockAcc[t] = _mm256_fmadd_ps(b, _mm256_broadcast_ss(sums + 1), blockAcc[t]);
                     }
                 }
             }

@@ -73,7 +73,8 @@ extension Kernels {
     static func operands(out: UnsafeMutablePointer<Float>, x: Q8Rows, weight: Tensor) -> strata_qmatmul {
         strata_qmatmul(weight: weight.data.assumingMemoryBound(to: UInt8.self), rowBytes: weight.rowBytes,
                        quants: x.quants, scales: x.scales, negatedSums: x.negatedSums, scaledSums: x.scaledSums,
-                       groupSums: x.groupSums, out: out, outStride: weight.rows, blocks: x.blocks)
+                       groupSums: x.groupSums, negatedGroupSums: x.negatedGroupSums, floatGroupSums: x.floatGroupSums,
+                       out: out, outStride: weight.rows, blocks: x.blocks)
     }
 
     /// Quantizes `x` to temporary `Q8Rows`, then multiplies: for callers that multiply a float

@@ -118,6 +118,8 @@ extension Kernels {
         guard largest != 0 else {
             quants.initialize(repeating: 0, count: 256)
             sums.initialize(repeating: 0, count: 16)
+            (q.negatedGroupSums + block &* 16).initialize(repeating: 0, count: 16)
+            (q.floatGroupSums + block &* 16).initialize(repeating: 0, count: 16)
             q.scales[block] = 0
             return
         }
@@ -130,7 +132,10 @@ extension Kernels {
             let qa = a.replacing(with: top, where: a .> top), qb = b.replacing(with: top, where: b .> top)
             UnsafeMutableRawPointer(quants + g &* 16).storeBytes(of: narrow(qa), as: SIMD8<Int8>.self)
             UnsafeMutableRawPointer(quants + (g &* 16 &+ 8)).storeBytes(of: narrow(qb), as: SIMD8<Int8>.self)
-            sums[g] = Int16(truncatingIfNeeded: (qa &+ qb).wrappedSum())
+            let sum = (qa &+ qb).wrappedSum()
+            sums[g] = Int16(truncatingIfNeeded: sum)
+            q.negatedGroupSums[block &* 16 &+ g] = 0 &- sum
+            q.floatGroupSums[block &* 16 &+ g] = Float(sum)
         }
         q.scales[block] = 1 / iscale
     }

@@ -14,6 +14,10 @@ public struct Q8Buffer: ~Copyable {
     private let scaledSums: AlignedBuffer<Float>
     /// q8K: [elements / 16]; q8: empty
     private let groupSums: AlignedBuffer<Int16>
+    /// q8K: [elements / 16] the same sums negated, in Int32; q8: empty
+    private let negatedGroupSums: AlignedBuffer<Int32>
+    /// q8K: [elements / 16] the same sums as floats; q8: empty
+    private let floatGroupSums: AlignedBuffer<Float>
 
     /// Room for `elements` quantized values in `format` (rounded up to whole blocks).
     public init(elements: Int, format: ActivationFormat = .q8) {
@@ -27,7 +31,10 @@ public struct Q8Buffer: ~Copyable {
         let perBlock = format == .q8 ? blocks : 0
         negatedSums = AlignedBuffer(count: perBlock)
         scaledSums = AlignedBuffer(count: perBlock)
-        groupSums = AlignedBuffer(count: format == .q8K ? blocks * blockElements / 16 : 0)
+        let groups = format == .q8K ? blocks * blockElements / 16 : 0
+        groupSums = AlignedBuffer(count: groups)
+        negatedGroupSums = AlignedBuffer(count: groups)
+        floatGroupSums = AlignedBuffer(count: groups)
     }
 
     /// Quantized elements this buffer holds.
@@ -36,6 +43,7 @@ public struct Q8Buffer: ~Copyable {
     /// Bytes of scratch held.
     public var bytes: Int {
         quants.count + scales.count * 4 + negatedSums.count * 4 + scaledSums.count * 4 + groupSums.count * 2
+            + negatedGroupSums.count * 4 + floatGroupSums.count * 4
     }
 
     /// A view of `rows` rows of `columns` (a whole number of blocks) over this buffer's bytes;
@@ -45,6 +53,7 @@ public struct Q8Buffer: ~Copyable {
                      "Q8Buffer: \(columns) columns is not a whole number of \(format) blocks")
         precondition(rows >= 0 && rows * columns <= capacity, "Q8Buffer: \(rows) x \(columns) does not fit in \(capacity)")
         return Q8Rows(format: format, quants: quants.pointer, scales: scales.pointer, negatedSums: negatedSums.pointer,
-                      scaledSums: scaledSums.pointer, groupSums: groupSums.pointer, rows: rows, columns: columns)
+                      scaledSums: scaledSums.pointer, groupSums: groupSums.pointer, negatedGroupSums: negatedGroupSums.pointer,
+                      floatGroupSums: floatGroupSums.pointer, rows: rows, columns: columns)
     }
 }

@@ -7,7 +7,8 @@
 ///   Q5_0's offsets fold into it), `scaledSums` the f16-rounded scale times that sum (Q8_1's `s`,
 ///   multiplied by the minimum of Q4_1 and Q5_1).
 /// - `.q8K` (Q8_K), 256-element blocks: an F32 scale per block and `groupSums`, the quant sum of
-///   every 16 elements (for the K-quants' minimums and offsets).
+///   every 16 elements (for the K-quants' minimums and offsets), also negated in Int32 and as
+///   floats, the forms the batch kernels broadcast.
 ///
 /// Rows are contiguous: `columns` quants apart. The bytes belong to a `Q8Buffer`.
 public struct Q8Rows {
@@ -22,6 +23,10 @@ public struct Q8Rows {
     public let scaledSums: UnsafeMutablePointer<Float>
     /// q8K: [rows, columns / 16]
     public let groupSums: UnsafeMutablePointer<Int16>
+    /// q8K: [rows, columns / 16] `-groupSums`
+    public let negatedGroupSums: UnsafeMutablePointer<Int32>
+    /// q8K: [rows, columns / 16] `groupSums` as floats
+    public let floatGroupSums: UnsafeMutablePointer<Float>
     public let rows: Int
     /// A whole number of blocks.
     public let columns: Int

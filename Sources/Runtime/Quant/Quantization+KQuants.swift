@@ -61,38 +61,32 @@ extension Quantization {
     /// Q4_K (144 bytes): `d`, `dmin`, `scales: [12]` (8 six-bit scales and minimums, per 32
     /// elements), `qs: [128]` (4 chunks of 2 nibble runs).
     static func dequantizeQ4_K(_ src: UnsafeRawPointer, count: Int, into dst: UnsafeMutablePointer<Float>) {
-        for b in 0..<(count / 256) {
-            let block = src + b &* DType.q4_K.blockBytes
-            let d = BlockDecode.f16(block, 0), dmin = BlockDecode.f16(block, 1)
-            for s in 0..<8 {
-                let (sc, m) = kScaleMin(block + 4, s)
-                let dl = d * Float(sc), ml = dmin * Float(m)
-                let qs = block + (16 &+ 32 &* (s >> 1))
-                let shift = UInt8(4 * (s & 1))
-                let out = dst + (b &* 256 &+ 32 &* s)
-                for l in 0..<32 {
-                    out[l] = dl * Float(qs.load(fromByteOffset: l, as: UInt8.self) >> shift & 0x0F) - ml
-                }
-            }
-        }
+        dequantizeK4(src, count: count, into: dst, fifthBits: false)
     }
 
     /// Q5_K (176 bytes): Q4_K's `d`, `dmin` and `scales`, then `qh: [32]` (8 one-bit runs: the
     /// fifth bits) and `qs: [128]`.
     static func dequantizeQ5_K(_ src: UnsafeRawPointer, count: Int, into dst: UnsafeMutablePointer<Float>) {
+        dequantizeK4(src, count: count, into: dst, fifthBits: true)
+    }
+
+    /// Q4_K, or Q5_K with its `qh` runs adding a fifth bit.
+    @inline(__always)
+    private static func dequantizeK4(_ src: UnsafeRawPointer, count: Int, into dst: UnsafeMutablePointer<Float>, fifthBits: Bool) {
+        let dtype: DType = fifthBits ? .q5_K : .q4_K
         for b in 0..<(count / 256) {
-            let block = src + b &* DType.q5_K.blockBytes
+            let block = src + b &* dtype.blockBytes
             let d = BlockDecode.f16(block, 0), dmin = BlockDecode.f16(block, 1)
             for s in 0..<8 {
                 let (sc, m) = kScaleMin(block + 4, s)
                 let dl = d * Float(sc), ml = dmin * Float(m)
-                let qs = block + (48 &+ 32 &* (s >> 1))
+                let qs = block + ((fifthBits ? 48 : 16) &+ 32 &* (s >> 1))
                 let shift = UInt8(4 * (s & 1))
                 let out = dst + (b &* 256 &+ 32 &* s)
                 for l in 0..<32 {
-                    let low = qs.load(fromByteOffset: l, as: UInt8.self) >> shift & 0x0F
-                    let high = block.load(fromByteOffset: 16 &+ l, as: UInt8.self) >> UInt8(s) & 1
-                    out[l] = dl * Float(low | high << 4) - ml
+                    var q = qs.load(fromByteOffset: l, as: UInt8.self) >> shift & 0x0F
+                    if fifthBits { q |= (block.load(fromByteOffset: 16 &+ l, as: UInt8.self) >> UInt8(s) & 1) << 4 }
+                    out[l] = dl * Float(q) - ml
                 }
             }
         }

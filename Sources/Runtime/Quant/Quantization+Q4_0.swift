@@ -21,13 +21,7 @@ extension Quantization {
         for b in 0..<blocks {
             let x = src + b &* 32
             let block = dst + b &* DType.q4_0.blockBytes
-            var amax: Float = 0
-            var signedMax: Float = 0
-            for j in 0..<32 where amax < abs(x[j]) {
-                amax = abs(x[j])
-                signedMax = x[j]
-            }
-            let d = signedMax / -8
+            let d = signedMaximum(x, count: 32) / -8
             let inverse: Float = d != 0 ? 1 / d : 0
             block.storeBytes(of: Float16(d).bitPattern, as: UInt16.self)
             for j in 0..<16 {
@@ -36,5 +30,16 @@ extension Quantization {
                 block.storeBytes(of: UInt8(low) | UInt8(high) &<< 4, toByteOffset: 2 &+ j, as: UInt8.self)
             }
         }
+    }
+
+    /// The value of largest magnitude among `count` floats, sign kept (the first such), as
+    /// ggml's quantizers search it; 0 for an all-zero block.
+    static func signedMaximum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var amax: Float = 0, signedMax: Float = 0
+        for j in 0..<count where amax < abs(x[j]) {
+            amax = abs(x[j])
+            signedMax = x[j]
+        }
+        return signedMax
     }
 }

@@ -21,12 +21,9 @@ extension Quantization {
         for b in 0..<(count / 32) {
             let block = src + b &* DType.q5_0.blockBytes
             let d = BlockDecode.f16(block, 0)
-            let qh = block.loadUnaligned(fromByteOffset: 2, as: UInt32.self)
             let out = dst + b &* 32
             for j in 0..<16 {
-                let byte = UInt32(block.load(fromByteOffset: 6 &+ j, as: UInt8.self))
-                let low = (byte & 0x0F) | ((qh >> UInt32(j)) & 1) << 4
-                let high = (byte >> 4) | ((qh >> UInt32(j &+ 16)) & 1) << 4
+                let (low, high) = fiveBits(block, qh: 2, qs: 6, j)
                 out[j] = d * Float(Int32(low) &- 16)
                 out[j &+ 16] = d * Float(Int32(high) &- 16)
             }
@@ -37,16 +34,22 @@ extension Quantization {
         for b in 0..<(count / 32) {
             let block = src + b &* DType.q5_1.blockBytes
             let d = BlockDecode.f16(block, 0), m = BlockDecode.f16(block, 1)
-            let qh = block.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
             let out = dst + b &* 32
             for j in 0..<16 {
-                let byte = UInt32(block.load(fromByteOffset: 8 &+ j, as: UInt8.self))
-                let low = (byte & 0x0F) | ((qh >> UInt32(j)) & 1) << 4
-                let high = (byte >> 4) | ((qh >> UInt32(j &+ 16)) & 1) << 4
+                let (low, high) = fiveBits(block, qh: 4, qs: 8, j)
                 out[j] = d * Float(low) + m
                 out[j &+ 16] = d * Float(high) + m
             }
         }
+    }
+
+    /// The 5-bit quants of elements `j` and `j + 16` of a Q5 block whose `qh` word and `qs`
+    /// bytes start at those offsets.
+    @inline(__always)
+    private static func fiveBits(_ block: UnsafeRawPointer, qh: Int, qs: Int, _ j: Int) -> (UInt32, UInt32) {
+        let bits = block.loadUnaligned(fromByteOffset: qh, as: UInt32.self)
+        let byte = UInt32(block.load(fromByteOffset: qs &+ j, as: UInt8.self))
+        return ((byte & 0x0F) | ((bits >> UInt32(j)) & 1) << 4, (byte >> 4) | ((bits >> UInt32(j &+ 16)) & 1) << 4)
     }
 }
 
@@ -88,12 +91,7 @@ extension Quantization {
         for b in 0..<(count / 32) {
             let x = src + b &* 32
             let block = dst + b &* DType.q5_0.blockBytes
-            var amax: Float = 0, signedMax: Float = 0
-            for j in 0..<32 where amax < abs(x[j]) {
-                amax = abs(x[j])
-                signedMax = x[j]
-            }
-            let d = signedMax / -16
+            let d = signedMaximum(x, count: 32) / -16
             let inverse: Float = d != 0 ? 1 / d : 0
             block.storeBytes(of: Float16(d).bitPattern, as: UInt16.self)
             var qh: UInt32 = 0
