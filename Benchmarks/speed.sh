@@ -12,7 +12,7 @@
 # peak RSS (the largest over the rounds, from /usr/bin/time). For tg rows it also gives the
 # weight bandwidth strata reached, next to the machine's (strata bench --bandwidth).
 #
-# Environment: THREADS (2), ROUNDS (3), MODELS_DIR (/tmp/strata-bench), TESTS ("pp128 pp512 tg64"),
+# Environment: THREADS (2), ROUNDS (3), REPS (repetitions per tool and round: 1), MODELS_DIR (/tmp/strata-bench), TESTS ("pp128 pp512 tg64"),
 # SHAPES (default below). A shape is `preset:type`, where type is anything `strata synth` writes
 # (f32, f16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_K, q6_K, ...) or a mix `strata quantize` writes
 # from an F16 synth (q4_K_M, q5_K_M, ...), or `file:/path/to/model.gguf` for a real file.
@@ -21,6 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 THREADS=${THREADS:-2}
 ROUNDS=${ROUNDS:-3}
+REPS=${REPS:-1}
 MODELS_DIR=${MODELS_DIR:-/tmp/strata-bench}
 TESTS=${TESTS:-"pp128 pp512 tg64"}
 SHAPES=${SHAPES:-"tinyllama-1.1b:q4_K_M tinyllama-1.1b:q5_K_M tinyllama-1.1b:q6_K tinyllama-1.1b:q4_1 tinyllama-1.1b:q4_0 tinyllama-1.1b:q8_0 file:models/SmolLM2-135M-Instruct.Q4_1.gguf stories15M:f32 stories110M:f32"}
@@ -64,12 +65,12 @@ for spec in $SHAPES; do
   for round in $(seq "$ROUNDS"); do
     for test in $TESTS; do
       # A test longer than the model's context (stories15M says 256) is skipped.
-      json=$(measured "$STRATA" bench -m "$model" $(args "$test") -t "$THREADS" -r 1 --json) || continue
+      json=$(measured "$STRATA" bench -m "$model" $(args "$test") -t "$THREADS" -r "$REPS" --json) || continue
       ours=$(field avg_ts <<<"$json"); ours_rss=$(cat "$RESULTS.rss")
       gbps=$([ "${test#tg}" != "$test" ] && field weights_gbps <<<"$json" || echo -)
       theirs=- theirs_rss=-
       if [ -n "${LLAMA_BENCH:-}" ]; then
-        theirs=$(measured "$LLAMA_BENCH" -m "$model" $(args "$test") -t "$THREADS" -r 1 -o json | field avg_ts)
+        theirs=$(measured "$LLAMA_BENCH" -m "$model" $(args "$test") -t "$THREADS" -r "$REPS" -o json | field avg_ts)
         theirs_rss=$(cat "$RESULTS.rss")
       fi
       echo "${name// /_} $test $ours $theirs $gbps $ours_rss $theirs_rss" >>"$RESULTS"
