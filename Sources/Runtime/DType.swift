@@ -105,4 +105,9 @@ public enum DType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
 
     /// Whether matmuls read weights of this type (every type but `q8_K`, an activation format).
     public var isWeightType: Bool { self != .q8_K }
+
+    /// The names of every weight type, comma-separated, for messages.
+    public static var weightTypeNames: String {
+        allCases.filter(\.isWeightType).map(\.description).joined(separator: ", ")
+    }
 }

@@ -90,7 +90,7 @@ struct BenchCommand: ParsableCommand {
         let generations = try Self.list(generationList, "-n").filter { $0 > 0 }
         let threadCounts = try threadList.map { try Self.list($0, "-t") } ?? [Defaults.threads]
         let batches = try Self.list(batchList, "-b")
-        let c = loaded.model.config
+        let c = loaded.model.shape
         var random = SeededGenerator(seed: 1)
         // Arbitrary but valid tokens: speed does not depend on which.
         let tokens = (0..<max(1, prompts.max() ?? 1)).map { _ in TokenID(random.next() % UInt64(c.vocabularySize)) }
@@ -103,7 +103,7 @@ struct BenchCommand: ParsableCommand {
                 let pool = ThreadPool(threads: threads)
                 for p in prompts {
                     guard p < c.contextLength else { throw EvaluationError.contextFull(position: 0, adding: p, capacity: c.contextLength) }
-                    let context = try LlamaContext(model: loaded.model, pool: pool, capacity: p + 1, maxBatch: p, kvType: kv)
+                    let context = try EvaluationContext(model: loaded, pool: pool, capacity: p + 1, maxBatch: p, kvType: kv)
                     let prompt = Array(tokens[0..<p])
                     // A whole untimed run first, as llama-bench does: it pages the weights in and
                     // touches every buffer and KV page the timed runs use.
@@ -132,12 +132,12 @@ struct BenchCommand: ParsableCommand {
         }
         let loadMS = Double(loadDuration.components.seconds) * 1000 + Double(loadDuration.components.attoseconds) * 1e-15
         let peak = ProcessMemory.peakResidentBytes() ?? 0
-        let type = loaded.model.weights.layers.first?.wq.dtype.description ?? "?"
+        let type = loaded.model.weightType.description
         let name = "\(c.layers)L \(c.dim)d \(type)"
         var memory = memoryReport
         memory?.weightBytes = loaded.fileBytes
         // Decode reads every weight matrix once per step, whatever the batch.
-        let weightBytes = loaded.model.weights.bytesReadPerStep
+        let weightBytes = loaded.model.weightBytesPerStep
         func weightGBps(_ r: Result) -> Double { r.mean / Double(r.batch) * Double(weightBytes) / 1e9 }
         let probe = bandwidth ? BandwidthProbe.measure(pool: ThreadPool(threads: threadCounts.max() ?? 1)) : nil
 

@@ -8,7 +8,7 @@ import StrataRuntime
 enum KVMemoryReport {
     static func run(_ loaded: LoadedModel, pool: ThreadPool, promptTokens: Int, sessionTokens: Int = 2048,
                     budgetBytes: Int = 1 << 30) throws -> String {
-        let c = loaded.model.config
+        let c = loaded.model.shape
         let tokens = max(16, min(promptTokens, c.contextLength))
         var random = SeededGenerator(seed: 3)
         // A realistic prompt is text, not random ids: sample the model's own greedy continuation.
@@ -17,7 +17,7 @@ enum KVMemoryReport {
         var lines: [String] = ["KV pages of this model (\(tokens) tokens, \(c.layers) layers, kvDim \(c.kvDim))"]
         var ratios: [DType: Double] = [:]
         for kv in [DType.f16, .f32, .q8_0] {
-            let context = try LlamaContext(model: loaded.model, pool: pool, capacity: tokens, maxBatch: 64, kvType: kv)
+            let context = try EvaluationContext(model: loaded, pool: pool, capacity: tokens, maxBatch: 64, kvType: kv)
             if kv == .f16 {
                 var logits = try context.evaluate(prompt)
                 while prompt.count < tokens {
@@ -31,10 +31,10 @@ enum KVMemoryReport {
             } else {
                 _ = try context.evaluate(prompt)
             }
-            let layout = context.cache.layout
-            let pages = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: context.cache.maxBlocksPerSequence)
+            let layout = context.engine.cache.layout
+            let pages = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: context.engine.cache.maxBlocksPerSequence)
             defer { pages.deallocate() }
-            let n = context.cache.pageAddresses(context.sequenceID, into: pages)
+            let n = context.engine.cache.pageAddresses(context.sequenceID, into: pages)
             let element = kv == .f32 ? 4 : kv == .f16 ? 2 : 1
             for shuffle in element > 1 ? [true, false] : [false] {
                 var raw = 0.0, packed = 0.0, storeSeconds = 0.0, loadSeconds = 0.0

@@ -34,7 +34,7 @@ struct ModelOptions: ParsableArguments {
     /// Loads the BERT model in `directory`, or prints the error and exits non-zero.
     static func loadEmbeddingModel(_ directory: String) throws -> BertModel {
         do {
-            return try BertModel(directory: directory)
+            return try ModelRegistry.encoder(directory: directory)
         } catch {
             throw Console.fail(error)
         }

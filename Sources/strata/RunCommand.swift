@@ -38,7 +38,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Random seed (default: random).")
     var seed: UInt64?
 
-    @Option(name: .long, help: "Context size in tokens (default: the model's, at most \(LlamaConfig.defaultContextCap)).")
+    @Option(name: .long, help: "Context size in tokens (default: the model's, at most \(DecoderShape.defaultContextCap)).")
     var ctx: Int?
 
     @Option(name: .customLong("kv-type"), help: "KV cache element type: f16, f32, q8_0.")
@@ -68,13 +68,12 @@ struct RunCommand: ParsableCommand {
         let loadStart = clock.now
         let loaded = try options.load()
         let pool = options.makePool()
-        let capacity = loaded.model.config.contextLength(requested: ctx)
         let tokenizer = loaded.tokenizer
         let promptTokens: [TokenID]
-        var stops = StopStringMatcher(stops: [])
+        var stops: [String] = []
         if chat {
             let template = ChatTemplate(gguf: loaded.chatTemplate, vocabulary: tokenizer.vocabulary)
-            stops = StopStringMatcher(stops: template.stopStrings)
+            stops = template.stopStrings
             do {
                 promptTokens = try tokenizer.encodeChat([ChatMessage(role: "user", content: prompt)], template: template)
             } catch {
@@ -86,41 +85,39 @@ struct RunCommand: ParsableCommand {
         guard !promptTokens.isEmpty else {
             throw Console.fail(ValidationError("this model starts prompts without BOS, so it needs a --prompt"))
         }
-        let generator: Generator
-        let context: LlamaContext
+        // The server's engine with one sequence: the same scheduler, stop rules and kernels.
+        var engineOptions = EngineOptions()
+        engineOptions.maxSequences = 1
+        engineOptions.maxRequests = 1
+        engineOptions.contextLength = loaded.model.shape.contextLength(requested: ctx)
+        engineOptions.prefixCaching = false
+        let engine: InferenceEngine
         do {
-            context = try LlamaContext(model: loaded.model, pool: pool, capacity: capacity, kvType: try KVTypeOption.parse(kvType))
-            guard promptTokens.count < context.capacity else {
-                throw EvaluationError.contextFull(position: 0, adding: promptTokens.count, capacity: context.capacity)
-            }
-            generator = try Generator(context: context, tokenizer: loaded.tokenizer, prompt: promptTokens,
-                                      sampling: sampling, maxTokens: maxTokens)
+            engineOptions.kvType = try KVTypeOption.parse(kvType)
+            engine = try InferenceEngine(model: loaded, pool: pool, options: engineOptions)
         } catch {
             throw Console.fail(error)
         }
         let loadDuration = clock.now - loadStart
 
+        let result: GenerationResult
         do {
-            while let piece = try generator.next() {
-                let (text, stopped) = stops.append(piece.text)
-                if !text.isEmpty { Console.out(text) }
-                if stopped { break }
-            }
-            Console.out(stops.finish())
+            result = try engine.generate(prompt: promptTokens, sampling: sampling, maxTokens: maxTokens, stops: stops) { Console.out($0) }
         } catch {
             Console.out("\n")
             throw Console.fail(error)
         }
         Console.out("\n")
 
-        let s = generator.stats
+        let s = result.stats
         let ms = Double(loadDuration.components.seconds) * 1000 + Double(loadDuration.components.attoseconds) * 1e-15
         var summary = "load: \(String(format1: ms)) ms"
         summary += " | prompt: \(s.promptTokens) tokens, \(String(format2: s.promptTokensPerSecond)) tok/s"
         summary += " | generation: \(s.generatedTokens) tokens, \(String(format2: s.generationTokensPerSecond)) tok/s"
         summary += " | peak RSS: \(ProcessMemory.peakResidentBytes().map(formatBytes) ?? "n/a")"
-        if let reason = generator.stopReason, reason == .contextFull { summary += " | stopped: context full" }
+        if result.stopReason == .contextFull { summary += " | stopped: context full" }
         Console.err(summary + "\n")
-        Console.err(memoryLine(context.memoryReport, allocatedPerStep: s.allocatedBytesPerStep) + "\n")
+        let memory = MemoryReport(budget: engine.budget, pages: engine.pages, coldStore: engine.coldStore, cache: engine.cache, weightBytes: 0)
+        Console.err(memoryLine(memory, allocatedPerStep: s.allocatedBytesPerStep) + "\n")
     }
 }

@@ -20,7 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Port to listen on.")
     var port: Int = 8080
 
-    @Option(name: .long, help: "Tokens one sequence may hold (default: the model's, at most \(LlamaConfig.defaultContextCap)).")
+    @Option(name: .long, help: "Tokens one sequence may hold (default: the model's, at most \(DecoderShape.defaultContextCap)).")
     var ctx: Int?
 
     @Option(name: .long, help: "Sequences generating at once.")

@@ -59,3 +59,20 @@ extension TestModels {
         try ModelLoader.load(path: smollm2Path)
     }
 }
+
+extension TestModels {
+    /// Greedy generation of `maxTokens` tokens after `prompt` as `strata run` does it: the
+    /// engine's scheduler with this one request.
+    public static func generate(_ loaded: LoadedModel, prompt: [TokenID], maxTokens: Int, kvType: DType = .f16,
+                                threads: Int = 2) throws -> (text: String, result: GenerationResult) {
+        var options = EngineOptions()
+        options.kvType = kvType
+        options.maxSequences = 1
+        options.maxRequests = 1
+        options.memoryBudget = 1 << 30
+        let engine = try InferenceEngine(model: loaded, pool: ThreadPool(threads: threads), options: options)
+        var text = ""
+        let result = try engine.generate(prompt: prompt, maxTokens: maxTokens) { text += $0 }
+        return (text, result)
+    }
+}

@@ -1,3 +1,4 @@
+import StrataRuntime
 import Memory
 
 /// Why a model or tokenizer file cannot be used; every case names what is wrong and where.
@@ -88,9 +89,9 @@ public enum ModelFileError: Error, Equatable, Sendable, CustomStringConvertible 
         case .wrongShape(let tensor, let expected, let found):
             return "tensor '\(tensor)' has shape \(found), the architecture needs \(expected)"
         case .unsupportedTensorType(let tensor, let type):
-            return "tensor '\(tensor)' has type \(type), which inference does not support (f32, f16, bf16, q8_0, q4_0)"
+            return "tensor '\(tensor)' has type \(type), which inference does not support (supported: \(DType.weightTypeNames))"
         case .unsupportedArchitecture(let arch):
-            return "architecture '\(arch)' is not supported (supported: llama, bert)"
+            return "architecture '\(arch)' is not supported (supported: \(ModelRegistry.supported.joined(separator: ", ")))"
         case .invalidHyperparameter(let name, let value, let reason):
             return "hyperparameter \(name) = \(value) is invalid: \(reason)"
         case .invalidTokenizer(let reason):

@@ -6,7 +6,7 @@ public enum ModelInspector {
     /// model directory.
     public static func report(path: String) throws(ModelFileError) -> String {
         if BertModel.isModelDirectory(path) {
-            return report(bert: try BertModel(directory: path))
+            return report(bert: try ModelRegistry.encoder(directory: path))
         }
         let file = try MappedFile.modelFile(path, minimumSize: 4)
         if file.magic == GGUFFile.magic {

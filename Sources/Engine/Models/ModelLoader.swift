@@ -6,7 +6,7 @@ public struct LoadedModel: Sendable {
 
     public let path: String
     public let format: Format
-    public let model: LlamaModel
+    public let model: any DecoderModel
     public let tokenizer: Tokenizer
     /// Size of the model file in bytes.
     public let fileBytes: Int
@@ -17,13 +17,8 @@ public struct LoadedModel: Sendable {
 }
 
 /// Opens model files: recognizes the format by its magic and the architecture by its
-/// metadata, then hands the file to that architecture's loader.
+/// metadata, then hands the file to that architecture's loader (`ModelRegistry`).
 public enum ModelLoader {
-    /// Architectures by GGUF `general.architecture` name.
-    static let registry: [String: @Sendable (GGUFFile) throws(ModelFileError) -> LlamaModel] = [
-        "llama": { gguf throws(ModelFileError) in try LlamaModel(table: gguf, config: LlamaConfig(gguf: gguf)) },
-    ]
-
     /// Loads `path`. A llama2.c checkpoint needs its tokenizer file: `tokenizerPath`, or
     /// `tokenizer.bin` beside the checkpoint.
     public static func load(path: String, tokenizerPath: String? = nil) throws(ModelFileError) -> LoadedModel {
@@ -36,9 +31,7 @@ public enum ModelLoader {
         }
         if file.magic == GGUFFile.magic {
             let gguf = try GGUFFile(file: file)
-            guard let arch = gguf.architecture else { throw .missingKey("general.architecture") }
-            guard let load = registry[arch] else { throw .unsupportedArchitecture(arch) }
-            let model = try load(gguf)
+            let model = try ModelRegistry.decoder(gguf)
             let tokenizer = try Tokenizer(vocabulary: Vocabulary(gguf: gguf))
             try checkVocabulary(tokenizer, model)
             var loaded = LoadedModel(path: path, format: .gguf, model: model, tokenizer: tokenizer, fileBytes: file.size)
@@ -54,10 +47,10 @@ public enum ModelLoader {
         return LoadedModel(path: path, format: .llama2c, model: model, tokenizer: tokenizer, fileBytes: file.size)
     }
 
-    static func checkVocabulary(_ tokenizer: Tokenizer, _ model: LlamaModel) throws(ModelFileError) {
+    static func checkVocabulary(_ tokenizer: Tokenizer, _ model: any DecoderModel) throws(ModelFileError) {
         let n = tokenizer.vocabulary.tokens.count
-        guard n == model.config.vocabularySize else {
-            throw .invalidTokenizer("the vocabulary has \(n) tokens but the model's embedding has \(model.config.vocabularySize) rows")
+        guard n == model.shape.vocabularySize else {
+            throw .invalidTokenizer("the vocabulary has \(n) tokens but the model's embedding has \(model.shape.vocabularySize) rows")
         }
     }
 

@@ -11,7 +11,7 @@ public struct EngineOptions: Sendable {
     public var maxSequences = 8
     /// Requests queued or running at once.
     public var maxRequests = 64
-    /// Tokens one sequence may hold (nil: `LlamaConfig.defaultContextLength`).
+    /// Tokens one sequence may hold (nil: `DecoderShape.defaultContextLength`).
     public var contextLength: Int?
     /// Tokens per forward pass (decode tokens plus prompt chunks).
     public var maxBatchTokens = 512
@@ -27,8 +27,10 @@ public struct EngineOptions: Sendable {
     public init() {}
 }
 
-/// Everything that serves one model, sized once at start-up: the memory budget, the page
-/// pool and cold store, the paged KV cache, the batched runner and the scheduler.
+/// Everything that serves one model, sized once at start-up: the composition root. It wires
+/// the memory budget, the page pool and cold store, the paged KV cache, the backend, the
+/// batched runner and the scheduler; `strata serve`, `strata run` (`generate`) and the
+/// single-sequence `EvaluationContext` are all built on it.
 public final class InferenceEngine {
     public let model: LoadedModel
     public let options: EngineOptions
@@ -36,12 +38,20 @@ public final class InferenceEngine {
     public let pages: PagePool
     public let coldStore: ColdStore
     public let cache: PagedKVCache
-    public let runner: LlamaRunner
+    public let backend: any ComputeBackend
+    public let runner: DecoderRunner
     public let scheduler: Scheduler
 
-    public init(model: LoadedModel, pool: ThreadPool, options: EngineOptions = EngineOptions()) throws(EvaluationError) {
-        let c = model.model.config
+    /// An engine for `model` running on `pool`'s threads (the CPU backend).
+    public convenience init(model: LoadedModel, pool: ThreadPool, options: EngineOptions = EngineOptions()) throws(EvaluationError) {
+        try self.init(model: model, backend: CPUBackend(pool: pool), options: options)
+    }
+
+    /// An engine for `model` running on `backend`.
+    public init(model: LoadedModel, backend: any ComputeBackend, options: EngineOptions = EngineOptions()) throws(EvaluationError) {
+        let c = model.model.shape
         self.model = model
+        self.backend = backend
         self.options = options
         budget = MemoryBudget(limitBytes: options.memoryBudget ?? MemoryBudget.defaultLimit())
         let layout = KVPageLayout(layers: c.layers, blockTokens: options.blockTokens, kvDim: c.kvDim, dtype: options.kvType)
@@ -54,8 +64,8 @@ public final class InferenceEngine {
         let context = c.contextLength(requested: options.contextLength)
         cache = PagedKVCache(layout: layout, pool: pages, coldStore: coldStore, maxSequences: options.maxSequences,
                              maxTokensPerSequence: context, prefixCaching: options.prefixCaching)
-        runner = LlamaRunner(model: model.model, pool: pool, cache: cache,
-                             maxBatchTokens: options.maxBatchTokens, maxSequences: options.maxSequences)
+        runner = DecoderRunner(model: model.model, backend: backend, cache: cache,
+                               maxBatchTokens: options.maxBatchTokens, maxSequences: options.maxSequences)
         guard budget.tryCharge(runner.scratchBytes, to: .pools), budget.used <= budget.limitBytes else {
             throw .budgetTooSmall(needed: runner.scratchBytes + budget.used(.pools), limit: budget.limitBytes)
         }

@@ -1,14 +1,14 @@
 import Memory
 import StrataRuntime
 
-/// Runs many generation requests at once on one `LlamaRunner`: each step packs the next
+/// Runs many generation requests at once on one `DecoderRunner`: each step packs the next
 /// token of every running sequence (and chunks of prompts) into one batched forward pass,
 /// samples, and retires finished requests. When the KV cache cannot get a page within the
 /// memory budget it climbs a ladder: compress cached prefixes -> evict them -> preempt the
 /// youngest running sequence (compress its KV, or drop it to recompute later) -> hold new
 /// admissions. Nothing accepted is lost: every request completes or ends with an error.
 public final class Scheduler {
-    public let runner: LlamaRunner
+    public let runner: DecoderRunner
     public let budget: MemoryBudget
     public let maxRequests: Int
     /// Sequences in the running set at most (also the batch's sequence limit).
@@ -46,7 +46,7 @@ public final class Scheduler {
     private var holdAdmissions = false
 
     /// A scheduler for up to `maxRequests` requests (queued or running), `maxRunning` at once.
-    public init(runner: LlamaRunner, budget: MemoryBudget, maxRequests: Int, isEndOfGeneration: @escaping (TokenID) -> Bool) {
+    public init(runner: DecoderRunner, budget: MemoryBudget, maxRequests: Int, isEndOfGeneration: @escaping (TokenID) -> Bool) {
         precondition(maxRequests >= 1)
         self.runner = runner
         self.budget = budget
@@ -61,7 +61,7 @@ public final class Scheduler {
         }
         // Candidate storage for every request, allocated once.
         samplers = (0..<maxRequests).map { _ in
-            try! Sampler(parameters: .greedy, vocabularySize: runner.model.config.vocabularySize)
+            try! Sampler(parameters: .greedy, vocabularySize: runner.model.shape.vocabularySize)
         }
         freeSlots = (0..<Int32(maxRequests)).reversed()
         queue = []
@@ -75,7 +75,7 @@ public final class Scheduler {
     /// Queues a request; it runs in later `step()`s.
     public func submit(_ request: GenerationRequest) throws(SchedulerError) -> RequestID {
         let capacity = cache.maxTokensPerSequence
-        let vocab = runner.model.config.vocabularySize
+        let vocab = runner.model.shape.vocabularySize
         guard !request.prompt.isEmpty else { throw .invalidPrompt("it has no tokens") }
         if let bad = request.prompt.first(where: { $0 < 0 || Int($0) >= vocab }) {
             throw .invalidPrompt("token \(bad) is outside the vocabulary of \(vocab)")

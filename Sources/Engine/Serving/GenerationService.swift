@@ -42,10 +42,7 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
     struct Active {
         let id: RequestID
         let continuation: AsyncStream<CompletionEvent>.Continuation
-        var detokenizer: StreamingDetokenizer
-        var stops: StopStringMatcher
-        /// Generated tokens already turned into text.
-        var emitted = 0
+        var text: GeneratedText
         let promptCount: Int
     }
 
@@ -77,7 +74,7 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
     public func submit(prompt: [TokenID], parameters: CompletionParameters) throws(SchedulerError) -> CompletionHandle {
         guard !stopping.load(ordering: .acquiring) else { throw .shuttingDown }
         guard !prompt.isEmpty else { throw .invalidPrompt("it has no tokens") }
-        let vocab = engine.model.model.config.vocabularySize
+        let vocab = engine.model.model.shape.vocabularySize
         if let bad = prompt.first(where: { $0 < 0 || Int($0) >= vocab }) {
             throw .invalidPrompt("token \(bad) is outside the vocabulary of \(vocab)")
         }
@@ -176,8 +173,8 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
             let id = try engine.scheduler.submit(request)
             active[s.key] = Active(
                 id: id, continuation: s.continuation,
-                detokenizer: StreamingDetokenizer(tokenizer: tokenizer, previous: s.prompt.last),
-                stops: StopStringMatcher(stops: s.parameters.stop), promptCount: s.prompt.count)
+                text: GeneratedText(tokenizer: tokenizer, after: s.prompt, stops: s.parameters.stop),
+                promptCount: s.prompt.count)
             if engine.scheduler.phase(of: id) == .finished { deliver() }  // max_tokens 0
         } catch {
             s.continuation.yield(.failed(error.description))
@@ -191,21 +188,9 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
         let scheduler = engine.scheduler
         for key in Array(active.keys) {
             guard var a = active[key] else { continue }
-            let generated = scheduler.generated(by: a.id)
-            var text = ""
-            var stopped = false
-            var i = generated.startIndex + a.emitted
-            while i < generated.endIndex, !stopped {
-                let piece = a.detokenizer.append(generated[i])
-                let (release, matched) = a.stops.append(piece)
-                text += release
-                stopped = matched
-                i += 1
-            }
-            a.emitted = i - generated.startIndex
             let phase = scheduler.phase(of: a.id)
+            let (text, stopped) = a.text.advance(scheduler.generated(by: a.id), finished: phase == .finished)
             if stopped || phase == .finished {
-                if !stopped { text += a.stops.append(a.detokenizer.finish()).release + a.stops.finish() }
                 if !text.isEmpty { a.continuation.yield(.text(text)) }
                 active[key] = a
                 if stopped {

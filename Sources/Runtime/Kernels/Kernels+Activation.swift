@@ -39,22 +39,42 @@ extension Kernels {
     /// GELU, tanh approximation (ggml's `gelu`):
     /// `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`.
     public static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        let c: Float = 0.797884560802865355  // sqrt(2/pi)
-        let a: Float = 0.044715
         var i = 0
         while i &+ 8 <= count {
-            let v = x.load8(at: i)
-            let u = c * v * (1 + a * v * v)
-            // 0.5 (1 + tanh u) = sigmoid(2u); exp saturates at e^88, so no inf/inf.
-            x.store8(v / (1 + exp(-2 * u)), at: i)
+            x.store8(gelu(x.load8(at: i)), at: i)
             i &+= 8
         }
         while i < count {
             let v = x[i]
-            x[i] = 0.5 * v * (1 + tanhf(c * v * (1 + a * v * v)))
+            x[i] = 0.5 * v * (1 + tanhf(geluC * v * (1 + geluA * v * v)))
             i &+= 1
         }
     }
+
+    /// gate[i] = gelu(gate[i]) * up[i]   (GeGLU, GELU by the tanh approximation as `gelu`)
+    public static func geglu(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
+        var i = 0
+        while i &+ 8 <= count {
+            gate.store8(gelu(gate.load8(at: i)) * up.load8(at: i), at: i)
+            i &+= 8
+        }
+        while i < count {
+            let v = gate[i]
+            gate[i] = 0.5 * v * (1 + tanhf(geluC * v * (1 + geluA * v * v))) * up[i]
+            i &+= 1
+        }
+    }
+
+    /// `gelu` of 8 lanes: 0.5 (1 + tanh u) = sigmoid(2u); exp saturates at e^88, so no inf/inf.
+    @inline(__always)
+    static func gelu(_ v: SIMD8<Float>) -> SIMD8<Float> {
+        let u = geluC * v * (1 + geluA * v * v)
+        return v / (1 + exp(-2 * u))
+    }
+
+    /// sqrt(2/pi) and the cubic coefficient of GELU's tanh approximation.
+    static let geluC: Float = 0.797884560802865355
+    static let geluA: Float = 0.044715
 
     /// GELU, exact: `0.5 x (1 + erf(x / sqrt 2))` (BERT's `gelu`), within ~2e-7 x relative.
     ///

@@ -50,6 +50,17 @@ extension Kernels {
         }
     }
 
+    /// `gelu(gate) * up` over `rows` rows of `columns` (a whole number of blocks), quantized into `q`.
+    public static func gegluQuantized(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, rows: Int, columns: Int,
+                                      into q: Q8Rows) {
+        checkQ8(q, rows: rows, columns: columns)
+        for r in 0..<rows {
+            let base = r &* columns
+            @inline(__always) func value(_ i: Int) -> SIMD8<Float> { gelu(gate.load8(at: base &+ i)) * up.load8(at: base &+ i) }
+            quantizeRow(q, row: r, columns: columns, value)
+        }
+    }
+
     /// Quantizes row `r` of `q` from `value(i)`, the 8 floats at column `i`. A Q8_K block is
     /// first produced into a kilobyte of stack: its scale depends on all 256 values.
     @inline(__always)

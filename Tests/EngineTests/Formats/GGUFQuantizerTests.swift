@@ -41,8 +41,8 @@ import TestSupport
 
         let pool = ThreadPool(threads: 2)
         let prompt = TestModels.prompt(24, seed: 4)
-        let reference = Array(try LlamaContext(model: try TestModels.stories260K().model, pool: pool, kvType: .f32).evaluate(prompt))
-        let quantized = Array(try LlamaContext(model: try ModelLoader.load(path: path).model, pool: pool, kvType: .f32).evaluate(prompt))
+        let reference = Array(try EvaluationContext(model: try TestModels.stories260K(), pool: pool, kvType: .f32).evaluate(prompt))
+        let quantized = Array(try EvaluationContext(model: try ModelLoader.load(path: path), pool: pool, kvType: .f32).evaluate(prompt))
         let worst = zip(reference, quantized).map { abs($0 - $1) }.max()!
         #expect(worst < tolerance, "max logit difference \(worst)")
     }

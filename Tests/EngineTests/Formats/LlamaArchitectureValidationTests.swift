@@ -90,7 +90,8 @@ import TestSupport
 
     /// Opens `file` as a llama the way the loader does: parse, read the config, resolve the weights.
     static func loadLlama(_ file: GGUFFile) throws(ModelFileError) -> LlamaModel {
-        try LlamaModel(table: file, config: LlamaConfig(gguf: file))
+        // Through the registry, as files load: it refuses architectures before the config is read.
+        try ModelRegistry.decoder(file) as! LlamaModel
     }
 
     static func loadError(_ model: TinyLlama) throws -> ModelFileError? {
@@ -335,9 +336,9 @@ import TestSupport
 
     @Test func vocabOnlyFilesAreNotRunnableModels() throws {
         let gpt2 = try GGUFFile(path: Fixtures.model("vocab/ggml-vocab-gpt-2.gguf"))
-        #expect(throws: ModelFileError.unsupportedArchitecture("gpt2")) { _ = try LlamaConfig(gguf: gpt2) }
+        #expect(throws: ModelFileError.unsupportedArchitecture("gpt2")) { _ = try ModelRegistry.decoder(gpt2) }
         let spm = try GGUFFile(path: Fixtures.model("vocab/ggml-vocab-llama-spm.gguf"))
         #expect(spm.tensors.isEmpty)
-        #expect(throws: ModelFileError.missingTensor("token_embd.weight")) { _ = try LlamaConfig(gguf: spm) }
+        #expect(throws: ModelFileError.missingTensor("token_embd.weight")) { _ = try ModelRegistry.decoder(spm) }
     }
 }

@@ -17,7 +17,7 @@ import TestSupport
 
     /// Evaluates `tokens` of `sequence` in batches the runner can take; returns the last logits.
     @discardableResult
-    static func feed(_ runner: LlamaRunner, _ sequence: SequenceID, _ tokens: [TokenID]) throws -> [Float] {
+    static func feed(_ runner: DecoderRunner, _ sequence: SequenceID, _ tokens: [TokenID]) throws -> [Float] {
         var start = 0
         var logits: [Float] = []
         while start < tokens.count {
@@ -48,10 +48,7 @@ import TestSupport
     @Test("greedy text through the paged cache matches llama2.c for F32 and F16 KV", arguments: [DType.f32, .f16])
     func referenceText(kv: DType) throws {
         let loaded = try TestModels.stories260K()
-        let context = try LlamaContext(model: loaded.model, pool: ThreadPool(threads: 2), kvType: kv)
-        let generator = try Generator(context: context, tokenizer: loaded.tokenizer, prompt: [1], sampling: .greedy, maxTokens: 200)
-        var text = ""
-        while let piece = try generator.next() { text += piece.text }
+        let (text, _) = try TestModels.generate(loaded, prompt: [1], maxTokens: 200, kvType: kv)
         #expect(text == (try References.stories260KGreedy()))
     }
 
@@ -60,8 +57,8 @@ import TestSupport
         let loaded = try TestModels.stories260K()
         let prompt = TestModels.prompt(40, seed: 1)
         let pool = ThreadPool(threads: 2)
-        let f32 = Array(try LlamaContext(model: loaded.model, pool: pool, kvType: .f32).evaluate(prompt))
-        let q8 = Array(try LlamaContext(model: loaded.model, pool: pool, kvType: .q8_0).evaluate(prompt))
+        let f32 = Array(try EvaluationContext(model: loaded, pool: pool, kvType: .f32).evaluate(prompt))
+        let q8 = Array(try EvaluationContext(model: loaded, pool: pool, kvType: .q8_0).evaluate(prompt))
         let worst = zip(f32, q8).map { abs($0 - $1) }.max()!
         #expect(worst < 0.5, "max logit difference \(worst)")
         #expect(f32.indices.max { f32[$0] < f32[$1] } == q8.indices.max { q8[$0] < q8[$1] })
@@ -122,7 +119,7 @@ import TestSupport
         #expect(Array(cache.tokens(of: a)) == prompt + [50])
         #expect(Array(cache.tokens(of: b)) == prompt + [60])
         // b's continuation equals a fresh sequence fed the same tokens.
-        let fresh = try LlamaContext(model: loaded.model, pool: ThreadPool(threads: 1))
+        let fresh = try EvaluationContext(model: loaded, pool: ThreadPool(threads: 1))
         let expected = Array(try fresh.evaluate(prompt + [60, 70]))
         runner.beginBatch()
         let e = try [TokenID(70)].withUnsafeBufferPointer { try runner.add(b, tokens: $0, wantLogits: true) }

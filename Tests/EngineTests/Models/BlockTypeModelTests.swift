@@ -13,7 +13,7 @@ import Testing
 
     /// Logits of `tokens` evaluated as one prompt of `prompt` tokens, then one token at a time.
     static func logits(_ model: LoadedModel, prompt: [TokenID], decode: [TokenID]) throws -> [[Float]] {
-        let context = try LlamaContext(model: model.model, pool: ThreadPool(threads: 2), maxBatch: 32)
+        let context = try EvaluationContext(model: model, pool: ThreadPool(threads: 2), maxBatch: 32)
         var all = [Array(try context.evaluate(prompt))]
         for token in decode { all.append(Array(try context.evaluate([token]))) }
         return all
@@ -49,7 +49,7 @@ import Testing
     func decodeStepDoesNotAllocate(type: DType) throws {
         let model = try TestModels.blockTwins(type).blocks
         let pool = ThreadPool(threads: 2)
-        let context = try LlamaContext(model: model.model, pool: pool)
+        let context = try EvaluationContext(model: model, pool: pool)
         _ = try context.evaluate(TestModels.prompt(20, seed: 1))  // warm-up, and the prompt path
         let token: [TokenID] = [9]  // made once: an array literal in the loop would allocate
         _ = try context.evaluate(token)

@@ -18,7 +18,7 @@ import TestSupport
     @Test("position-0 logits match the float64 reference top-5 to 1e-4", arguments: [0, 1])
     func positionZeroLogits(format: Int) throws {
         let loaded = try Self.load(format)
-        let context = try LlamaContext(model: loaded.model, pool: ThreadPool(threads: 2), kvType: .f32)
+        let context = try EvaluationContext(model: loaded, pool: ThreadPool(threads: 2), kvType: .f32)
         let logits = Array(try context.evaluate([1]))
         #expect(logits.count == 512)
         let top = logits.indices.sorted { logits[$0] > logits[$1] }.prefix(5)
@@ -36,15 +36,12 @@ import TestSupport
     @Test("greedy generation from BOS reproduces llama2.c's text byte for byte", arguments: [0, 1])
     func greedyText(format: Int) throws {
         let loaded = try Self.load(format)
-        let context = try LlamaContext(model: loaded.model, pool: ThreadPool(threads: 2))
         let prompt = loaded.tokenizer.encode("", addBOS: true)
         #expect(prompt == [1])
-        let generator = try Generator(context: context, tokenizer: loaded.tokenizer, prompt: prompt,
-                                      sampling: .greedy, maxTokens: 200)
-        var text = ""
-        while let piece = try generator.next() { text += piece.text }
+        let (text, result) = try TestModels.generate(loaded, prompt: prompt, maxTokens: 200)
         #expect(text == (try References.stories260KGreedy()))
-        #expect(generator.stopReason == .length)
+        #expect(result.stopReason == .length)
+        #expect(result.stats.decodeSteps == 199)
     }
 
     @Test("a prompt evaluated as one batch gives the same logits as token by token")
@@ -52,9 +49,9 @@ import TestSupport
         let loaded = try Self.load(0)
         let tokens = loaded.tokenizer.encode("Once upon a time, there was a little dog named Max.", addBOS: true)
         let pool = ThreadPool(threads: 2)
-        let batched = try LlamaContext(model: loaded.model, pool: pool, maxBatch: 7, kvType: .f32)
+        let batched = try EvaluationContext(model: loaded, pool: pool, maxBatch: 7, kvType: .f32)
         let all = Array(try batched.evaluate(tokens))
-        let sequential = try LlamaContext(model: loaded.model, pool: pool, maxBatch: 1, kvType: .f32)
+        let sequential = try EvaluationContext(model: loaded, pool: pool, maxBatch: 1, kvType: .f32)
         var last: [Float] = []
         for t in tokens { last = Array(try sequential.evaluate([t])) }
         let worst = zip(all, last).map { abs($0 - $1) }.max() ?? 0
@@ -64,7 +61,7 @@ import TestSupport
     @Test("evaluation past the context window is a typed error, and the context stays usable")
     func contextFull() throws {
         let loaded = try Self.load(0)
-        let context = try LlamaContext(model: loaded.model, pool: ThreadPool(threads: 1), capacity: 8)
+        let context = try EvaluationContext(model: loaded, pool: ThreadPool(threads: 1), capacity: 8)
         _ = try context.evaluate([1, 2, 3, 4, 5, 6])
         #expect(throws: EvaluationError.contextFull(position: 6, adding: 3, capacity: 8)) {
             try context.evaluate([7, 8, 9])
@@ -81,7 +78,7 @@ import TestSupport
     @Test func decodeStepDoesNotAllocate() throws {
         let loaded = try ModelLoader.load(path: Fixtures.model("stories260K.gguf"))
         let pool = ThreadPool(threads: 2)
-        let context = try LlamaContext(model: loaded.model, pool: pool)
+        let context = try EvaluationContext(model: loaded, pool: pool)
         let token: [TokenID] = [1]
         _ = try context.evaluate(token)  // warm-up: lazy runtime metadata
         let before = AllocatorStatistics.threadAllocatedBytes(), workersBefore = pool.workerAllocatedBytes()

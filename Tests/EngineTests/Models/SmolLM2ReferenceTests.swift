@@ -88,7 +88,7 @@ struct SmolLM2ReferenceTests {
     /// llama.cpp's token is within `tolerance` of strata's choice, an error otherwise, and stops.
     static func compareGreedy(_ loaded: LoadedModel, prompt: [TokenID], expected: [TokenID],
                               topLogprobs: [[SmolLM2Reference.Candidate]], label: String) throws -> Outcome {
-        let context = try LlamaContext(model: loaded.model, pool: ThreadPool(threads: 2), capacity: prompt.count + expected.count + 1)
+        let context = try EvaluationContext(model: loaded, pool: ThreadPool(threads: 2), capacity: prompt.count + expected.count + 1)
         var logits = try context.evaluate(prompt)
         var outcome = Outcome()
         for (position, want) in expected.enumerated() {

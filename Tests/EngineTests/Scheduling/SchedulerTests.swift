@@ -98,7 +98,7 @@ import TestSupport
         for p in Self.prompts(4) { _ = try engine.scheduler.submit(GenerationRequest(prompt: p, maxTokens: 200)) }
         // Warm-up: prompts, the first blocks of decode, lazy runtime metadata.
         for _ in 0..<40 { engine.scheduler.step() }
-        let pool = engine.runner.pool
+        let pool = (engine.backend as! CPUBackend).pool
         let before = AllocatorStatistics.threadAllocatedBytes(), workersBefore = pool.workerAllocatedBytes()
         for _ in 0..<60 { engine.scheduler.step() }
         #expect(AllocatorStatistics.threadAllocatedBytes() - before == 0, "engine thread")

@@ -1,0 +1,71 @@
+import StrataRuntime
+
+/// A decoder-only language model: its shape, and a forward pass over a `DecoderBatch` that
+/// reaches kernels only through a `ComputeBackend`. One conformer per architecture, each in
+/// its own file under `Engine/Models/`, registered in `ModelRegistry`. Loaded models are
+/// immutable and shared between sequences; per-step state lives in the batch and the scratch.
+public protocol DecoderModel: AnyObject, Sendable {
+    /// The GGUF `general.architecture` name it was loaded as (`llama`, `qwen2`, ...).
+    var architecture: String { get }
+
+    /// What the batch, the KV cache and the sampler need to know about the model.
+    var shape: DecoderShape { get }
+
+    /// The widths of the activations its forward pass writes, and which forms its matmuls read.
+    var scratchShape: DecoderScratchShape { get }
+
+    /// Bytes of weight matrices one decode step reads (the embedding is only looked up).
+    var weightBytesPerStep: Int { get }
+
+    /// The type of the model's main weight matrices, for reports (`q4_K`, `f32`, ...).
+    var weightType: DType { get }
+
+    /// Keeps the mapping the weights point into alive.
+    var source: TensorTable { get }
+
+    /// Runs every layer over the batch's tokens, writes their K and V into the cache's pages, and
+    /// the logits of each entry that asked for them into `batch.logits`.
+    func forward(_ batch: DecoderBatch, scratch: DecoderScratch, backend: any ComputeBackend)
+}
+
+/// The hyperparameters every decoder has, whatever its architecture.
+public struct DecoderShape: Equatable, Sendable {
+    public var layers: Int
+    /// Width of the residual stream.
+    public var dim: Int
+    public var heads: Int
+    public var kvHeads: Int
+    /// Width of one attention head.
+    public var headDim: Int
+    public var vocabularySize: Int
+    /// Context length the model was trained for.
+    public var contextLength: Int
+
+    /// Width of the K and V rows of a layer (what the KV cache stores per token and layer).
+    public var kvDim: Int { kvHeads * headDim }
+
+    /// Query heads per kv head.
+    public var attentionGroup: Int { heads / kvHeads }
+
+    public init(layers: Int, dim: Int, heads: Int, kvHeads: Int, headDim: Int, vocabularySize: Int, contextLength: Int) {
+        self.layers = layers
+        self.dim = dim
+        self.heads = heads
+        self.kvHeads = kvHeads
+        self.headDim = headDim
+        self.vocabularySize = vocabularySize
+        self.contextLength = contextLength
+    }
+
+    /// Tokens a sequence holds unless the user says otherwise: the trained context, capped
+    /// so that a model claiming 128k does not reserve KV tables for it by default.
+    public var defaultContextLength: Int { min(contextLength, DecoderShape.defaultContextCap) }
+
+    /// The cap of `defaultContextLength`.
+    public static let defaultContextCap = 4096
+
+    /// `requested` tokens per sequence (or the default), never more than the model was trained for.
+    public func contextLength(requested: Int?) -> Int {
+        min(max(1, requested ?? defaultContextLength), contextLength)
+    }
+}

@@ -1,0 +1,64 @@
+/// The batch as attention and RoPE see it: each token's sequence (entry), position and page
+/// table, and the tiles (runs of one entry's consecutive tokens) attention works in. Views of
+/// buffers the batch owner sized once; valid for one forward pass. (Trivial: passing it copies
+/// pointers, nothing is retained.)
+public struct AttentionBatch {
+    /// Tokens in the pass.
+    public let tokens: Int
+    /// [tokens] entry of each token.
+    public let tokenEntry: UnsafePointer<Int32>
+    /// [tokens] position of each token in its sequence.
+    public let tokenPosition: UnsafePointer<Int32>
+    /// [entries, maxBlocks] page addresses of each entry's sequence.
+    public let pageTables: UnsafePointer<UnsafeMutableRawPointer>
+    public let maxBlocks: Int
+    /// [tiles] first token and token count of each attention tile.
+    public let tileStart: UnsafePointer<Int32>
+    public let tileTokens: UnsafePointer<Int32>
+    public let tiles: Int
+    /// Positions the tokens see, summed (each token sees its sequence up to itself): a layer's
+    /// attention work per unit of head width, for deciding whether to spread it over threads.
+    public let work: Int
+    /// How the pages hold K and V.
+    public let layout: KVPageLayout
+
+    public init(tokens: Int, tokenEntry: UnsafePointer<Int32>, tokenPosition: UnsafePointer<Int32>,
+                pageTables: UnsafePointer<UnsafeMutableRawPointer>, maxBlocks: Int, tileStart: UnsafePointer<Int32>,
+                tileTokens: UnsafePointer<Int32>, tiles: Int, work: Int, layout: KVPageLayout) {
+        self.tokens = tokens
+        self.tokenEntry = tokenEntry
+        self.tokenPosition = tokenPosition
+        self.pageTables = pageTables
+        self.maxBlocks = maxBlocks
+        self.tileStart = tileStart
+        self.tileTokens = tileTokens
+        self.tiles = tiles
+        self.work = work
+        self.layout = layout
+    }
+
+    /// The page table of token `i`'s sequence.
+    @inline(__always)
+    public func pages(ofToken i: Int) -> UnsafePointer<UnsafeMutableRawPointer> {
+        pageTables + Int(tokenEntry[i]) &* maxBlocks
+    }
+}
+
+/// One layer's attention: which KV it reads and how its heads are shaped.
+public struct AttentionLayer: Sendable {
+    /// The KV layer.
+    public let layer: Int
+    public let heads: Int
+    public let kvHeads: Int
+    public let headDim: Int
+    /// Scores are `q . k * scale`.
+    public let scale: Float
+
+    public init(layer: Int, heads: Int, kvHeads: Int, headDim: Int, scale: Float) {
+        self.layer = layer
+        self.heads = heads
+        self.kvHeads = kvHeads
+        self.headDim = headDim
+        self.scale = scale
+    }
+}

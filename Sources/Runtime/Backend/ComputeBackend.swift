@@ -1,0 +1,99 @@
+/// Where a decoder's forward pass runs its operations: the one value a model's `forward` calls,
+/// so a second device (CUDA) is a second conformer rather than a second forward pass.
+///
+/// Operands are host pointers the caller owns (activations sized once at start-up), weight
+/// views (`Tensor`) and the paged KV cache's pages. A backend may keep device copies of weights
+/// and pages; results it writes to host pointers must be there when the call returns.
+public protocol ComputeBackend: AnyObject {
+    /// A short name for reports (`cpu`, `cuda:0`).
+    var name: String { get }
+
+    /// Bytes of scratch the backend holds for the limits it was reserved for.
+    var scratchBytes: Int { get }
+
+    /// Sizes the backend's own scratch for the largest step it will run; called once, before
+    /// the first forward pass (a step allocates nothing).
+    func reserve(_ limits: BackendLimits)
+
+    /// Row `tokens[i]` of `table` (a `[vocab rows][columns]` embedding) into `out + i * columns`, as floats.
+    func embed(_ table: Tensor, tokens: UnsafePointer<Int32>, count: Int, into out: UnsafeMutablePointer<Float>)
+
+    /// RMSNorm of `rows` rows of `dim`: `out = x / rms(x) * weight` (`out` may be `x`).
+    func rmsNorm(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                 dim: Int, rows: Int, eps: Float)
+
+    /// RMSNorm of `rows` rows of `dim`, quantized into `q` instead of stored.
+    func rmsNorm(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dim: Int, rows: Int, eps: Float, into q: Q8Rows)
+
+    /// Quantizes `rows` rows of `columns` floats into `q` (its format).
+    func quantize(_ x: UnsafePointer<Float>, rows: Int, columns: Int, into q: Q8Rows)
+
+    /// `out = x * weight^T` for `rows` float rows (weights in a float type).
+    func matmul(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, rows: Int, weight: Tensor)
+
+    /// `out = x * weight^T` for quantized rows (block-quantized weights, `x` in their activation format).
+    func matmul(out: UnsafeMutablePointer<Float>, x: Q8Rows, weight: Tensor)
+
+    /// `y += x` over `count` floats.
+    func add(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int)
+
+    /// `y[r] += bias` for each of `rows` rows of `columns`.
+    func addBias(_ y: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, rows: Int, columns: Int)
+
+    /// `x *= alpha` over `count` floats.
+    func scale(_ x: UnsafeMutablePointer<Float>, by alpha: Float, count: Int)
+
+    /// `gate = activation(gate) * up` over `count` floats.
+    func gated(_ activation: GatedActivation, gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int)
+
+    /// `activation(gate) * up` over `rows` rows of `columns`, quantized into `q` instead of stored.
+    func gated(_ activation: GatedActivation, gate: UnsafePointer<Float>, up: UnsafePointer<Float>, rows: Int, columns: Int,
+               into q: Q8Rows)
+
+    /// Rotates `heads` heads of each of the batch's tokens: token `i`'s heads start at `x + i * stride`
+    /// and sit at position `batch.tokenPosition[i]`.
+    func rope(_ x: UnsafeMutablePointer<Float>, stride: Int, heads: Int, rope: Rope, batch: AttentionBatch)
+
+    /// Stores each batch token's K and V rows (`kvDim` floats at `key + i * stride`,
+    /// `value + i * stride`) in its sequence's page for `layer`.
+    func storeKV(key: UnsafePointer<Float>, value: UnsafePointer<Float>, stride: Int, layer: Int, batch: AttentionBatch)
+
+    /// Causal attention of every batch token over its sequence's cached positions for one
+    /// layer: `out` and `q` hold `[tokens, heads * headDim]`.
+    func attention(out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, layer: AttentionLayer, batch: AttentionBatch)
+}
+
+/// The activation of a gated feed-forward block (`act(gate) * up`).
+public enum GatedActivation: Sendable {
+    /// SiLU (SwiGLU): Llama, Qwen, Mistral, Phi-3.
+    case silu
+    /// GELU, tanh approximation (GeGLU): Gemma.
+    case gelu
+}
+
+/// The largest step a backend must be ready for, known at start-up.
+public struct BackendLimits: Sendable {
+    /// Tokens in one forward pass.
+    public var maxBatchTokens: Int
+    /// The widest matmul input (columns).
+    public var widestInput: Int
+    /// Whether any matmul reads float weights, and whether any reads block-quantized ones.
+    public var floatWeights: Bool
+    public var quantizedWeights: Bool
+    /// Query heads per kv head, and the head size, of the model's attention.
+    public var attentionGroup: Int
+    public var headDim: Int
+    /// Tokens per KV page.
+    public var blockTokens: Int
+
+    public init(maxBatchTokens: Int, widestInput: Int, floatWeights: Bool, quantizedWeights: Bool,
+                attentionGroup: Int, headDim: Int, blockTokens: Int) {
+        self.maxBatchTokens = maxBatchTokens
+        self.widestInput = widestInput
+        self.floatWeights = floatWeights
+        self.quantizedWeights = quantizedWeights
+        self.attentionGroup = attentionGroup
+        self.headDim = headDim
+        self.blockTokens = blockTokens
+    }
+}
