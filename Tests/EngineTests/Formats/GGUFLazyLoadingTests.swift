@@ -65,7 +65,7 @@ import Glibc
         #expect(size > 190 << 20)
         #expect(model.config.layers == 10)
         let down = try #require(file.tensor(named: "blk.9.ffn_down.weight"))
-        #expect(model.weights.layers[9].down.data == file.unsafeData(of: down), "weights are views into the mapping")
+        #expect(model.weights.layers[9].ffn.down.data == file.unsafeData(of: down), "weights are views into the mapping")
         // The kernel's read-around on the first page fault (read_ahead_kb, 128 KiB to a few MiB)
         // is the only reading allowed.
         #expect(resident < size / 20, "\(resident) of \(size) bytes are resident after opening")

@@ -125,8 +125,8 @@ import TestSupport
         let model = try LlamaModel(table: checkpoint, config: checkpoint.config)
         #expect(model.weights.tiedOutput)
         #expect(model.weights.layers.count == 5)
-        #expect(model.weights.layers[2].wk.data == checkpoint.unsafeData(of: checkpoint.tensor(named: "blk.2.attn_k.weight")!))
-        #expect(model.weights.layers[2].wk.rows == 32 && model.weights.layers[2].wk.columns == 64)
+        #expect(model.weights.layers[2].attention.wk.data == checkpoint.unsafeData(of: checkpoint.tensor(named: "blk.2.attn_k.weight")!))
+        #expect(model.weights.layers[2].attention.wk.rows == 32 && model.weights.layers[2].attention.wk.columns == 64)
         #expect(model.weights.output.data == model.weights.tokenEmbedding.data)
     }
 

@@ -120,12 +120,12 @@ import TestSupport
             #expect(UnsafeRawPointer(w.outputNorm) == at("output_norm.weight"))
             for (l, layer) in w.layers.enumerated() {
                 let p = "blk.\(l)."
-                #expect(UnsafeRawPointer(layer.attentionNorm) == at(p + "attn_norm.weight"))
-                #expect(UnsafeRawPointer(layer.ffnNorm) == at(p + "ffn_norm.weight"))
+                #expect(UnsafeRawPointer(layer.attention.norm) == at(p + "attn_norm.weight"))
+                #expect(UnsafeRawPointer(layer.ffn.norm) == at(p + "ffn_norm.weight"))
                 let matrices: [(Tensor, String, Int, Int)] = [
-                    (layer.wq, "attn_q", 32, 32), (layer.wk, "attn_k", 32, 16), (layer.wv, "attn_v", 32, 16),
-                    (layer.wo, "attn_output", 32, 32), (layer.gate, "ffn_gate", 32, 256), (layer.up, "ffn_up", 32, 256),
-                    (layer.down, "ffn_down", 256, 32),
+                    (layer.attention.wq, "attn_q", 32, 32), (layer.attention.wk, "attn_k", 32, 16), (layer.attention.wv, "attn_v", 32, 16),
+                    (layer.attention.wo, "attn_output", 32, 32), (layer.ffn.gate, "ffn_gate", 32, 256), (layer.ffn.up, "ffn_up", 32, 256),
+                    (layer.ffn.down, "ffn_down", 256, 32),
                 ]
                 for (tensor, name, columns, rows) in matrices {
                     #expect(tensor.data == at(p + name + ".weight"), "\(p + name)")
@@ -152,7 +152,7 @@ import TestSupport
         try withTemporaryFile("tiny-llama.gguf", contents: model.encoded()) { path in
             let weights = try Self.loadLlama(GGUFFile(path: path)).weights
             #expect(weights.tokenEmbedding.dtype == dtype)
-            #expect(weights.layers.allSatisfy { $0.wq.dtype == dtype && $0.down.dtype == dtype })
+            #expect(weights.layers.allSatisfy { $0.attention.wq.dtype == dtype && $0.ffn.down.dtype == dtype })
         }
     }
 
@@ -316,7 +316,7 @@ import TestSupport
             case .failure(let error):
                 #expect(error.kind == .misalignedTensor)
             case .success(let model):
-                let norms = [model.weights.outputNorm] + model.weights.layers.flatMap { [$0.attentionNorm, $0.ffnNorm] }
+                let norms = [model.weights.outputNorm] + model.weights.layers.flatMap { [$0.attention.norm, $0.ffn.norm] }
                 #expect(norms.allSatisfy { Int(bitPattern: $0) % MemoryLayout<Float>.alignment == 0 })
             }
         }
@@ -331,7 +331,7 @@ import TestSupport
                                             contextLength: 2048, normEpsilon: 1e-5, ropeBase: 10000, ropeDimensions: 8))
         #expect(!model.weights.tiedOutput)
         #expect(model.weights.output.data == file.unsafeData(of: file.tensor(named: "output.weight")!))
-        #expect(model.weights.layers[4].down.data == file.unsafeData(of: file.tensor(named: "blk.4.ffn_down.weight")!))
+        #expect(model.weights.layers[4].ffn.down.data == file.unsafeData(of: file.tensor(named: "blk.4.ffn_down.weight")!))
     }
 
     @Test func vocabOnlyFilesAreNotRunnableModels() throws {

@@ -111,195 +111,48 @@ extension LlamaConfig {
     }
 }
 
-/// Views of one decoder block's weights. Matrices are [out rows][in columns].
-public struct LlamaLayerWeights: @unchecked Sendable {
-    /// [dim], F32
-    public let attentionNorm: UnsafePointer<Float>
-    /// [dim rows][dim]
-    public let wq: Tensor
-    /// [kvDim rows][dim]
-    public let wk: Tensor
-    /// [kvDim rows][dim]
-    public let wv: Tensor
-    /// [dim rows][dim]
-    public let wo: Tensor
-    /// [dim], F32
-    public let ffnNorm: UnsafePointer<Float>
-    /// [hidden rows][dim]
-    public let gate: Tensor
-    /// [hidden rows][dim]
-    public let up: Tensor
-    /// [dim rows][hidden]
-    public let down: Tensor
-}
-
-/// Views of every weight of a Llama model, pointing into the mapped file (never copied).
-public struct LlamaWeights: @unchecked Sendable {
-    /// [vocab rows][dim]
-    public let tokenEmbedding: Tensor
-    public let layers: [LlamaLayerWeights]
-    /// [dim], F32
-    public let outputNorm: UnsafePointer<Float>
-    /// [vocab rows][dim]; the embedding itself when the model ties them.
-    public let output: Tensor
-    /// True when `output.weight` is absent and the embedding is reused.
-    public let tiedOutput: Bool
-
-    /// Bytes of weight matrices one decode step reads: every layer's projections and the output
-    /// head (the embedding is only looked up). Divided into a step's time, it is the weight
-    /// bandwidth decode achieves.
-    public var bytesReadPerStep: Int {
-        var total = output.rowBytes * output.rows
-        for layer in layers {
-            for t in [layer.wq, layer.wk, layer.wv, layer.wo, layer.gate, layer.up, layer.down] { total += t.rowBytes * t.rows }
-        }
-        return total
-    }
-
-    /// Resolves and shape-checks every tensor the architecture needs.
-    public init(table: TensorTable, config c: LlamaConfig) throws(ModelFileError) {
-        let q = c.heads * c.headDim
-        tokenEmbedding = try Self.matrix(table, "token_embd.weight", columns: c.dim, rows: c.vocabularySize)
-        outputNorm = try Self.vector(table, "output_norm.weight", count: c.dim)
-        if table.tensor(named: "output.weight") != nil {
-            output = try Self.matrix(table, "output.weight", columns: c.dim, rows: c.vocabularySize)
-            tiedOutput = false
-        } else {
-            output = tokenEmbedding
-            tiedOutput = true
-        }
-        var layers: [LlamaLayerWeights] = []
-        layers.reserveCapacity(c.layers)
-        for l in 0..<c.layers {
-            let p = "blk.\(l)."
-            layers.append(LlamaLayerWeights(
-                attentionNorm: try Self.vector(table, p + "attn_norm.weight", count: c.dim),
-                wq: try Self.matrix(table, p + "attn_q.weight", columns: c.dim, rows: q),
-                wk: try Self.matrix(table, p + "attn_k.weight", columns: c.dim, rows: c.kvDim),
-                wv: try Self.matrix(table, p + "attn_v.weight", columns: c.dim, rows: c.kvDim),
-                wo: try Self.matrix(table, p + "attn_output.weight", columns: q, rows: c.dim),
-                ffnNorm: try Self.vector(table, p + "ffn_norm.weight", count: c.dim),
-                gate: try Self.matrix(table, p + "ffn_gate.weight", columns: c.dim, rows: c.hiddenDim),
-                up: try Self.matrix(table, p + "ffn_up.weight", columns: c.dim, rows: c.hiddenDim),
-                down: try Self.matrix(table, p + "ffn_down.weight", columns: c.hiddenDim, rows: c.dim)))
-        }
-        self.layers = layers
-    }
-
-    static func matrix(_ table: TensorTable, _ name: String, columns: Int, rows: Int) throws(ModelFileError) -> Tensor {
-        guard let t = table.tensor(named: name) else { throw .missingTensor(name) }
-        guard t.dims.count <= 2, t.columns == columns, t.rows == rows else {
-            throw .wrongShape(tensor: name, expected: [columns, rows], found: t.dims)
-        }
-        guard let dtype = t.type.dtype, dtype.isWeightType else { throw .unsupportedTensorType(tensor: name, type: t.type.name) }
-        return Tensor(data: table.unsafeData(of: t), dtype: dtype, columns: columns, rows: rows)
-    }
-
-    static func vector(_ table: TensorTable, _ name: String, count: Int) throws(ModelFileError) -> UnsafePointer<Float> {
-        guard let t = table.tensor(named: name) else { throw .missingTensor(name) }
-        guard t.dims == [count] else { throw .wrongShape(tensor: name, expected: [count], found: t.dims) }
-        guard t.type.dtype == .f32 else { throw .unsupportedTensorType(tensor: name, type: t.type.name + " (norm weights must be f32)") }
-        // Kernels read norm weights as Float: a file aligned to less than 4 bytes can misplace them.
-        let data = table.unsafeData(of: t)
-        guard Int(bitPattern: data) % MemoryLayout<Float>.alignment == 0 else {
-            throw .misalignedTensor(tensor: name, offset: UInt64(t.offset), alignment: MemoryLayout<Float>.alignment)
-        }
-        return data.assumingMemoryBound(to: Float.self)
-    }
-}
-
 /// A loaded Llama-family model: hyperparameters and weight views into the file that
 /// `source` keeps mapped. Immutable and shareable between sequences.
 public final class LlamaModel: DecoderModel {
     public let config: LlamaConfig
-    public let weights: LlamaWeights
+    public let weights: DecoderWeights
     public let source: TensorTable
     public let architecture: String
     public let shape: DecoderShape
     public let scratchShape: DecoderScratchShape
     private let rope: Rope
-    /// Per layer: which forms (floats, Q8) each matmul input must be produced in.
-    private let needs: [LayerNeeds]
-    private let outputNeeds: ActivationNeeds
 
     /// Resolves the weights of `config` in `table`.
-    public init(table: TensorTable, config: LlamaConfig, architecture: String = "llama") throws(ModelFileError) {
-        try config.validate()
-        self.config = config
-        self.weights = try LlamaWeights(table: table, config: config)
-        self.source = table
+    public init(table: TensorTable, config c: LlamaConfig, architecture: String = "llama") throws(ModelFileError) {
+        try c.validate()
+        config = c
+        weights = try DecoderWeights(gguf: table, layers: c.layers, dim: c.dim, heads: c.heads, kvHeads: c.kvHeads,
+                                     headDim: c.headDim, hidden: c.hiddenDim, vocabularySize: c.vocabularySize)
+        source = table
         self.architecture = architecture
-        shape = config.shape
-        rope = Rope(headDim: config.headDim, ropeDims: config.ropeDimensions, base: config.ropeBase, style: config.ropeStyle)
-        needs = weights.layers.map(LayerNeeds.init)
-        outputNeeds = ActivationNeeds(readers: weights.output)
-        let all = weights.layers.flatMap { [$0.wq, $0.wk, $0.wv, $0.wo, $0.gate, $0.up, $0.down] } + [weights.output]
-        scratchShape = DecoderScratchShape(dim: config.dim, qDim: config.heads * config.headDim, kvDim: config.kvDim,
-                                           hidden: config.hiddenDim, reads: ActivationNeeds(readers: all))
+        shape = c.shape
+        rope = Rope(headDim: c.headDim, ropeDims: c.ropeDimensions, base: c.ropeBase, style: c.ropeStyle)
+        scratchShape = weights.scratchShape(dim: c.dim, qDim: c.heads * c.headDim, kvDim: c.kvDim, hidden: c.hiddenDim)
     }
 
     public var weightBytesPerStep: Int { weights.bytesReadPerStep }
 
-    public var weightType: DType { weights.layers.first?.wq.dtype ?? weights.output.dtype }
+    public var weightType: DType { weights.layers.first?.attention.wq.dtype ?? weights.output.dtype }
 
-    public func forward(_ batch: DecoderBatch, scratch s: DecoderScratch, backend: any ComputeBackend) {
+    public func forward(_ batch: DecoderBatch, scratch: DecoderScratch, backend: any ComputeBackend) {
         let c = config, w = weights
-        let pass = DecoderPass(backend: backend, scratch: s, batch: batch)
-        let n = pass.tokens
-        let dim = c.dim, kvDim = c.kvDim, qDim = c.heads * c.headDim
-        let x = s.x.pointer, xb = s.xb.pointer, q = s.q.pointer, k = s.k.pointer, v = s.v.pointer
-        let att = s.att.pointer, proj = s.proj.pointer, hb = s.hb.pointer, hb2 = s.hb2.pointer
-        let eps = c.normEpsilon
-
-        backend.embed(w.tokenEmbedding, tokens: batch.tokenIDPointer, count: n, into: x)
+        let pass = DecoderPass(backend: backend, scratch: scratch, batch: batch)
+        let x = scratch.x.pointer
+        backend.embed(w.tokenEmbedding, tokens: batch.tokenIDPointer, count: pass.tokens, into: x)
         // Indexed, not `enumerated()`: unspecialized (debug) iteration boxes each large element.
         for l in 0..<w.layers.count {
-            let layer = w.layers[l]
-            let needs = self.needs[l]
-            let xq = pass.quantized(needs.attentionInput, rows: n, columns: dim)
-            pass.normalize(x, weight: layer.attentionNorm, dim: dim, eps: eps, rows: n, needs: needs.attentionInput, floats: xb, q8: xq)
-            pass.project(q, layer.wq, floats: xb, q8: xq, rows: n)
-            pass.project(k, layer.wk, floats: xb, q8: xq, rows: n)
-            pass.project(v, layer.wv, floats: xb, q8: xq, rows: n)
-            backend.rope(q, stride: qDim, heads: c.heads, rope: rope, batch: pass.attention)
-            backend.rope(k, stride: kvDim, heads: c.kvHeads, rope: rope, batch: pass.attention)
-            backend.storeKV(key: k, value: v, stride: kvDim, layer: l, batch: pass.attention)
-            backend.attention(out: att, q: q, layer: AttentionLayer(layer: l, heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim,
-                                                                    scale: 1 / Float(c.headDim).squareRoot()),
-                              batch: pass.attention)
-            let attq = pass.quantized(needs.attentionOutput, rows: n, columns: qDim)
-            pass.quantize(att, rows: n, columns: qDim, needs: needs.attentionOutput, into: attq)
-            pass.project(proj, layer.wo, floats: att, q8: attq, rows: n)
-            backend.add(x, proj, count: n * dim)
-
-            let fq = pass.quantized(needs.ffnInput, rows: n, columns: dim)
-            pass.normalize(x, weight: layer.ffnNorm, dim: dim, eps: eps, rows: n, needs: needs.ffnInput, floats: xb, q8: fq)
-            pass.project(hb, layer.gate, floats: xb, q8: fq, rows: n)
-            pass.project(hb2, layer.up, floats: xb, q8: fq, rows: n)
-            let hq = pass.quantized(needs.ffnHidden, rows: n, columns: c.hiddenDim)
-            pass.gated(.silu, gate: hb, up: hb2, rows: n, columns: c.hiddenDim, needs: needs.ffnHidden, q8: hq)
-            pass.project(proj, layer.down, floats: hb, q8: hq, rows: n)
-            backend.add(x, proj, count: n * dim)
+            let spec = AttentionSpec(
+                layer: AttentionLayer(layer: l, heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim,
+                                      scale: 1 / Float(c.headDim).squareRoot()),
+                rope: rope, eps: c.normEpsilon)
+            pass.attentionBlock(w.layers[l].attention, spec, dim: c.dim)
+            pass.feedForwardBlock(w.layers[l].ffn, .silu, dim: c.dim, hidden: c.hiddenDim, eps: c.normEpsilon)
         }
-        pass.logits(from: x, dim: dim, norm: w.outputNorm, eps: eps, output: w.output, needs: outputNeeds)
-    }
-
-    /// The activation needs of one block's four matmul inputs.
-    private struct LayerNeeds {
-        /// The normalized input of Q, K and V.
-        let attentionInput: ActivationNeeds
-        /// The attention output, input of `wo`.
-        let attentionOutput: ActivationNeeds
-        /// The normalized input of gate and up.
-        let ffnInput: ActivationNeeds
-        /// The gated activation, input of `down`.
-        let ffnHidden: ActivationNeeds
-
-        init(_ layer: LlamaLayerWeights) {
-            attentionInput = ActivationNeeds(readers: layer.wq, layer.wk, layer.wv)
-            attentionOutput = ActivationNeeds(readers: layer.wo)
-            ffnInput = ActivationNeeds(readers: layer.gate, layer.up)
-            ffnHidden = ActivationNeeds(readers: layer.down)
-        }
+        pass.logits(from: x, dim: c.dim, norm: w.outputNorm, eps: c.normEpsilon, output: w.output, needs: w.outputNeeds)
     }
 }
