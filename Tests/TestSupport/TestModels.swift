@@ -13,7 +13,7 @@ public enum TestModels {
     public static func random(_ type: DType = .q8_0) throws -> LoadedModel {
         let path = Fixtures.temporaryPath("random-\(type).gguf")
         let config = LlamaConfig(dim: 128, hiddenDim: 256, layers: 2, heads: 4, kvHeads: 2, vocabularySize: 512, contextLength: 512)
-        try LlamaSynth.write(config: config, tiedOutput: false, type: type,
+        try ModelSynth.write(Llama.synthSpec(SynthShape(config, tiedOutput: false)), vocabularySize: config.vocabularySize, type: type,
                              vocabulary: GGUFFile(path: Fixtures.model("stories260K.gguf")),
                              name: "test random \(type)", seed: 7, to: path)
         defer { unlink(path) }

@@ -245,7 +245,9 @@ import TestSupport
         for base: Float in [1, 0.5, -10000, .infinity] {
             add("rope base \(base)", v.setting("llama.rope.freq_base", .float32(base)), .kind(.invalidHyperparameter))
         }
-        add("key_length 16 for heads of 8", v.setting("llama.attention.key_length", .uint32(16)), invalid("attention.key_length", "16"))
+        // A stated head width other than dim / heads is honoured: the Q matrix must then have heads x 16 rows.
+        add("key_length 16 for heads of 8", v.setting("llama.attention.key_length", .uint32(16)), .kind(.wrongShape))
+        add("value_length unlike key_length", v.setting("llama.attention.value_length", .uint32(16)), invalid("attention.value_length", "16"))
 
         // Tensors.
         for name in ["token_embd.weight", "output_norm.weight", "blk.0.attn_q.weight", "blk.0.attn_norm.weight",

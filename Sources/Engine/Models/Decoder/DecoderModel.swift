@@ -69,3 +69,15 @@ public struct DecoderShape: Equatable, Sendable {
         min(max(1, requested ?? defaultContextLength), contextLength)
     }
 }
+
+/// An architecture Strata runs, as `ModelRegistry` lists it: how to load one from GGUF and how
+/// to write a random-weight file of it (`strata synth --arch`, and the tests that compare each
+/// architecture with llama.cpp on the same file).
+public protocol DecoderArchitecture {
+    /// GGUF `general.architecture`.
+    static var name: String { get }
+    /// The model in `gguf`, weights resolved in place.
+    static func load(_ gguf: GGUFFile) throws(ModelFileError) -> any DecoderModel
+    /// The metadata and tensors of a random-weight model of `shape`.
+    static func synthSpec(_ shape: SynthShape) throws(ModelFileError) -> SynthSpec
+}

@@ -2,12 +2,13 @@ import StrataRuntime
 
 /// What a family's blocks carry beyond Llama's (llama.cpp's tensor names:
 /// `blk.N.attn_q_norm.weight`, `blk.N.post_attention_norm.weight`, ...).
-struct LayerExtras: OptionSet {
-    let rawValue: Int
+public struct LayerExtras: OptionSet, Sendable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
     /// Per-head RMSNorm of Q and K (`attn_q_norm`, `attn_k_norm`).
-    static let qkNorms = LayerExtras(rawValue: 1)
+    public static let qkNorms = LayerExtras(rawValue: 1)
     /// RMSNorm of each half's output before the residual add (`post_attention_norm`, `post_ffw_norm`).
-    static let postNorms = LayerExtras(rawValue: 2)
+    public static let postNorms = LayerExtras(rawValue: 2)
 }
 
 extension DecoderWeights {

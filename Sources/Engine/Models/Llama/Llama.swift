@@ -1,5 +1,6 @@
-// Llama (and SmolLM2, Mistral, TinyLlama): llama.cpp's LLM_ARCH_LLAMA (src/llama-model.cpp,
-// `llm_build_llama`): RMSNorm, normal RoPE, grouped-query attention, SwiGLU feed-forward.
+// Llama 2/3 (and SmolLM2, Mistral, TinyLlama): llama.cpp's LLM_ARCH_LLAMA (src/llama-model.cpp,
+// `llm_build_llama`): RMSNorm, normal RoPE (with Llama 3.1's `rope_freqs` divisors when present),
+// grouped-query attention, optional Q/K/V biases, SwiGLU feed-forward, tied or separate output.
 import StrataRuntime
 
 /// The blueprint of a Llama-family decoder: every hyperparameter the forward pass needs.
@@ -19,9 +20,12 @@ public struct LlamaConfig: Equatable, Sendable {
     /// Leading dimensions of each head that RoPE rotates.
     public var ropeDimensions: Int
     public var ropeStyle: RopeStyle
+    /// The head width when the file states one (`attention.key_length`) that need not be
+    /// `dim / heads` (Qwen3, Gemma); nil: `dim / heads`.
+    public var headDimension: Int?
 
     /// Width of one attention head.
-    public var headDim: Int { dim / heads }
+    public var headDim: Int { headDimension ?? dim / heads }
     /// Width of the K and V projections.
     public var kvDim: Int { kvHeads * headDim }
 
@@ -33,7 +37,7 @@ public struct LlamaConfig: Equatable, Sendable {
 
     public init(dim: Int, hiddenDim: Int, layers: Int, heads: Int, kvHeads: Int, vocabularySize: Int,
                 contextLength: Int, normEpsilon: Float = 1e-5, ropeBase: Float = 10000,
-                ropeDimensions: Int? = nil, ropeStyle: RopeStyle = .normal) {
+                ropeDimensions: Int? = nil, ropeStyle: RopeStyle = .normal, headDimension: Int? = nil) {
         self.dim = dim
         self.hiddenDim = hiddenDim
         self.layers = layers
@@ -43,8 +47,9 @@ public struct LlamaConfig: Equatable, Sendable {
         self.contextLength = contextLength
         self.normEpsilon = normEpsilon
         self.ropeBase = ropeBase
-        self.ropeDimensions = ropeDimensions ?? (heads > 0 ? dim / heads : 0)
+        self.ropeDimensions = ropeDimensions ?? headDimension ?? (heads > 0 ? dim / heads : 0)
         self.ropeStyle = ropeStyle
+        self.headDimension = headDimension
     }
 
     /// Checks that the hyperparameters describe a runnable model.
@@ -59,7 +64,11 @@ public struct LlamaConfig: Equatable, Sendable {
                           ("context_length", contextLength)] {
             guard v >= 1, v <= limit else { throw bad(name, v, "must be in 1...\(limit)") }
         }
-        guard dim % heads == 0 else { throw bad("head_count", heads, "must divide embedding_length \(dim)") }
+        if let h = headDimension {
+            guard h >= 1, h <= limit else { throw bad("attention.key_length", h, "must be in 1...\(limit)") }
+        } else {
+            guard dim % heads == 0 else { throw bad("head_count", heads, "must divide embedding_length \(dim)") }
+        }
         guard heads % kvHeads == 0 else { throw bad("head_count_kv", kvHeads, "must divide head_count \(heads)") }
         guard ropeDimensions >= 2, ropeDimensions % 2 == 0, ropeDimensions <= headDim else {
             throw bad("rope.dimension_count", ropeDimensions, "must be even and at most the head size \(headDim)")
@@ -70,8 +79,9 @@ public struct LlamaConfig: Equatable, Sendable {
 }
 
 extension LlamaConfig {
-    /// Reads the hyperparameters of a `llama` GGUF file (keys prefixed by the architecture name).
-    public init(gguf: GGUFFile) throws(ModelFileError) {
+    /// Reads the hyperparameters of a Llama-style GGUF file (keys prefixed by the architecture
+    /// name), whose RoPE rotates in `ropeStyle`.
+    public init(gguf: GGUFFile, ropeStyle: RopeStyle = .normal) throws(ModelFileError) {
         guard let arch = gguf.architecture else { throw .missingKey("general.architecture") }
         func int(_ key: String) throws(ModelFileError) -> Int? {
             guard let v = gguf.metadata["\(arch).\(key)"] else { return nil }
@@ -102,10 +112,11 @@ extension LlamaConfig {
             normEpsilon: try float("attention.layer_norm_rms_epsilon") ?? 1e-5,
             ropeBase: try float("rope.freq_base") ?? 10000,
             ropeDimensions: try int("rope.dimension_count"),
-            ropeStyle: .normal)
-        if heads > 0, try int("attention.key_length").map({ $0 != dim / heads }) ?? false {
-            throw .invalidHyperparameter(name: "attention.key_length", value: "\(try int("attention.key_length")!)",
-                                         reason: "head sizes other than embedding_length / head_count are not supported")
+            ropeStyle: ropeStyle,
+            headDimension: try int("attention.key_length"))
+        if heads > 0, let v = try int("attention.value_length"), v != headDim {
+            throw .invalidHyperparameter(name: "attention.value_length", value: "\(v)",
+                                         reason: "must equal the key head width \(headDim): K and V heads of different widths are not supported")
         }
         try validate()
     }
@@ -122,16 +133,20 @@ public final class LlamaModel: DecoderModel {
     public let scratchShape: DecoderScratchShape
     private let rope: Rope
 
-    /// Resolves the weights of `config` in `table`.
-    public init(table: TensorTable, config c: LlamaConfig, architecture: String = "llama") throws(ModelFileError) {
+    /// Resolves the weights of `config` in `table`: llama.cpp's common layout plus the `extras`
+    /// the family requires, and `rope_freqs.weight` (Llama 3.1's RoPE frequency divisors) when
+    /// the file has it.
+    public init(table: TensorTable, config c: LlamaConfig, architecture: String = "llama", extras: LayerExtras = []) throws(ModelFileError) {
         try c.validate()
         config = c
         weights = try DecoderWeights(gguf: table, layers: c.layers, dim: c.dim, heads: c.heads, kvHeads: c.kvHeads,
-                                     headDim: c.headDim, hidden: c.hiddenDim, vocabularySize: c.vocabularySize)
+                                     headDim: c.headDim, hidden: c.hiddenDim, vocabularySize: c.vocabularySize, extras: extras)
         source = table
         self.architecture = architecture
         shape = c.shape
-        rope = Rope(headDim: c.headDim, ropeDims: c.ropeDimensions, base: c.ropeBase, style: c.ropeStyle)
+        let factors = try table.optionalVector("rope_freqs.weight", count: c.ropeDimensions / 2)
+        rope = Rope(headDim: c.headDim, ropeDims: c.ropeDimensions, base: c.ropeBase, style: c.ropeStyle, frequencyScale: 1,
+                    frequencyFactors: factors.map { Array(UnsafeBufferPointer(start: $0, count: c.ropeDimensions / 2)) } ?? [])
         scratchShape = weights.scratchShape(dim: c.dim, qDim: c.heads * c.headDim, kvDim: c.kvDim, hidden: c.hiddenDim)
     }
 
@@ -154,5 +169,71 @@ public final class LlamaModel: DecoderModel {
             pass.feedForwardBlock(w.layers[l].ffn, .silu, dim: c.dim, hidden: c.hiddenDim, eps: c.normEpsilon)
         }
         pass.logits(from: x, dim: c.dim, norm: w.outputNorm, eps: c.normEpsilon, output: w.output, needs: w.outputNeeds)
+    }
+}
+
+/// The `llama` GGUF architecture (Llama 2, Llama 3.x, TinyLlama, SmolLM2, Mistral 7B).
+public enum Llama: DecoderArchitecture {
+    public static let name = "llama"
+
+    public static func load(_ gguf: GGUFFile) throws(ModelFileError) -> any DecoderModel {
+        try LlamaModel(table: gguf, config: LlamaConfig(gguf: gguf))
+    }
+
+    public static func synthSpec(_ s: SynthShape) throws(ModelFileError) -> SynthSpec {
+        let c = LlamaConfig(dim: s.dim, hiddenDim: s.hidden, layers: s.layers, heads: s.heads, kvHeads: s.kvHeads,
+                            vocabularySize: s.vocabularySize, contextLength: s.contextLength)
+        try c.validate()
+        var spec = SynthSpec(architecture: name)
+        spec.addLlamaHyperparameters(c)
+        spec.addLlamaTensors(c, tiedOutput: s.tiedOutput)
+        return spec
+    }
+}
+
+extension SynthSpec {
+    /// The hyperparameter keys llama.cpp reads for Llama-style families, prefixed by the architecture.
+    mutating func addLlamaHyperparameters(_ c: LlamaConfig) {
+        add("context_length", .uint32(UInt32(c.contextLength)))
+        add("embedding_length", .uint32(UInt32(c.dim)))
+        add("feed_forward_length", .uint32(UInt32(c.hiddenDim)))
+        add("block_count", .uint32(UInt32(c.layers)))
+        add("attention.head_count", .uint32(UInt32(c.heads)))
+        add("attention.head_count_kv", .uint32(UInt32(c.kvHeads)))
+        add("attention.layer_norm_rms_epsilon", .float32(c.normEpsilon))
+        add("rope.freq_base", .float32(c.ropeBase))
+        add("rope.dimension_count", .uint32(UInt32(c.ropeDimensions)))
+    }
+
+    /// llama.cpp's common decoder tensors (`DecoderWeights(gguf:...)` reads them back), with
+    /// Q/K/V biases, per-head Q/K norms or post-norms when asked for.
+    mutating func addLlamaTensors(_ c: LlamaConfig, tiedOutput: Bool, biases: Bool = false, extras: LayerExtras = []) {
+        let q = c.heads * c.headDim
+        tensor("token_embd.weight", [c.dim, c.vocabularySize])
+        for l in 0..<c.layers {
+            let p = "blk.\(l)."
+            tensor(p + "attn_norm.weight", [c.dim], .norm)
+            tensor(p + "attn_q.weight", [c.dim, q])
+            tensor(p + "attn_k.weight", [c.dim, c.kvDim])
+            tensor(p + "attn_v.weight", [c.dim, c.kvDim])
+            if biases {
+                tensor(p + "attn_q.bias", [q], .bias)
+                tensor(p + "attn_k.bias", [c.kvDim], .bias)
+                tensor(p + "attn_v.bias", [c.kvDim], .bias)
+            }
+            if extras.contains(.qkNorms) {
+                tensor(p + "attn_q_norm.weight", [c.headDim], .norm)
+                tensor(p + "attn_k_norm.weight", [c.headDim], .norm)
+            }
+            tensor(p + "attn_output.weight", [q, c.dim])
+            if extras.contains(.postNorms) { tensor(p + "post_attention_norm.weight", [c.dim], .norm) }
+            tensor(p + "ffn_norm.weight", [c.dim], .norm)
+            tensor(p + "ffn_gate.weight", [c.dim, c.hiddenDim])
+            tensor(p + "ffn_down.weight", [c.hiddenDim, c.dim])
+            tensor(p + "ffn_up.weight", [c.dim, c.hiddenDim])
+            if extras.contains(.postNorms) { tensor(p + "post_ffw_norm.weight", [c.dim], .norm) }
+        }
+        tensor("output_norm.weight", [c.dim], .norm)
+        if !tiedOutput { tensor("output.weight", [c.dim, c.vocabularySize]) }
     }
 }

@@ -7,6 +7,8 @@ public struct LlamaPreset: Sendable {
 
     /// Every known preset, by name.
     public static let all: [LlamaPreset] = [
+        // Architecture checks against llama.cpp (stories260K's 512-token vocabulary).
+        LlamaPreset(name: "tiny", config: LlamaConfig(dim: 64, hiddenDim: 192, layers: 2, heads: 4, kvHeads: 2, vocabularySize: 512, contextLength: 512), tiedOutput: false),
         LlamaPreset(name: "stories15M", config: LlamaConfig(dim: 288, hiddenDim: 768, layers: 6, heads: 6, kvHeads: 6, vocabularySize: 32000, contextLength: 256), tiedOutput: true),
         LlamaPreset(name: "stories42M", config: LlamaConfig(dim: 512, hiddenDim: 1376, layers: 8, heads: 8, kvHeads: 8, vocabularySize: 32000, contextLength: 1024), tiedOutput: true),
         LlamaPreset(name: "stories110M", config: LlamaConfig(dim: 768, hiddenDim: 2048, layers: 12, heads: 12, kvHeads: 12, vocabularySize: 32000, contextLength: 1024), tiedOutput: true),
