@@ -17,6 +17,9 @@ struct SynthCommand: ParsableCommand {
     @Option(name: .customLong("head-dim"), help: "Head width, for architectures whose heads need not be dim / heads (qwen3, gemma3).")
     var headDim: Int?
 
+    @Flag(name: .customLong("rope-freqs"), help: "Write RoPE frequency divisors (Llama 3.1's rope_freqs.weight), for architectures that read them.")
+    var ropeFreqs = false
+
     @Flag(name: .long, help: "Tie the output head to the embedding (no output.weight).")
     var tied = false
 
@@ -51,6 +54,7 @@ struct SynthCommand: ParsableCommand {
             let bar = ProgressBar(label: "writing \(output)")
             var shape = SynthShape(preset.config, tiedOutput: preset.tiedOutput || tied)
             if let headDim { shape.headDim = headDim }
+            shape.ropeFactors = ropeFreqs
             let spec = try architecture.synthSpec(shape)
             try ModelSynth.write(spec, vocabularySize: preset.config.vocabularySize, type: dtype, vocabulary: vocabulary,
                                  name: "\(preset.name) random \(dtype)", seed: seed, variedNorms: variedNorms, to: output) { done, total in

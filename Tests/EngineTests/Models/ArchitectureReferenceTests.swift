@@ -11,13 +11,14 @@ import TestSupport
 /// the same 32 tokens.
 @Suite struct ArchitectureReferenceTests {
     struct Reference: Sendable, CustomTestStringConvertible {
+        let name: String
         let architecture: String
         let synth: [String]
         let digest: String
         /// [positions][vocab]
         let logits: [Float]
         let greedy: [TokenID]
-        var testDescription: String { architecture }
+        var testDescription: String { name }
     }
 
     /// Largest logit difference allowed, as a fraction of the reference logits' standard deviation.
@@ -32,12 +33,12 @@ import TestSupport
 
     static let references: [Reference] = {
         let json = try! JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/architecture_reference.json"))) as! [String: Any]
-        let all = json["architectures"] as! [String: [String: Any]]
+        let all = json["cases"] as! [String: [String: Any]]
         return all.keys.sorted().map { name in
             let entry = all[name]!
             let bytes = Data(base64Encoded: entry["logits"] as! String)!
             let logits = bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-            return Reference(architecture: name, synth: entry["synth"] as! [String], digest: entry["fnv1a64"] as! String,
+            return Reference(name: name, architecture: entry["architecture"] as! String, synth: entry["synth"] as! [String], digest: entry["fnv1a64"] as! String,
                              logits: logits, greedy: (entry["greedy"] as! [Int]).map(TokenID.init))
         }
     }()
@@ -48,7 +49,8 @@ import TestSupport
         let preset = try #require(LlamaPreset.named("tiny"))
         var shape = SynthShape(preset.config, tiedOutput: r.synth.contains("--tied"))
         if let i = r.synth.firstIndex(of: "--head-dim") { shape.headDim = Int(r.synth[i + 1])! }
-        let path = Fixtures.temporaryPath("architecture-\(r.architecture).gguf")
+        shape.ropeFactors = r.synth.contains("--rope-freqs")
+        let path = Fixtures.temporaryPath("architecture-\(r.name).gguf")
         try ModelSynth.write(architecture.synthSpec(shape), vocabularySize: preset.config.vocabularySize, type: .f32,
                              vocabulary: GGUFFile(path: Fixtures.model("stories260K.gguf")), name: "tiny random f32", seed: 11,
                              variedNorms: true, to: path)
@@ -89,7 +91,7 @@ import TestSupport
         // F32 weights and F16 KV on both sides (llama.cpp's default cache type). What differs is
         // summation order and llama.cpp's flash attention, which rounds Q to F16 for its K dot
         // products: measured 0.6e-3 to 0.9e-3 of the logits' standard deviation.
-        #expect(worst <= Self.tolerance * spread, "\(r.architecture): max |logit difference| \(worst), logit std \(spread)")
+        #expect(worst <= Self.tolerance * spread, "\(r.name): max |logit difference| \(worst), logit std \(spread)")
         // The whole prompt as one batch ends at the same logits.
         let batched = try EvaluationContext(model: loaded, pool: ThreadPool(threads: 2), kvType: .f16)
         let last = Array(try batched.evaluate(prompt))

@@ -187,6 +187,7 @@ public enum Llama: DecoderArchitecture {
         var spec = SynthSpec(architecture: name)
         spec.addLlamaHyperparameters(c)
         spec.addLlamaTensors(c, tiedOutput: s.tiedOutput)
+        if s.ropeFactors { spec.tensor("rope_freqs.weight", [c.ropeDimensions / 2], .ropeFactors) }
         return spec
     }
 }

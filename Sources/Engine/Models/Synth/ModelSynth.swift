@@ -14,6 +14,8 @@ public struct SynthShape: Sendable {
     public var contextLength: Int
     /// Whether the output head is the embedding (no `output.weight`).
     public var tiedOutput: Bool
+    /// Whether to write RoPE frequency divisors (Llama 3.1's `rope_freqs.weight`).
+    public var ropeFactors = false
 
     public init(dim: Int, hidden: Int, layers: Int, heads: Int, kvHeads: Int, headDim: Int? = nil, vocabularySize: Int,
                 contextLength: Int, tiedOutput: Bool) {

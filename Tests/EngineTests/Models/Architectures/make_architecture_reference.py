@@ -23,12 +23,13 @@ import tempfile
 import numpy as np
 from llama_cpp import Llama
 
-# name -> strata synth arguments. All use the `tiny` shape (dim 64, hidden 192, 2 layers,
-# 4 heads, 2 kv heads), stories260K's 512-token vocabulary, F32, varied norms, seed 11.
-ARCHITECTURES = {
-    "llama": [],
-    "qwen2": [],
-    "qwen3": ["--head-dim", "32"],
+# case -> (architecture, more strata synth arguments). All use the `tiny` shape (dim 64, hidden
+# 192, 2 layers, 4 heads, 2 kv heads), stories260K's 512-token vocabulary, F32, varied norms, seed 11.
+CASES = {
+    "llama": ("llama", []),
+    "llama3": ("llama", ["--rope-freqs"]),  # Llama 3.1's RoPE frequency divisors
+    "qwen2": ("qwen2", []),
+    "qwen3": ("qwen3", ["--head-dim", "32"]),
 }
 PROMPT = [1, 403, 385, 410, 317, 407, 21, 94, 59, 300, 489, 12, 77, 256, 131, 500,
           2, 45, 367, 88, 199, 402, 3, 511, 64, 128, 271, 30, 9, 333, 444, 222]
@@ -52,12 +53,12 @@ def main():
     parser.add_argument("--llama-build", required=True, help="the llama.cpp build the libraries come from, for the record")
     parser.add_argument("--only", nargs="*")
     args = parser.parse_args()
-    out = {"llama_cpp": args.llama_build, "prompt": PROMPT, "architectures": {}}
-    for arch, extra in ARCHITECTURES.items():
-        if args.only and arch not in args.only:
+    out = {"llama_cpp": args.llama_build, "prompt": PROMPT, "cases": {}}
+    for case, (arch, extra) in CASES.items():
+        if args.only and case not in args.only:
             continue
         with tempfile.TemporaryDirectory() as d:
-            path = os.path.join(d, f"{arch}.gguf")
+            path = os.path.join(d, f"{case}.gguf")
             synth(args.strata, arch, extra, path)
             digest = fnv1a64(open(path, "rb").read())
             llm = Llama(model_path=path, n_ctx=128, n_batch=64, n_threads=2, logits_all=True, verbose=False)
@@ -69,13 +70,14 @@ def main():
                 greedy.append(token)
                 llm.eval([token])
             del llm
-        out["architectures"][arch] = {
+        out["cases"][case] = {
+            "architecture": arch,
             "synth": ["--arch", arch, "--shape", "tiny", "--type", "f32", "--varied-norms", "--seed", "11", *extra],
             "fnv1a64": digest,
             "logits": base64.b64encode(logits.astype("<f4").tobytes()).decode(),
             "greedy": greedy,
         }
-        print(f"{arch}: fnv1a64 {digest}, logits {logits.shape}, greedy {greedy[:8]}...", file=sys.stderr)
+        print(f"{case}: fnv1a64 {digest}, logits {logits.shape}, greedy {greedy[:8]}...", file=sys.stderr)
     json.dump(out, sys.stdout, indent=1)
     print()
 
