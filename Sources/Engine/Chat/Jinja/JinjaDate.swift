@@ -7,13 +7,17 @@ import Darwin
 /// A calendar date and time, as `strftime_now` formats it and chat templates print it
 /// ("03 Dec 2026"). A value rather than a clock so that tests can fix it.
 public struct JinjaDate: Sendable, Equatable {
+    /// The year, e.g. 2026.
     public var year: Int
     /// 1...12
     public var month: Int
     /// 1...31
     public var day: Int
+    /// 0...23
     public var hour: Int
+    /// 0...59
     public var minute: Int
+    /// 0...60
     public var second: Int
 
     /// A date (and time of day, midnight unless given).

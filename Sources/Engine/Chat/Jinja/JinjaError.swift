@@ -1,6 +1,8 @@
 /// A place in a template's source: 1-based line and column (columns count Unicode scalars).
 public struct JinjaSourceLocation: Sendable, Equatable, CustomStringConvertible {
+    /// From 1.
     public var line: Int
+    /// From 1, in Unicode scalars.
     public var column: Int
 
     /// A location at `line`, `column` (both from 1).

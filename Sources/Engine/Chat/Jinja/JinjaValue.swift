@@ -7,9 +7,13 @@ public enum JinjaValue: Sendable, Equatable {
     case undefined
     /// JSON `null`, Python `None`.
     case none
+    /// `true` / `false` (Python's `True` / `False`).
     case bool(Bool)
+    /// An integer.
     case int(Int)
+    /// A float.
     case double(Double)
+    /// A string.
     case string(String)
     /// A JSON array, Python list (or tuple).
     case array([JinjaValue])
@@ -40,10 +44,15 @@ public enum JinjaValue: Sendable, Equatable {
 
 extension JinjaValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
     ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral {
+    /// `.string`
     public init(stringLiteral value: String) { self = .string(value) }
+    /// `.int`
     public init(integerLiteral value: Int) { self = .int(value) }
+    /// `.double`
     public init(floatLiteral value: Double) { self = .double(value) }
+    /// `.bool`
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// `.array`
     public init(arrayLiteral elements: JinjaValue...) { self = .array(elements) }
     /// An object with the pairs in the order written.
     public init(dictionaryLiteral elements: (String, JinjaValue)...) { self = .object(JinjaObject(elements)) }
@@ -68,9 +77,12 @@ public struct JinjaObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
         for (key, value) in pairs { self[key] = value }
     }
 
+    /// An object with the pairs in the order written.
     public init(dictionaryLiteral elements: (String, JinjaValue)...) { self.init(elements) }
 
+    /// The number of keys.
     public var count: Int { keys.count }
+    /// Whether there are no keys.
     public var isEmpty: Bool { keys.isEmpty }
 
     /// The value for `key`; setting nil removes it, setting a new key appends it.
