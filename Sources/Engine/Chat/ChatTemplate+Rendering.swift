@@ -1,16 +1,32 @@
 extension ChatTemplate {
-    /// The chat as one prompt, exactly as llama.cpp's `llm_chat_apply_template` renders the
-    /// family (the end-of-sequence text written after assistant turns is `</s>` for the
-    /// Llama 2 and Mistral families, as there). Messages must be non-empty, with roles
-    /// `system`, `user` or `assistant`, and a system message only first.
+    /// The chat as one prompt. A Jinja template renders it as llama.cpp's Jinja engine does
+    /// (`JinjaChatTemplate`), with `options` (tools, date, more variables); it decides itself
+    /// which roles and orders it accepts, and its refusals (`raise_exception`) and failures are
+    /// `.invalidOrder` with its message. A built-in family renders exactly as llama.cpp's
+    /// `llm_chat_apply_template` does (the end-of-sequence text written after assistant turns
+    /// is `</s>` for the Llama 2 and Mistral families, as there) and ignores `options`; its
+    /// messages need roles `system`, `user` or `assistant`, and a system message only first.
+    /// Messages must be non-empty.
     ///
     /// With `addGenerationPrompt` the text ends with the opening of the assistant's turn
-    /// (`<|im_start|>assistant\n`, ...). The Llama 2 and Mistral families have none: their
-    /// text ends after `[/INST]` either way, as in llama.cpp.
-    public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool = true) throws(ChatTemplateError) -> String {
+    /// (`<|im_start|>assistant\n`, ...). The built-in Llama 2 and Mistral families have none:
+    /// their text ends after `[/INST]` either way, as in llama.cpp.
+    public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool = true,
+                       options: ChatRenderOptions = ChatRenderOptions()) throws(ChatTemplateError) -> String {
+        if case .jinja(let template) = self {
+            guard !messages.isEmpty else { throw .noMessages }
+            do {
+                return try template.render(messages.map(\.jinjaValue), addGenerationPrompt: addGenerationPrompt, options: options)
+            } catch {
+                throw ChatTemplateError(error)
+            }
+        }
         try ChatTemplate.validate(messages)
         var out = ""
         switch self {
+        case .jinja:
+            preconditionFailure("rendered above")
+
         case .chatML(let defaultSystemPrompt):
             if let defaultSystemPrompt, messages[0].role != "system" {
                 out += "<|im_start|>system\n" + defaultSystemPrompt + "<|im_end|>\n"

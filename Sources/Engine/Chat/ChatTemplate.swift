@@ -1,13 +1,19 @@
-/// How a chat becomes one prompt for a model: the families llama.cpp's built-in renderer
-/// (`llm_chat_apply_template` in `llama-chat.cpp`) knows, recognised from the Jinja text in
-/// GGUF's `tokenizer.chat_template` by the markers llama.cpp looks for
-/// (`ChatTemplate+Detection.swift`), and rendered exactly as llama.cpp renders them
-/// (`ChatTemplate+Rendering.swift`). No Jinja is evaluated.
+/// How a chat becomes one prompt for a model: the model's own Jinja template
+/// (`tokenizer.chat_template` in GGUF), run by strata's Jinja interpreter (`Jinja/`) as
+/// llama.cpp's Jinja engine runs it; or, for a model without a template or with one the
+/// interpreter cannot run, one of the families llama.cpp's built-in renderer
+/// (`llm_chat_apply_template` in `llama-chat.cpp`) knows, recognised from the template's text
+/// by the markers llama.cpp looks for (`ChatTemplate+Detection.swift`) and rendered exactly as
+/// llama.cpp renders them (`ChatTemplate+Rendering.swift`).
 ///
 /// The rendered text spells special tokens (`<|im_start|>`, `[INST]`, `</s>`): tokenize it
 /// with `Tokenizer.encode(_:addBOS:parseSpecial:)` and `parseSpecial: true`, or use
 /// `Tokenizer.encodeChat(_:template:)`, which does both steps.
 public enum ChatTemplate: Sendable, Equatable, CustomStringConvertible {
+    /// The model's own Jinja template, with its vocabulary's BOS and EOS texts: what
+    /// `init(gguf:vocabulary:)` chooses whenever the template parses and renders a simple chat.
+    case jinja(JinjaChatTemplate)
+
     /// ChatML (Qwen, OpenHermes, SmolLM...): `<|im_start|>role\ncontent<|im_end|>\n` per
     /// message, then `<|im_start|>assistant\n`. llama.cpp's `chatml`, plus what its Jinja
     /// templates do and llama.cpp's built-in renderer does not: with `defaultSystemPrompt`,
@@ -76,17 +82,43 @@ public enum ChatTemplate: Sendable, Equatable, CustomStringConvertible {
     /// The GGUF metadata key holding a model's Jinja chat template.
     public static let metadataKey = "tokenizer.chat_template"
 
-    /// The template for a model: the family recognised in its GGUF `tokenizer.chat_template`
-    /// (`template`), else the fallback: `chatML` when the vocabulary has an `<|im_start|>`
-    /// token (as llama.cpp's server defaults to ChatML), `transcript` otherwise.
+    /// The template for a model: its GGUF `tokenizer.chat_template` (`template`) as Jinja
+    /// when strata's interpreter can run it (it parses, uses nothing unsupported, and renders
+    /// a one-message chat); else the built-in family `builtIn(for:vocabulary:)` chooses. The
+    /// vocabulary supplies `bos_token` and `eos_token`. An empty template or a built-in name
+    /// (`chatml`, `llama3`, ...) is not Jinja.
+    public init(gguf template: String?, vocabulary: Vocabulary) {
+        if let template, let jinja = ChatTemplate.jinja(template, vocabulary: vocabulary) {
+            self = .jinja(jinja)
+        } else {
+            self = ChatTemplate.builtIn(for: template, vocabulary: vocabulary)
+        }
+    }
+
+    /// The built-in family for a model's template: the one recognised in it
+    /// (`detect(_:eosText:)`), else the fallback for the vocabulary (`fallback(for:)`).
     /// The vocabulary also supplies the end-of-turn text of Zephyr templates that write
     /// `eos_token`.
-    public init(gguf template: String?, vocabulary: Vocabulary) {
-        if let template, let recognised = ChatTemplate.detect(template, eosText: vocabulary.eos.map { vocabulary.tokens[Int($0)] }) {
-            self = recognised
-        } else {
-            self = ChatTemplate.fallback(for: vocabulary)
+    public static func builtIn(for template: String?, vocabulary: Vocabulary) -> ChatTemplate {
+        if let template, let recognised = ChatTemplate.detect(template, eosText: tokenText(vocabulary.eos, in: vocabulary)) {
+            return recognised
         }
+        return ChatTemplate.fallback(for: vocabulary)
+    }
+
+    /// `template` as a Jinja chat template with the vocabulary's BOS and EOS texts; nil when
+    /// it is empty, a built-in name, or something strata's interpreter cannot run
+    /// (`JinjaChatTemplate.init` throws the reason).
+    static func jinja(_ template: String, vocabulary: Vocabulary) -> JinjaChatTemplate? {
+        guard ChatTemplate(name: template) == nil, template.unicodeScalars.contains(where: { !PythonText.isWhitespace($0) }) else { return nil }
+        return try? JinjaChatTemplate(source: template, bosToken: tokenText(vocabulary.bos, in: vocabulary) ?? "",
+                                      eosToken: tokenText(vocabulary.eos, in: vocabulary) ?? "")
+    }
+
+    /// The text of token `id`, if it is one of the vocabulary's.
+    private static func tokenText(_ id: TokenID?, in vocabulary: Vocabulary) -> String? {
+        guard let id, vocabulary.tokens.indices.contains(Int(id)) else { return nil }
+        return vocabulary.tokens[Int(id)]
     }
 
     /// The template of the model in `file` (its `tokenizer.chat_template`, if any), as
@@ -101,30 +133,42 @@ public enum ChatTemplate: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Whether rendered text already starts with the BOS token's text, so BOS must not be
-    /// added again when it is tokenized. False for every family here: like llama.cpp, they
-    /// leave BOS to the tokenizer (`Vocabulary.addBOS`). (`llama2(bosInHistory: true)` writes
-    /// `<s>` only before later turns, never at the start.)
+    /// added again when it is tokenized: for a Jinja template, whether it writes `bos_token`
+    /// first (Llama 3's, Gemma's and Mistral's do); false for every built-in family, which,
+    /// like llama.cpp's, leave BOS to the tokenizer (`Vocabulary.addBOS`).
+    /// (`llama2(bosInHistory: true)` writes `<s>` only before later turns, never at the start.)
     public var addsBOS: Bool {
         switch self {
+        case .jinja(let template):
+            return template.writesBOS
         case .chatML, .llama2, .mistral, .mistralOfficial, .llama3, .zephyr, .transcript:
             return false
         }
     }
 
+    /// Whether `text`, a render of this template, begins with the BOS token's text (checked per
+    /// render: a template may write BOS only sometimes).
+    func beginsWithBOS(_ text: String) -> Bool {
+        guard case .jinja(let template) = self, !template.bosToken.isEmpty else { return false }
+        return text.utf8.starts(with: template.bosToken.utf8)
+    }
+
     /// Strings that end the assistant's turn in the rendered format but are not tokens, for
-    /// the caller to stop generation at (the special end-of-turn tokens of the other families
-    /// already end generation).
+    /// the caller to stop generation at (the special end-of-turn tokens of the other families,
+    /// and of the formats Jinja templates write, already end generation).
     public var stopStrings: [String] {
         switch self {
         case .transcript: return ["\nUser:"]
-        case .chatML, .llama2, .mistral, .mistralOfficial, .llama3, .zephyr: return []
+        case .jinja, .chatML, .llama2, .mistral, .mistralOfficial, .llama3, .zephyr: return []
         }
     }
 
     /// llama.cpp's name for the format (`chatml`, `llama2-sys`, `mistral-v3`, ...);
-    /// `transcript` for the fallback. ChatML with a default system prompt is `chatml` too.
+    /// `transcript` for the fallback, `jinja` for the model's own template. ChatML with a
+    /// default system prompt is `chatml` too.
     public var description: String {
         switch self {
+        case .jinja: return "jinja"
         case .chatML: return "chatml"
         case .llama2(.system): return "llama2-sys"
         case .llama2(.systemBOS): return "llama2-sys-bos"

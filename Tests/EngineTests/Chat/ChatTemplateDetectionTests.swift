@@ -2,8 +2,10 @@ import Testing
 @testable import Engine
 import TestSupport
 
-/// Recognising the family from the Jinja text in `tokenizer.chat_template` (abridged versions
-/// of the models' published templates), and the fallback when there is none.
+/// Recognising the built-in family from the Jinja text in `tokenizer.chat_template` (abridged
+/// versions of the models' published templates), and the fallback when there is none.
+/// (`ChatTemplate(gguf:vocabulary:)` prefers the template itself, as Jinja, when it can run
+/// it: `ChatTemplateJinjaTests`; the built-in family is what it falls back to.)
 @Suite struct ChatTemplateDetectionTests {
     struct Case: Sendable, CustomTestStringConvertible {
         let model: String
@@ -103,7 +105,7 @@ import TestSupport
     @Test(arguments: cases)
     func recognisesTheFamily(_ c: Case) throws {
         let vocabulary = try (c.gpt2 ? TokenizerFixtures.gpt2 : TokenizerFixtures.llamaSPM).get().vocabulary
-        #expect(ChatTemplate(gguf: c.jinja, vocabulary: vocabulary) == c.expected)
+        #expect(ChatTemplate.builtIn(for: c.jinja, vocabulary: vocabulary) == c.expected)
     }
 
     /// Families llama.cpp knows but this type does not render fall back.
@@ -116,8 +118,8 @@ import TestSupport
     ])
     func unrecognisedTemplatesFallBack(_ jinja: String) throws {
         let spm = try TokenizerFixtures.llamaSPM.get().vocabulary
-        #expect(ChatTemplate(gguf: jinja, vocabulary: spm) == .transcript)
-        #expect(ChatTemplate(gguf: jinja, vocabulary: try Self.chatMLVocabulary()) == .chatML())
+        #expect(ChatTemplate.builtIn(for: jinja, vocabulary: spm) == .transcript)
+        #expect(ChatTemplate.builtIn(for: jinja, vocabulary: try Self.chatMLVocabulary()) == .chatML())
     }
 
     /// The committed models carry no `tokenizer.chat_template`: they get the fallback.

@@ -3,8 +3,9 @@ import Testing
 import TestSupport
 
 /// ChatML templates that write a default system message when the conversation has none:
-/// the text is read from the template (no Jinja evaluated) and rendered as llama.cpp's
-/// Jinja engine renders the template.
+/// the built-in family reads the text from the template (no Jinja evaluated) and renders as
+/// llama.cpp's Jinja engine renders the template; the template run as Jinja (what
+/// `ChatTemplate(gguf:vocabulary:)` now chooses) renders the same.
 @Suite struct ChatTemplateSystemDefaultTests {
     static let smolLM2Default = "You are a helpful AI assistant named SmolLM, trained by Hugging Face"
 
@@ -18,7 +19,12 @@ import TestSupport
         let jinja = try Self.smolLM2Template()
         #expect(ChatTemplate.systemDefault(inChatML: jinja) == .text(Self.smolLM2Default))
         let vocabulary = try TokenizerFixtures.smollm2.get().vocabulary
-        #expect(ChatTemplate(gguf: jinja, vocabulary: vocabulary) == .chatML(defaultSystemPrompt: Self.smolLM2Default))
+        #expect(ChatTemplate.builtIn(for: jinja, vocabulary: vocabulary) == .chatML(defaultSystemPrompt: Self.smolLM2Default))
+        guard case .jinja(let template) = ChatTemplate(gguf: jinja, vocabulary: vocabulary) else {
+            Issue.record("SmolLM2's template should run as Jinja")
+            return
+        }
+        #expect(template.bosToken == "<|im_start|>" && template.eosToken == "<|im_end|>")
     }
 
     /// The reference's three chats render to exactly the prompt llama.cpp's Jinja engine
@@ -29,7 +35,11 @@ import TestSupport
         let chat = try #require(SmolLM2Reference.shared.chat[name])
         let tokenizer = try TokenizerFixtures.smollm2.get()
         let template = ChatTemplate(gguf: try Self.smolLM2Template(), vocabulary: tokenizer.vocabulary)
+        #expect(template.description == "jinja")
         #expect(try template.render(chat.chatMessages) == chat.renderedPrompt)
+        // The built-in ChatML with the default it reads renders the same text.
+        let builtIn = ChatTemplate.builtIn(for: try Self.smolLM2Template(), vocabulary: tokenizer.vocabulary)
+        #expect(try builtIn.render(chat.chatMessages) == chat.renderedPrompt)
         #expect(chat.renderedPrompt.contains(Self.smolLM2Default) == (name == "user_only"))
         // Special tokens become tokens, and the turn's end is SmolLM2's end of generation.
         let ids = try tokenizer.encodeChat(chat.chatMessages, template: template)
@@ -59,12 +69,14 @@ import TestSupport
             """
         let qwen = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant."
         #expect(ChatTemplate.systemDefault(inChatML: jinja) == .text(qwen))
-        let template = ChatTemplate(gguf: jinja, vocabulary: try TokenizerFixtures.smollm2.get().vocabulary)
-        #expect(template == .chatML(defaultSystemPrompt: qwen))
-        #expect(try template.render([ChatMessage(role: "user", content: "What is the capital of France?")])
-            == "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n<|im_start|>user\nWhat is the capital of France?<|im_end|>\n<|im_start|>assistant\n")
-        #expect(try template.render([ChatMessage(role: "system", content: "You are a terse assistant."), ChatMessage(role: "user", content: "Name three primary colors.")])
-            == "<|im_start|>system\nYou are a terse assistant.<|im_end|>\n<|im_start|>user\nName three primary colors.<|im_end|>\n<|im_start|>assistant\n")
+        let vocabulary = try TokenizerFixtures.smollm2.get().vocabulary
+        #expect(ChatTemplate.builtIn(for: jinja, vocabulary: vocabulary) == .chatML(defaultSystemPrompt: qwen))
+        for template in [ChatTemplate.builtIn(for: jinja, vocabulary: vocabulary), ChatTemplate(gguf: jinja, vocabulary: vocabulary)] {
+            #expect(try template.render([ChatMessage(role: "user", content: "What is the capital of France?")])
+                == "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n<|im_start|>user\nWhat is the capital of France?<|im_end|>\n<|im_start|>assistant\n")
+            #expect(try template.render([ChatMessage(role: "system", content: "You are a terse assistant."), ChatMessage(role: "user", content: "Name three primary colors.")])
+                == "<|im_start|>system\nYou are a terse assistant.<|im_end|>\n<|im_start|>user\nName three primary colors.<|im_end|>\n<|im_start|>assistant\n")
+        }
     }
 
     struct Case: Sendable, CustomTestStringConvertible {
@@ -111,7 +123,7 @@ import TestSupport
     @Test func unrecognisedDefaultsRenderAsPlainChatML() throws {
         let vocabulary = try TokenizerFixtures.smollm2.get().vocabulary
         for c in Self.cases where c.expected.text == nil {
-            #expect(ChatTemplate(gguf: c.jinja, vocabulary: vocabulary) == .chatML(), "\(c.name)")
+            #expect(ChatTemplate.builtIn(for: c.jinja, vocabulary: vocabulary) == .chatML(), "\(c.name)")
         }
     }
 

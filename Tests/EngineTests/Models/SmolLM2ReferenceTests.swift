@@ -64,7 +64,11 @@ struct SmolLM2ReferenceTests {
         let loaded = try TestModels.smollm2()
         let tokenizer = loaded.tokenizer
         let template = ChatTemplate(gguf: loaded.chatTemplate, vocabulary: tokenizer.vocabulary)
-        #expect(template == .chatML(defaultSystemPrompt: "You are a helpful AI assistant named SmolLM, trained by Hugging Face"))
+        // The model's own template runs as Jinja; the built-in ChatML it would fall back to
+        // reads the same default system prompt.
+        #expect(template.description == "jinja")
+        #expect(ChatTemplate.builtIn(for: loaded.chatTemplate, vocabulary: tokenizer.vocabulary)
+            == .chatML(defaultSystemPrompt: "You are a helpful AI assistant named SmolLM, trained by Hugging Face"))
         #expect(try template.render(chat.chatMessages) == chat.renderedPrompt)
         let prompt = try tokenizer.encodeChat(chat.chatMessages, template: template)
         #expect(prompt == tokenizer.encode(chat.renderedPrompt, addBOS: false, parseSpecial: true))
