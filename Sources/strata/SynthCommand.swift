@@ -20,6 +20,9 @@ struct SynthCommand: ParsableCommand {
     @Flag(name: .customLong("rope-freqs"), help: "Write RoPE frequency divisors (Llama 3.1's rope_freqs.weight), for architectures that read them.")
     var ropeFreqs = false
 
+    @Option(name: .customLong("sliding-window"), help: "Positions a sliding-window layer attends to (gemma3: its local layers; llama: every layer, as Mistral states it).")
+    var slidingWindow: Int?
+
     @Flag(name: .long, help: "Tie the output head to the embedding (no output.weight).")
     var tied = false
 
@@ -55,6 +58,7 @@ struct SynthCommand: ParsableCommand {
             var shape = SynthShape(preset.config, tiedOutput: preset.tiedOutput || tied)
             if let headDim { shape.headDim = headDim }
             shape.ropeFactors = ropeFreqs
+            shape.slidingWindow = slidingWindow
             let spec = try architecture.synthSpec(shape)
             try ModelSynth.write(spec, vocabularySize: preset.config.vocabularySize, type: dtype, vocabulary: vocabulary,
                                  name: "\(preset.name) random \(dtype)", seed: seed, variedNorms: variedNorms, to: output) { done, total in

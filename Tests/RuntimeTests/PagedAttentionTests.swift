@@ -11,8 +11,11 @@ import Testing
 @Suite struct PagedAttentionTests {
     struct Case: CustomTestStringConvertible, Sendable {
         let headCount, kvHeads, headDim, blockTokens, positions, tokens: Int
+        /// Sliding window (0: none).
+        var window = 0
         var testDescription: String {
             "\(headCount)/\(kvHeads) heads x \(headDim), \(blockTokens)-token pages, \(tokens) queries ending at \(positions) positions"
+                + (window > 0 ? ", window \(window)" : "")
         }
     }
 
@@ -38,8 +41,19 @@ import Testing
                          positions: $0.positions, tokens: $0.tokens)
                 }
             }
-        }
+        } + windowed
     }()
+
+    /// Sliding windows (Gemma 3, Mistral): shorter and longer than a page, than the prompt, one
+    /// position; decode and prefill runs whose first token's window starts mid-page.
+    static let windowed: [Case] = [(8, 4, 8), (16, 8, 20), (6, 2, 48)].flatMap { shape in
+        [(positions: 100, tokens: 1, window: 7), (positions: 100, tokens: 1, window: 1), (positions: 9, tokens: 1, window: 40),
+         (positions: 70, tokens: min(Kernels.pagedAttentionTokens(group: shape.0 / shape.1), 23), window: 9),
+         (positions: 40, tokens: min(Kernels.pagedAttentionTokens(group: shape.0 / shape.1), 40), window: 5)].map {
+            Case(headCount: shape.0, kvHeads: shape.1, headDim: shape.2, blockTokens: 5, positions: $0.positions,
+                 tokens: $0.tokens, window: $0.window)
+        }
+    }
 
     @Test(arguments: KVPageLayout.supportedTypes, cases)
     func matchesNaiveCausalAttention(dtype: DType, c: Case) {
@@ -55,6 +69,8 @@ import Testing
             let k = random.floats(c.positions * kvDim, in: -2...2)
             let v = random.floats(c.positions * kvDim)
             for t in 0..<c.positions {
+                // Positions before the first query's window stay NaN: the kernel must not read them.
+                guard c.window == 0 || t > c.positions - c.tokens - c.window else { continue }
                 pages.store(layer: l, position: t, key: k[(t * kvDim)..<((t + 1) * kvDim)],
                             value: v[(t * kvDim)..<((t + 1) * kvDim)])
             }
@@ -73,7 +89,7 @@ import Testing
             Kernels.pagedAttention(out: &got, outStride: qDim, queries: queries, queryStride: qDim, tokens: c.tokens,
                                    firstPosition: firstPosition, pages: pages.table, layout: layout, layer: layer,
                                    kvHead: kvHead, headCount: c.headCount, kvHeads: c.kvHeads, headDim: c.headDim,
-                                   scale: scale, scratch: &scratch)
+                                   scale: scale, window: c.window, scratch: &scratch)
         }
         let written = Set([0, c.kvHeads - 1]).flatMap { g in (g * group)..<((g + 1) * group) }
 
@@ -84,13 +100,16 @@ import Testing
         var failures: [String] = []
         for i in 0..<c.tokens {
             let visible = firstPosition + i + 1
-            // The contiguous two-pass kernel on the stored rows: the same products, another softmax.
+            let low = c.window > 0 ? max(0, visible - c.window) : 0
+            // The contiguous two-pass kernel on the stored rows of the window: the same products,
+            // another softmax.
             var twoPass = [Float](repeating: 1234, count: qDim)
-            var scores = [Float](repeating: .nan, count: visible)
+            var scores = [Float](repeating: .nan, count: visible - low)
             Array(queries[(i * qDim)..<((i + 1) * qDim)]).withUnsafeBufferPointer { q in
-                Kernels.attention(out: &twoPass, query: q.baseAddress!, keys: storedKeys, values: storedValues,
-                                  positions: visible, heads: 0..<c.headCount, headCount: c.headCount, kvHeads: c.kvHeads,
-                                  headDim: c.headDim, kvStride: kvDim, scale: scale, scores: &scores)
+                Kernels.attention(out: &twoPass, query: q.baseAddress!, keys: Array(storedKeys[(low * kvDim)...]),
+                                  values: Array(storedValues[(low * kvDim)...]), positions: visible - low, heads: 0..<c.headCount,
+                                  headCount: c.headCount, kvHeads: c.kvHeads, headDim: c.headDim, kvStride: kvDim,
+                                  scale: scale, scores: &scores)
             }
             for h in 0..<c.headCount {
                 let o = i * qDim + h * c.headDim
@@ -99,14 +118,14 @@ import Testing
                     continue
                 }
                 let kv = (h / group) * c.headDim
-                let s = (0..<visible).map { t in
+                let s = (low..<visible).map { t in
                     (0..<c.headDim).reduce(0.0) { $0 + Double(queries[o + $1]) * roundedKeys[t * kvDim + kv + $1] } * Double(scale)
                 }
                 let m = s.max()!
                 let p = s.map { Foundation.exp($0 - m) }
                 let total = p.reduce(0, +)
                 for d in 0..<c.headDim {
-                    let reference = (0..<visible).reduce(0.0) { $0 + p[$1] / total * roundedValues[$1 * kvDim + kv + d] }
+                    let reference = (low..<visible).reduce(0.0) { $0 + p[$1 - low] / total * roundedValues[$1 * kvDim + kv + d] }
                     if !isClose(got[o + d], reference, absolute: 2e-6, relative: 1e-5) {
                         failures.append("token \(i) head \(h) element \(d): \(got[o + d]) vs \(reference)")
                     }

@@ -6,6 +6,7 @@ public enum ModelRegistry {
         Llama.self,
         Qwen2.self,
         Qwen3.self,
+        Gemma3.self,
     ]
 
     /// Decoders by GGUF `general.architecture`.

@@ -53,12 +53,15 @@ public struct AttentionLayer: Sendable {
     public let headDim: Int
     /// Scores are `q . k * scale`.
     public let scale: Float
+    /// Positions a token sees, itself included, in a sliding-window layer; 0: every earlier one.
+    public let window: Int
 
-    public init(layer: Int, heads: Int, kvHeads: Int, headDim: Int, scale: Float) {
+    public init(layer: Int, heads: Int, kvHeads: Int, headDim: Int, scale: Float, window: Int = 0) {
         self.layer = layer
         self.heads = heads
         self.kvHeads = kvHeads
         self.headDim = headDim
         self.scale = scale
+        self.window = window
     }
 }

@@ -78,6 +78,10 @@ public final class CPUBackend: ComputeBackend {
         Kernels.scale(x, by: alpha, count: count)
     }
 
+    public func softcap(_ x: UnsafeMutablePointer<Float>, cap: Float, count: Int) {
+        Kernels.softcap(x, cap: cap, count: count)
+    }
+
     public func gated(_ activation: GatedActivation, gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
         switch activation {
         case .silu: Kernels.swiglu(gate: gate, up: up, count: count)
@@ -148,6 +152,6 @@ private func attentionTiles(_ context: UnsafeRawPointer, _ first: Int, _ end: In
             tokens: Int(b.tileTokens[tile]), firstPosition: Int(b.tokenPosition[start]),
             pages: b.pages(ofToken: start), layout: b.layout, layer: l.layer,
             kvHead: item % l.kvHeads, headCount: l.heads, kvHeads: l.kvHeads, headDim: l.headDim, scale: l.scale,
-            scratch: s.scratch + participant * s.scratchFloats)
+            window: l.window, scratch: s.scratch + participant * s.scratchFloats)
     }
 }

@@ -43,6 +43,9 @@ public protocol ComputeBackend: AnyObject {
     /// `x *= alpha` over `count` floats.
     func scale(_ x: UnsafeMutablePointer<Float>, by alpha: Float, count: Int)
 
+    /// `x = cap * tanh(x / cap)` over `count` floats (logit soft-capping).
+    func softcap(_ x: UnsafeMutablePointer<Float>, cap: Float, count: Int)
+
     /// `gate = activation(gate) * up` over `count` floats.
     func gated(_ activation: GatedActivation, gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int)
 
@@ -59,7 +62,7 @@ public protocol ComputeBackend: AnyObject {
     func storeKV(key: UnsafePointer<Float>, value: UnsafePointer<Float>, stride: Int, layer: Int, batch: AttentionBatch)
 
     /// Causal attention of every batch token over its sequence's cached positions for one
-    /// layer: `out` and `q` hold `[tokens, heads * headDim]`.
+    /// layer (the last `layer.window` of them in a sliding-window layer): `out` and `q` hold `[tokens, heads * headDim]`.
     func attention(out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, layer: AttentionLayer, batch: AttentionBatch)
 }
 

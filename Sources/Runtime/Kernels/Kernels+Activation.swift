@@ -22,6 +22,11 @@ extension Kernels {
         }
     }
 
+    /// x[i] = cap * tanh(x[i] / cap)   (Gemma's logit soft-capping)
+    public static func softcap(_ x: UnsafeMutablePointer<Float>, cap: Float, count: Int) {
+        for i in 0..<count { x[i] = cap * tanhf(x[i] / cap) }
+    }
+
     /// gate[i] = silu(gate[i]) * up[i]   (SwiGLU)
     public static func swiglu(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
         var i = 0

@@ -30,7 +30,8 @@ extension Kernels {
     /// Causal attention of a run of consecutive query tokens of one sequence, for the query heads
     /// of one kv head, over the sequence's KV pages: flash-attention style, in one pass.
     ///
-    /// Token `i` (at position `firstPosition + i`) sees positions `0 ... firstPosition + i`. For
+    /// Token `i` (at position `p = firstPosition + i`) sees positions `0 ... p`, or with a sliding
+    /// `window` of `w > 0` positions only `p - w + 1 ... p` (llama.cpp's standard SWA mask). For
     /// each query head `h` of kv head `g` (heads `g * group ..< (g + 1) * group`, `group =
     /// headCount / kvHeads`): `out[i, h] = softmax(q[i, h] . K[t, g] * scale) . V[t, g]`.
     /// Pages are visited once, in order: each K and V row slice is decoded once (F16 and Q8_0 read
@@ -44,6 +45,8 @@ extension Kernels {
     ///   - queries: token `i`'s heads at `queries + i * queryStride`, `[headCount, headDim]` F32.
     ///   - pages: the sequence's block table: position `t` is slot `t % blockTokens` of
     ///     `pages[t / blockTokens]`.
+    ///   - window: positions each token sees, itself included; 0 for all of them. Pages wholly
+    ///     before the first token's window are never read (they may have been released).
     ///   - scratch: `pagedAttentionScratch(queries: tokens * group, blockTokens:, headDim:)` floats
     ///     of the caller's (per thread, sized once: a few KiB).
     /// Allocation-free and single-threaded; split kv heads and token runs across a pool to
@@ -54,7 +57,7 @@ extension Kernels {
                                       tokens: Int, firstPosition: Int,
                                       pages: UnsafePointer<UnsafeMutableRawPointer>, layout: KVPageLayout, layer: Int,
                                       kvHead: Int, headCount: Int, kvHeads: Int, headDim: Int, scale: Float,
-                                      scratch: UnsafeMutablePointer<Float>) {
+                                      window: Int = 0, scratch: UnsafeMutablePointer<Float>) {
         precondition(kvHeads > 0 && headCount % kvHeads == 0,
                      "pagedAttention: \(headCount) heads is not a multiple of \(kvHeads) kv heads")
         precondition(kvHead >= 0 && kvHead < kvHeads, "pagedAttention: kv head \(kvHead) out of 0..<\(kvHeads)")
@@ -62,6 +65,7 @@ extension Kernels {
                      "pagedAttention: \(kvHeads) kv heads x \(headDim) is not kvDim \(layout.kvDim)")
         precondition(layer >= 0 && layer < layout.layers, "pagedAttention: layer \(layer) out of 0..<\(layout.layers)")
         precondition(tokens >= 0 && firstPosition >= 0, "pagedAttention: \(tokens) tokens from position \(firstPosition)")
+        precondition(window >= 0, "pagedAttention: window \(window) is negative")
         let group = headCount / kvHeads
         precondition(tokens == 1 || tokens &* group <= pagedAttentionQueryLimit,
                      "pagedAttention: \(tokens) tokens x \(group) heads is over \(pagedAttentionQueryLimit) queries")
@@ -70,7 +74,7 @@ extension Kernels {
         let job = PagedAttentionJob(
             out: out, outStride: outStride, queries: queries, queryStride: queryStride, tokens: tokens,
             firstPosition: firstPosition, pages: pages, rowBytes: layout.rowBytes, blockTokens: layout.blockTokens,
-            firstHead: kvHead &* group, group: group, headDim: headDim, scale: scale,
+            firstHead: kvHead &* group, group: group, headDim: headDim, scale: scale, window: window,
             keyOffset: layer &* layout.layerBytes, start: start, scratch: scratch)
         switch layout.dtype {
         case .f32: pagedAttentionF32(job)
@@ -173,7 +177,9 @@ extension Kernels {
                                   batch: queryCount, out: scores, x: queries)
         let laneIndex = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
 
-        var chunkStart = 0
+        // With a window, the first token's lowest visible position is where reading starts.
+        let window = job.window
+        var chunkStart = window > 0 ? Swift.max(0, job.firstPosition &- window &+ 1) : 0
         while chunkStart < end {
             let count = Swift.min(chunk, end &- chunkStart)
             // (1) This chunk's rows, decoded once for every query.
@@ -186,18 +192,21 @@ extension Kernels {
             (keys + count &* headDim).update(repeating: 0, count: (keyRows &- count) &* headDim)
             // (2) Scores.
             matmulF32(scoring, MatmulTile(rows: 0..<keyRows, tokens: 0..<queryCount))
-            // (3) Online softmax and values. Token i sees a prefix of this chunk; lanes past it
-            // (scores of later or zero rows) weigh 0.
+            // (3) Online softmax and values. Token i sees a range of this chunk: lanes before it
+            // (outside a window) and past it (scores of later or zero rows) weigh 0.
             for q in 0..<queryCount {
-                let visible = Swift.min(count, job.firstPosition &+ q / group &+ 1 &- chunkStart)
-                guard visible > 0 else { continue }
+                let position = job.firstPosition &+ q / group
+                let visible = Swift.min(count, position &+ 1 &- chunkStart)
+                let hidden = window > 0 ? Swift.max(0, position &- window &+ 1 &- chunkStart) : 0
+                guard visible > hidden else { continue }
                 let s = scores + q &* keyRows
                 let limit = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: visible))
+                let floor = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: hidden))
                 var largest = SIMD8<Float>(repeating: -.infinity)
                 var j = 0
                 while j < visible {
                     let lanes = laneIndex &+ Int32(truncatingIfNeeded: j)
-                    largest = maximum(largest, s.load8(at: j).replacing(with: -.infinity, where: lanes .>= limit))
+                    largest = maximum(largest, s.load8(at: j).replacing(with: -.infinity, where: (lanes .>= limit) .| (lanes .< floor)))
                     j &+= 8
                 }
                 let chunkMax = max(largest)
@@ -213,13 +222,14 @@ extension Kernels {
                 j = 0
                 while j < visible {
                     let lanes = laneIndex &+ Int32(truncatingIfNeeded: j)
-                    let w = exp(s.load8(at: j) - shift).replacing(with: 0, where: lanes .>= limit)
+                    let w = exp(s.load8(at: j) - shift).replacing(with: 0, where: (lanes .>= limit) .| (lanes .< floor))
                     s.store8(w, at: j)
                     total += w
                     j &+= 8
                 }
                 sums[q] += sum(total)
-                addWeightedRows(output, rows: values, weights: s, count: visible, width: headDim)
+                addWeightedRows(output, rows: values + hidden &* headDim, weights: s + hidden, count: visible &- hidden,
+                                width: headDim)
             }
             chunkStart &+= chunk
         }
@@ -301,6 +311,8 @@ struct PagedAttentionJob {
     let group: Int
     let headDim: Int
     let scale: Float
+    /// Positions each token sees, itself included; 0: all.
+    let window: Int
     /// Bytes from a page's base to the layer's first K row.
     let keyOffset: Int
     /// The kv head's first element in a row.

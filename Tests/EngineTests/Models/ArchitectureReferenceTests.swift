@@ -24,6 +24,12 @@ import TestSupport
     /// Largest logit difference allowed, as a fraction of the reference logits' standard deviation.
     static let tolerance: Float = 2e-3
 
+    /// Gemma 3's: ggml's GELU reads a table of F16 inputs and outputs (relative error ~1e-3 per
+    /// element) where ours is exact; measured 1.7e-3.
+    static let geluTolerance: Float = 3e-3
+
+    static func tolerance(_ r: Reference) -> Float { r.architecture == "gemma3" ? geluTolerance : tolerance }
+
     static let folder = Fixtures.repositoryRoot + "/Tests/EngineTests/Models/Architectures"
 
     static let prompt: [TokenID] = {
@@ -50,6 +56,7 @@ import TestSupport
         var shape = SynthShape(preset.config, tiedOutput: r.synth.contains("--tied"))
         if let i = r.synth.firstIndex(of: "--head-dim") { shape.headDim = Int(r.synth[i + 1])! }
         shape.ropeFactors = r.synth.contains("--rope-freqs")
+        if let i = r.synth.firstIndex(of: "--sliding-window") { shape.slidingWindow = Int(r.synth[i + 1])! }
         let path = Fixtures.temporaryPath("architecture-\(r.name).gguf")
         try ModelSynth.write(architecture.synthSpec(shape), vocabularySize: preset.config.vocabularySize, type: .f32,
                              vocabulary: GGUFFile(path: Fixtures.model("stories260K.gguf")), name: "tiny random f32", seed: 11,
@@ -90,13 +97,13 @@ import TestSupport
         }
         // F32 weights and F16 KV on both sides (llama.cpp's default cache type). What differs is
         // summation order and llama.cpp's flash attention, which rounds Q to F16 for its K dot
-        // products: measured 0.6e-3 to 0.9e-3 of the logits' standard deviation.
-        #expect(worst <= Self.tolerance * spread, "\(r.name): max |logit difference| \(worst), logit std \(spread)")
+        // products: measured 0.5e-3 to 0.9e-3 of the logits' standard deviation (1.7e-3 for Gemma 3).
+        #expect(worst <= Self.tolerance(r) * spread, "\(r.name): max |logit difference| \(worst), logit std \(spread)")
         // The whole prompt as one batch ends at the same logits.
         let batched = try EvaluationContext(model: loaded, pool: ThreadPool(threads: 2), kvType: .f16)
         let last = Array(try batched.evaluate(prompt))
         let final = Array(r.logits[((prompt.count - 1) * vocab)...])
-        #expect(zip(last, final).map { abs($0 - $1) }.max()! <= Self.tolerance * spread)
+        #expect(zip(last, final).map { abs($0 - $1) }.max()! <= Self.tolerance(r) * spread)
         // Greedy decoding through the scheduler, as `strata run` does.
         let (_, result) = try TestModels.generate(loaded, prompt: prompt, maxTokens: r.greedy.count, kvType: .f16)
         #expect(result.tokens == r.greedy)

@@ -40,6 +40,9 @@ public struct DecoderShape: Equatable, Sendable {
     public var vocabularySize: Int
     /// Context length the model was trained for.
     public var contextLength: Int
+    /// Per layer, the positions a token attends to in a sliding-window layer, or 0 for a layer
+    /// that attends to every earlier position.
+    public var windows: [Int]
 
     /// Width of the K and V rows of a layer (what the KV cache stores per token and layer).
     public var kvDim: Int { kvHeads * headDim }
@@ -47,7 +50,9 @@ public struct DecoderShape: Equatable, Sendable {
     /// Query heads per kv head.
     public var attentionGroup: Int { heads / kvHeads }
 
-    public init(layers: Int, dim: Int, heads: Int, kvHeads: Int, headDim: Int, vocabularySize: Int, contextLength: Int) {
+    public init(layers: Int, dim: Int, heads: Int, kvHeads: Int, headDim: Int, vocabularySize: Int, contextLength: Int,
+                windows: [Int]? = nil) {
+        self.windows = windows ?? [Int](repeating: 0, count: layers)
         self.layers = layers
         self.dim = dim
         self.heads = heads

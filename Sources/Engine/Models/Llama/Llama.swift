@@ -20,6 +20,10 @@ public struct LlamaConfig: Equatable, Sendable {
     /// Leading dimensions of each head that RoPE rotates.
     public var ropeDimensions: Int
     public var ropeStyle: RopeStyle
+    /// Linear RoPE position scaling (`1 / rope.scaling.factor`); 1: none.
+    public var ropeFrequencyScale: Float = 1
+    /// Positions a token attends to in every layer (`attention.sliding_window`, Mistral); 0: all.
+    public var slidingWindow = 0
     /// The head width when the file states one (`attention.key_length`) that need not be
     /// `dim / heads` (Qwen3, Gemma); nil: `dim / heads`.
     public var headDimension: Int?
@@ -32,7 +36,8 @@ public struct LlamaConfig: Equatable, Sendable {
     /// The hyperparameters every decoder shares.
     public var shape: DecoderShape {
         DecoderShape(layers: layers, dim: dim, heads: heads, kvHeads: kvHeads, headDim: headDim,
-                     vocabularySize: vocabularySize, contextLength: contextLength)
+                     vocabularySize: vocabularySize, contextLength: contextLength,
+                     windows: [Int](repeating: slidingWindow, count: layers))
     }
 
     public init(dim: Int, hiddenDim: Int, layers: Int, heads: Int, kvHeads: Int, vocabularySize: Int,
@@ -75,6 +80,8 @@ public struct LlamaConfig: Equatable, Sendable {
         }
         guard normEpsilon.isFinite, normEpsilon > 0, normEpsilon < 1 else { throw bad("layer_norm_rms_epsilon", normEpsilon, "must be in (0, 1)") }
         guard ropeBase.isFinite, ropeBase > 1 else { throw bad("rope.freq_base", ropeBase, "must be > 1") }
+        guard ropeFrequencyScale.isFinite, ropeFrequencyScale > 0 else { throw bad("rope.scaling.factor", 1 / ropeFrequencyScale, "must be positive") }
+        guard slidingWindow >= 0 else { throw bad("attention.sliding_window", slidingWindow, "must be 0 or more") }
     }
 }
 
@@ -82,21 +89,10 @@ extension LlamaConfig {
     /// Reads the hyperparameters of a Llama-style GGUF file (keys prefixed by the architecture
     /// name), whose RoPE rotates in `ropeStyle`.
     public init(gguf: GGUFFile, ropeStyle: RopeStyle = .normal) throws(ModelFileError) {
-        guard let arch = gguf.architecture else { throw .missingKey("general.architecture") }
-        func int(_ key: String) throws(ModelFileError) -> Int? {
-            guard let v = gguf.metadata["\(arch).\(key)"] else { return nil }
-            guard let i = v.int else { throw .wrongKeyType(key: "\(arch).\(key)", expected: "an integer") }
-            return i
-        }
-        func required(_ key: String) throws(ModelFileError) -> Int {
-            guard let v = try int(key) else { throw .missingKey("\(arch).\(key)") }
-            return v
-        }
-        func float(_ key: String) throws(ModelFileError) -> Float? {
-            guard let v = gguf.metadata["\(arch).\(key)"] else { return nil }
-            guard let d = v.double else { throw .wrongKeyType(key: "\(arch).\(key)", expected: "a number") }
-            return Float(d)
-        }
+        let keys = try ArchitectureKeys(gguf)
+        func int(_ key: String) throws(ModelFileError) -> Int? { try keys.int(key) }
+        func required(_ key: String) throws(ModelFileError) -> Int { try keys.required(key) }
+        func float(_ key: String) throws(ModelFileError) -> Float? { try keys.float(key) }
         let dim = try required("embedding_length")
         let heads = try required("attention.head_count")
         // The vocabulary size is the embedding's row count; the key is optional in GGUF.
@@ -114,6 +110,7 @@ extension LlamaConfig {
             ropeDimensions: try int("rope.dimension_count"),
             ropeStyle: ropeStyle,
             headDimension: try int("attention.key_length"))
+        ropeFrequencyScale = try keys.ropeFrequencyScale()
         if heads > 0, let v = try int("attention.value_length"), v != headDim {
             throw .invalidHyperparameter(name: "attention.value_length", value: "\(v)",
                                          reason: "must equal the key head width \(headDim): K and V heads of different widths are not supported")
@@ -145,7 +142,8 @@ public final class LlamaModel: DecoderModel {
         self.architecture = architecture
         shape = c.shape
         let factors = try table.optionalVector("rope_freqs.weight", count: c.ropeDimensions / 2)
-        rope = Rope(headDim: c.headDim, ropeDims: c.ropeDimensions, base: c.ropeBase, style: c.ropeStyle, frequencyScale: 1,
+        rope = Rope(headDim: c.headDim, ropeDims: c.ropeDimensions, base: c.ropeBase, style: c.ropeStyle,
+                    frequencyScale: c.ropeFrequencyScale,
                     frequencyFactors: factors.map { Array(UnsafeBufferPointer(start: $0, count: c.ropeDimensions / 2)) } ?? [])
         scratchShape = weights.scratchShape(dim: c.dim, qDim: c.heads * c.headDim, kvDim: c.kvDim, hidden: c.hiddenDim)
     }
@@ -163,7 +161,7 @@ public final class LlamaModel: DecoderModel {
         for l in 0..<w.layers.count {
             let spec = AttentionSpec(
                 layer: AttentionLayer(layer: l, heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim,
-                                      scale: 1 / Float(c.headDim).squareRoot()),
+                                      scale: 1 / Float(c.headDim).squareRoot(), window: c.slidingWindow),
                 rope: rope, eps: c.normEpsilon)
             pass.attentionBlock(w.layers[l].attention, spec, dim: c.dim)
             pass.feedForwardBlock(w.layers[l].ffn, .silu, dim: c.dim, hidden: c.hiddenDim, eps: c.normEpsilon)
@@ -177,7 +175,10 @@ public enum Llama: DecoderArchitecture {
     public static let name = "llama"
 
     public static func load(_ gguf: GGUFFile) throws(ModelFileError) -> any DecoderModel {
-        try LlamaModel(table: gguf, config: LlamaConfig(gguf: gguf))
+        var config = try LlamaConfig(gguf: gguf)
+        // Mistral 7B v0.1's 4096-position window, when the file states it (llama.cpp ignores it).
+        config.slidingWindow = try ArchitectureKeys(gguf).int("attention.sliding_window") ?? 0
+        return try LlamaModel(table: gguf, config: config)
     }
 
     public static func synthSpec(_ s: SynthShape) throws(ModelFileError) -> SynthSpec {
@@ -186,6 +187,7 @@ public enum Llama: DecoderArchitecture {
         try c.validate()
         var spec = SynthSpec(architecture: name)
         spec.addLlamaHyperparameters(c)
+        if let window = s.slidingWindow { spec.add("attention.sliding_window", .uint32(UInt32(window))) }
         spec.addLlamaTensors(c, tiedOutput: s.tiedOutput)
         if s.ropeFactors { spec.tensor("rope_freqs.weight", [c.ropeDimensions / 2], .ropeFactors) }
         return spec

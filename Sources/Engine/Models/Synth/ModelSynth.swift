@@ -16,6 +16,9 @@ public struct SynthShape: Sendable {
     public var tiedOutput: Bool
     /// Whether to write RoPE frequency divisors (Llama 3.1's `rope_freqs.weight`).
     public var ropeFactors = false
+    /// The sliding window to state (`attention.sliding_window`), or nil for the architecture's
+    /// default (none for Llama).
+    public var slidingWindow: Int?
 
     public init(dim: Int, hidden: Int, layers: Int, heads: Int, kvHeads: Int, headDim: Int? = nil, vocabularySize: Int,
                 contextLength: Int, tiedOutput: Bool) {
