@@ -33,6 +33,12 @@ public struct Tensor: @unchecked Sendable {
         return data + i &* rowBytes
     }
 
+    /// Rows `range` as a tensor of their own (a fused matrix's parts: Phi-3's QKV, gate/up).
+    public func rows(_ range: Range<Int>) -> Tensor {
+        precondition(range.lowerBound >= 0 && range.upperBound <= rows, "Tensor.rows: \(range) out of 0..<\(rows)")
+        return Tensor(data: data + range.lowerBound &* rowBytes, dtype: dtype, columns: columns, rows: range.count)
+    }
+
     /// Dequantizes row `i` into `dst` (`columns` floats). Used for embedding lookup.
     public func dequantizeRow(_ i: Int, into dst: UnsafeMutablePointer<Float>) {
         Quantization.dequantize(row(i), dtype: dtype, count: columns, into: dst)

@@ -17,11 +17,14 @@ struct SynthCommand: ParsableCommand {
     @Option(name: .customLong("head-dim"), help: "Head width, for architectures whose heads need not be dim / heads (qwen3, gemma3).")
     var headDim: Int?
 
-    @Flag(name: .customLong("rope-freqs"), help: "Write RoPE frequency divisors (Llama 3.1's rope_freqs.weight), for architectures that read them.")
+    @Flag(name: .customLong("rope-freqs"), help: "Write RoPE frequency divisors (Llama 3.1's rope_freqs.weight; Phi-3's short and long factors).")
     var ropeFreqs = false
 
     @Option(name: .customLong("sliding-window"), help: "Positions a sliding-window layer attends to (gemma3: its local layers; llama: every layer, as Mistral states it).")
     var slidingWindow: Int?
+
+    @Option(name: .customLong("original-context"), help: "The context RoPE was trained for before extension (phi3: long factors apply beyond it).")
+    var originalContext: Int?
 
     @Flag(name: .long, help: "Tie the output head to the embedding (no output.weight).")
     var tied = false
@@ -59,6 +62,7 @@ struct SynthCommand: ParsableCommand {
             if let headDim { shape.headDim = headDim }
             shape.ropeFactors = ropeFreqs
             shape.slidingWindow = slidingWindow
+            shape.originalContextLength = originalContext
             let spec = try architecture.synthSpec(shape)
             try ModelSynth.write(spec, vocabularySize: preset.config.vocabularySize, type: dtype, vocabulary: vocabulary,
                                  name: "\(preset.name) random \(dtype)", seed: seed, variedNorms: variedNorms, to: output) { done, total in

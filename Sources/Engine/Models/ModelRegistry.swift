@@ -7,6 +7,7 @@ public enum ModelRegistry {
         Qwen2.self,
         Qwen3.self,
         Gemma3.self,
+        Phi3.self,
     ]
 
     /// Decoders by GGUF `general.architecture`.

@@ -64,7 +64,7 @@ public final class InferenceEngine {
         let context = c.contextLength(requested: options.contextLength)
         cache = PagedKVCache(layout: layout, pool: pages, coldStore: coldStore, maxSequences: options.maxSequences,
                              maxTokensPerSequence: context, prefixCaching: options.prefixCaching)
-        runner = DecoderRunner(model: model.model, backend: backend, cache: cache,
+        runner = DecoderRunner(model: model.model.specialized(forContext: context), backend: backend, cache: cache,
                                maxBatchTokens: options.maxBatchTokens, maxSequences: options.maxSequences)
         guard budget.tryCharge(runner.scratchBytes, to: .pools), budget.used <= budget.limitBytes else {
             throw .budgetTooSmall(needed: runner.scratchBytes + budget.used(.pools), limit: budget.limitBytes)

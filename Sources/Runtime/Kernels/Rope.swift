@@ -29,6 +29,9 @@ public struct Rope: Sendable {
     public let frequencyScale: Float
     /// Per-pair divisors of the angle (ggml's `freq_factors`, Llama 3.1 `rope_freqs`), or empty.
     public let frequencyFactors: [Float]
+    /// Multiplies the rotation's cosine and sine (ggml's `attn_factor`, Phi-3's long-context
+    /// `rope.scaling.attn_factor`). 1 = a pure rotation.
+    public let attentionFactor: Float
     /// `theta_i` for `i in 0..<ropeDims/2`, by ggml's repeated multiplication.
     public let inverseFrequencies: [Float]
     private let thetaScale: Float
@@ -41,8 +44,9 @@ public struct Rope: Sendable {
     /// - Parameters:
     ///   - frequencyScale: ggml's `freq_scale` (1 / linear scaling factor).
     ///   - frequencyFactors: `ropeDims / 2` divisors, or empty for none.
+    ///   - attentionFactor: ggml's `attn_factor`.
     public init(headDim: Int, ropeDims: Int, base: Float, style: RopeStyle,
-                frequencyScale: Float, frequencyFactors: [Float]) {
+                frequencyScale: Float, frequencyFactors: [Float], attentionFactor: Float = 1) {
         precondition(ropeDims > 0 && ropeDims % 2 == 0 && ropeDims <= headDim,
                      "Rope: ropeDims \(ropeDims) must be even and in 1...\(headDim)")
         precondition(frequencyFactors.isEmpty || frequencyFactors.count == ropeDims / 2,
@@ -53,6 +57,7 @@ public struct Rope: Sendable {
         self.style = style
         self.frequencyScale = frequencyScale
         self.frequencyFactors = frequencyFactors
+        self.attentionFactor = attentionFactor
         thetaScale = powf(base, -2 / Float(ropeDims))
         var frequencies: [Float] = []
         frequencies.reserveCapacity(ropeDims / 2)
@@ -71,14 +76,14 @@ public struct Rope: Sendable {
         let (pairStride, partnerOffset) = style == .normal ? (2, 1) : (1, pairs)
         let headDim = self.headDim
         let thetaScale = self.thetaScale
-        let frequencyScale = self.frequencyScale
+        let frequencyScale = self.frequencyScale, magnitude = attentionFactor
         frequencyFactors.withUnsafeBufferPointer { factors in
             var theta = Float(position)
             for i in 0..<pairs {
                 var angle = factors.isEmpty ? theta : theta / factors[i]
                 angle *= frequencyScale
-                let c = cosf(angle)
-                let s = sinf(angle)
+                let c = cosf(angle) * magnitude
+                let s = sinf(angle) * magnitude
                 let first = i &* pairStride
                 for h in 0..<heads {
                     let p = x + (h &* headDim &+ first)

@@ -57,6 +57,7 @@ import TestSupport
         if let i = r.synth.firstIndex(of: "--head-dim") { shape.headDim = Int(r.synth[i + 1])! }
         shape.ropeFactors = r.synth.contains("--rope-freqs")
         if let i = r.synth.firstIndex(of: "--sliding-window") { shape.slidingWindow = Int(r.synth[i + 1])! }
+        if let i = r.synth.firstIndex(of: "--original-context") { shape.originalContextLength = Int(r.synth[i + 1])! }
         let path = Fixtures.temporaryPath("architecture-\(r.name).gguf")
         try ModelSynth.write(architecture.synthSpec(shape), vocabularySize: preset.config.vocabularySize, type: .f32,
                              vocabulary: GGUFFile(path: Fixtures.model("stories260K.gguf")), name: "tiny random f32", seed: 11,

@@ -23,9 +23,17 @@ public protocol DecoderModel: AnyObject, Sendable {
     /// Keeps the mapping the weights point into alive.
     var source: TensorTable { get }
 
+    /// The model as it runs in contexts of `tokens` tokens per sequence: itself, or a variant
+    /// sharing its weights (Phi-3's long-context RoPE factors beyond its original context).
+    func specialized(forContext tokens: Int) -> any DecoderModel
+
     /// Runs every layer over the batch's tokens, writes their K and V into the cache's pages, and
     /// the logits of each entry that asked for them into `batch.logits`.
     func forward(_ batch: DecoderBatch, scratch: DecoderScratch, backend: any ComputeBackend)
+}
+
+extension DecoderModel {
+    public func specialized(forContext tokens: Int) -> any DecoderModel { self }
 }
 
 /// The hyperparameters every decoder has, whatever its architecture.

@@ -134,6 +134,11 @@ extension TensorTable {
         return data.assumingMemoryBound(to: Float.self)
     }
 
+    /// The F32 vector `name` copied out (RoPE frequency divisors), when the file has it.
+    func optionalFactors(_ name: String, count: Int) throws(ModelFileError) -> [Float]? {
+        try optionalVector(name, count: count).map { Array(UnsafeBufferPointer(start: $0, count: count)) }
+    }
+
     /// The vector `name` when the file has it.
     func optionalVector(_ name: String, count: Int) throws(ModelFileError) -> UnsafePointer<Float>? {
         tensor(named: name) == nil ? nil : try vector(name, count: count)

@@ -94,8 +94,7 @@ public final class Gemma3Model: DecoderModel {
         s.windows = c.windows
         shape = s
         localRope = Rope(headDim: b.headDim, ropeDims: b.ropeDimensions, base: c.localRopeBase, style: b.ropeStyle)
-        globalRope = Rope(headDim: b.headDim, ropeDims: b.ropeDimensions, base: b.ropeBase, style: b.ropeStyle,
-                          frequencyScale: b.ropeFrequencyScale, frequencyFactors: [])
+        globalRope = b.rope()
         scratchShape = weights.scratchShape(dim: b.dim, qDim: b.heads * b.headDim, kvDim: b.kvDim, hidden: b.hiddenDim)
     }
 

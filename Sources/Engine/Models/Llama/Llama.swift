@@ -58,6 +58,12 @@ public struct LlamaConfig: Equatable, Sendable {
     }
 
     /// Checks that the hyperparameters describe a runnable model.
+    /// The RoPE of these hyperparameters, with per-pair frequency divisors when given.
+    public func rope(factors: [Float] = [], attentionFactor: Float = 1) -> Rope {
+        Rope(headDim: headDim, ropeDims: ropeDimensions, base: ropeBase, style: ropeStyle, frequencyScale: ropeFrequencyScale,
+             frequencyFactors: factors, attentionFactor: attentionFactor)
+    }
+
     public func validate() throws(ModelFileError) {
         func bad(_ name: String, _ value: some CustomStringConvertible, _ reason: String) -> ModelFileError {
             .invalidHyperparameter(name: name, value: value.description, reason: reason)
@@ -129,23 +135,39 @@ public final class LlamaModel: DecoderModel {
     public let shape: DecoderShape
     public let scratchShape: DecoderScratchShape
     private let rope: Rope
+    /// The RoPE for contexts longer than the model's original one, when it has one (Phi-3's
+    /// long factors), and that length.
+    private let longContext: (rope: Rope, beyond: Int)?
 
     /// Resolves the weights of `config` in `table`: llama.cpp's common layout plus the `extras`
     /// the family requires, and `rope_freqs.weight` (Llama 3.1's RoPE frequency divisors) when
     /// the file has it.
-    public init(table: TensorTable, config c: LlamaConfig, architecture: String = "llama", extras: LayerExtras = []) throws(ModelFileError) {
+    public convenience init(table: TensorTable, config c: LlamaConfig, architecture: String = "llama",
+                            extras: LayerExtras = []) throws(ModelFileError) {
         try c.validate()
+        let weights = try DecoderWeights(gguf: table, layers: c.layers, dim: c.dim, heads: c.heads, kvHeads: c.kvHeads,
+                                         headDim: c.headDim, hidden: c.hiddenDim, vocabularySize: c.vocabularySize, extras: extras)
+        let factors = try table.optionalFactors("rope_freqs.weight", count: c.ropeDimensions / 2)
+        self.init(table: table, config: c, architecture: architecture, weights: weights, rope: c.rope(factors: factors ?? []))
+    }
+
+    /// A model of `weights` resolved by the family, rotating with `rope`, or with
+    /// `longContext.rope` in a context longer than `longContext.beyond` tokens.
+    init(table: TensorTable, config c: LlamaConfig, architecture: String, weights: DecoderWeights, rope: Rope,
+         longContext: (rope: Rope, beyond: Int)? = nil) {
         config = c
-        weights = try DecoderWeights(gguf: table, layers: c.layers, dim: c.dim, heads: c.heads, kvHeads: c.kvHeads,
-                                     headDim: c.headDim, hidden: c.hiddenDim, vocabularySize: c.vocabularySize, extras: extras)
+        self.weights = weights
         source = table
         self.architecture = architecture
         shape = c.shape
-        let factors = try table.optionalVector("rope_freqs.weight", count: c.ropeDimensions / 2)
-        rope = Rope(headDim: c.headDim, ropeDims: c.ropeDimensions, base: c.ropeBase, style: c.ropeStyle,
-                    frequencyScale: c.ropeFrequencyScale,
-                    frequencyFactors: factors.map { Array(UnsafeBufferPointer(start: $0, count: c.ropeDimensions / 2)) } ?? [])
+        self.rope = rope
+        self.longContext = longContext
         scratchShape = weights.scratchShape(dim: c.dim, qDim: c.heads * c.headDim, kvDim: c.kvDim, hidden: c.hiddenDim)
+    }
+
+    public func specialized(forContext tokens: Int) -> any DecoderModel {
+        guard let long = longContext, tokens > long.beyond else { return self }
+        return LlamaModel(table: source, config: config, architecture: architecture, weights: weights, rope: long.rope)
     }
 
     public var weightBytesPerStep: Int { weights.bytesReadPerStep }

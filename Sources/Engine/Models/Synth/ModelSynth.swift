@@ -19,6 +19,9 @@ public struct SynthShape: Sendable {
     /// The sliding window to state (`attention.sliding_window`), or nil for the architecture's
     /// default (none for Llama).
     public var slidingWindow: Int?
+    /// The context the RoPE was trained for before long-context extension
+    /// (`rope.scaling.original_context_length`, Phi-3), or nil for none.
+    public var originalContextLength: Int?
 
     public init(dim: Int, hidden: Int, layers: Int, heads: Int, kvHeads: Int, headDim: Int? = nil, vocabularySize: Int,
                 contextLength: Int, tiedOutput: Bool) {

@@ -32,6 +32,10 @@ CASES = {
     "qwen3": ("qwen3", ["--head-dim", "32"]),
     # layer 0 slides over 8 positions (local RoPE base), layer 1 is global (base 1e6, linear x8)
     "gemma3": ("gemma3", ["--head-dim", "32", "--sliding-window", "8"]),
+    # fused QKV and gate/up; short RoPE factors (the context is within the trained 512)
+    "phi3": ("phi3", ["--rope-freqs"]),
+    # long RoPE factors and the attention factor: both sides run beyond the original 64 positions
+    "phi3-long": ("phi3", ["--rope-freqs", "--original-context", "64"]),
 }
 PROMPT = [1, 403, 385, 410, 317, 407, 21, 94, 59, 300, 489, 12, 77, 256, 131, 500,
           2, 45, 367, 88, 199, 402, 3, 511, 64, 128, 271, 30, 9, 333, 444, 222]
