@@ -1,11 +1,11 @@
 import ArgumentParser
 import Engine
 
-/// `strata inspect`: a model file's metadata and tensor table.
+/// `strata inspect`: whether Strata can run a model file (and why not), its metadata and tensor table.
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Print a model file's metadata and tensor table.")
+        abstract: "Say whether Strata can run a model file and why not, then print its metadata and tensor table (no weights are read).")
 
     @Argument(help: "GGUF file, llama2.c checkpoint, safetensors file or BERT model directory.")
     var path: String

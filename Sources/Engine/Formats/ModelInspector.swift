@@ -18,10 +18,13 @@ public enum ModelInspector {
         return report(checkpoint: try Llama2CCheckpoint(file: file))
     }
 
+    /// The file's header, then whether Strata can run it (`Runnability`), then its metadata and tensors.
     public static func report(gguf: GGUFFile) -> String {
         var out = "\(gguf.file.path): GGUF v\(gguf.version), \(gguf.file.size) bytes, "
         out += "\(gguf.metadataKeys.count) metadata keys, \(gguf.tensors.count) tensors, "
-        out += "alignment \(gguf.alignment), data at offset \(gguf.dataOffset)\n\nmetadata:\n"
+        out += "alignment \(gguf.alignment), data at offset \(gguf.dataOffset)\n\n"
+        out += Runnability(gguf: gguf).report
+        out += "\nmetadata:\n"
         let width = gguf.metadataKeys.map(\.count).max() ?? 0
         for key in gguf.metadataKeys {
             let value = gguf.metadata[key]!
