@@ -228,7 +228,7 @@ struct BenchCommand: ParsableCommand {
         }
         // Compress the KV once, for the cold tier's ratio in the report.
         cache.compress(ids[0])
-        let report = MemoryReport(budget: engine.budget, pages: engine.pages, coldStore: engine.coldStore, cache: cache, weightBytes: 0)
+        let report = MemoryReport(budget: engine.budget, pages: engine.pages, windowPages: engine.windowPages, coldStore: engine.coldStore, cache: cache, weightBytes: 0)
         return (rates, perStep, report)
     }
 

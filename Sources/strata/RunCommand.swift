@@ -117,7 +117,7 @@ struct RunCommand: ParsableCommand {
         summary += " | peak RSS: \(ProcessMemory.peakResidentBytes().map(formatBytes) ?? "n/a")"
         if result.stopReason == .contextFull { summary += " | stopped: context full" }
         Console.err(summary + "\n")
-        let memory = MemoryReport(budget: engine.budget, pages: engine.pages, coldStore: engine.coldStore, cache: engine.cache, weightBytes: 0)
+        let memory = MemoryReport(budget: engine.budget, pages: engine.pages, windowPages: engine.windowPages, coldStore: engine.coldStore, cache: engine.cache, weightBytes: 0)
         Console.err(memoryLine(memory, allocatedPerStep: s.allocatedBytesPerStep) + "\n")
     }
 }

@@ -90,6 +90,7 @@ struct ServeCommand: AsyncParsableCommand {
     /// The chat format for the log: its name, and for ChatML the default system prompt, or
     /// why one the template seems to have was not used.
     static func describe(_ template: ChatTemplate, jinja: String?) -> String {
+        if case .jinja = template { return "jinja (the model's own tokenizer.chat_template)" }
         guard case .chatML(let defaultSystemPrompt) = template else { return template.description }
         if let defaultSystemPrompt { return "chatml, default system prompt \"\(defaultSystemPrompt)\"" }
         if let jinja, case .unrecognised(let why) = ChatTemplate.systemDefault(inChatML: jinja) {

@@ -42,10 +42,14 @@ public struct KVCacheStatistics: Sendable, Equatable {
     public var cachedBlocks = 0
     /// Tokens whose KV is held, summed over live sequences (shared blocks counted per user).
     public var tokens = 0
-    /// Bytes of K+V one token takes across all layers.
+    /// Bytes of K+V one token takes across all layers (while in every window).
     public var bytesPerToken = 0
-    /// Bytes of one page.
+    /// Bytes of one block's pages (its page, and its window page when there are window pages).
     public var pageBytes = 0
+    /// Blocks whose window page (sliding-window layers) is held: hot, or cold.
+    public var windowPages = 0
+    /// Window pages released because their positions had left every window.
+    public var windowPagesReleased = 0
     /// Blocks reused from the prefix cache instead of being computed.
     public var prefixHits = 0
     /// Pages copied because a shared block was written (copy-on-write).

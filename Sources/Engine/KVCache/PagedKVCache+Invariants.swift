@@ -20,5 +20,6 @@ extension PagedKVCache {
         }
         precondition(inLRUCount == cachedBlockCount, "\(inLRUCount) blocks in the LRU, counted \(cachedBlockCount)")
         checkPrefixIndex()
+        checkWindowPages()
     }
 }

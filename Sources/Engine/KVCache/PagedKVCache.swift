@@ -11,6 +11,11 @@ import StrataRuntime
 ///   Unreferenced indexed blocks stay cached, least recently used first out.
 /// - A block can be cold: its page compressed into the `ColdStore` and returned to the pool,
 ///   decompressed (checksum-verified) into a fresh page when its sequence runs again.
+/// - A model mixing full-attention and sliding-window layers (`KVLayerPlan`) gives each block
+///   a second page from `windowPool` for its sliding layers. Once a block has left the window
+///   of the sequence holding it, that page is released: the sequence keeps only the full
+///   layers' KV of old positions. A prefix is reused only as far as the window pages it needs
+///   exist.
 ///
 /// Not thread-safe: one engine thread owns it. Steady-state use allocates nothing (every
 /// table is sized at start-up).
@@ -23,10 +28,20 @@ public final class PagedKVCache {
     public var blockTokens: Int { layout.blockTokens }
     public let pool: PagePool
     public let coldStore: ColdStore
+    /// Which layers live in `layout`'s pages and which in the window pages.
+    public let plan: KVLayerPlan
+    /// The window pages' layout and pool, when the plan has them.
+    public let windowLayout: KVPageLayout?
+    public let windowPool: PagePool?
 
     struct Block {
         var page: PageID?
         var cold: ColdPageID?
+        /// The sliding layers' page (hot or cold), when the plan has window pages.
+        var windowPage: PageID?
+        var windowCold: ColdPageID?
+        /// The window page was released: every sequence holding the block had moved past it.
+        var windowReleased = false
         var refs: Int32 = 0
         /// Hash of the prefix up to and including this block, once it is full.
         var chainHash: UInt64 = 0
@@ -43,6 +58,8 @@ public final class PagedKVCache {
         var table: [Int32] = []
         /// Tokens whose KV is in the cache, in order.
         var tokens: [TokenID] = []
+        /// Blocks below this index have been considered for window-page release.
+        var windowFloor = 0
     }
 
     private var blocks: [Block] = []
@@ -58,11 +75,27 @@ public final class PagedKVCache {
     private var freeSequenceSlots: [Int32]
     private var counters = KVCacheStatistics()
 
-    /// A cache whose pages come from `pool` (`pool.pageBytes` must hold `layout.pageBytes`).
+    /// A cache whose pages come from `pool` (`pool.pageBytes` must hold `layout.pageBytes`); with
+    /// a `plan` that has window pages, `layout` holds its full layers and `windowPool` pages hold
+    /// its sliding ones.
     public init(layout: KVPageLayout, pool: PagePool, coldStore: ColdStore, maxSequences: Int,
-                maxTokensPerSequence: Int, prefixCaching: Bool = true, expectedBlocks: Int = 1024) {
+                maxTokensPerSequence: Int, prefixCaching: Bool = true, expectedBlocks: Int = 1024,
+                plan: KVLayerPlan? = nil, windowPool: PagePool? = nil) {
         precondition(pool.pageBytes >= layout.pageBytes, "pages of \(pool.pageBytes) bytes cannot hold \(layout.pageBytes)")
         precondition(maxSequences >= 1 && maxTokensPerSequence >= 1)
+        let plan = plan ?? KVLayerPlan(windows: [Int](repeating: 0, count: layout.layers))
+        precondition(plan.fullLayers == layout.layers, "the plan puts \(plan.fullLayers) layers in pages of \(layout.layers)")
+        self.plan = plan
+        if plan.hasWindowPages {
+            let w = KVPageLayout(layers: plan.windowLayers, blockTokens: layout.blockTokens, kvDim: layout.kvDim, dtype: layout.dtype)
+            guard let windowPool else { preconditionFailure("a plan with window pages needs their pool") }
+            precondition(windowPool.pageBytes >= w.pageBytes, "window pages of \(windowPool.pageBytes) bytes cannot hold \(w.pageBytes)")
+            windowLayout = w
+            self.windowPool = windowPool
+        } else {
+            windowLayout = nil
+            self.windowPool = nil
+        }
         self.layout = layout
         self.pool = pool
         self.coldStore = coldStore
@@ -83,9 +116,16 @@ public final class PagedKVCache {
         freeBlockIDs.reserveCapacity(blockCapacity)
         blockTokenIDs.reserveCapacity(blockCapacity * layout.blockTokens)
         prefixIndex.reserveCapacity(blockCapacity)
-        counters.bytesPerToken = layout.bytesPerToken
-        counters.pageBytes = layout.pageBytes
+        counters.bytesPerToken = bytesPerToken
+        counters.pageBytes = layout.pageBytes + (windowLayout?.pageBytes ?? 0)
     }
+
+    /// Bytes of K and V one token occupies in every layer while it is in every window.
+    public var bytesPerToken: Int { layout.bytesPerToken + (windowLayout?.bytesPerToken ?? 0) }
+
+    /// Bytes per token of the full-attention layers (all layers without window pages), and of the
+    /// sliding-window layers while in their window (0 without window pages).
+    public var bytesPerTokenByKind: (full: Int, window: Int) { (layout.bytesPerToken, windowLayout?.bytesPerToken ?? 0) }
 
     /// Most blocks one sequence can need.
     public var maxBlocksPerSequence: Int { (maxTokensPerSequence + blockTokens - 1) / blockTokens }
@@ -123,7 +163,25 @@ public final class PagedKVCache {
             counters.prefixHits += 1
             parent = hash
         }
+        // The first new token needs the window pages of the positions before it in its window.
+        var reuse = sequences[Int(slot)].table.count
+        while reuse > 0, !hasWindowPages(Int(slot), length: reuse * bt) { reuse -= 1 }
+        while sequences[Int(slot)].table.count > reuse {
+            releaseBlock(sequences[Int(slot)].table.removeLast())
+            sequences[Int(slot)].tokens.removeLast(bt)
+            counters.prefixHits -= 1
+        }
         return (id, sequences[Int(slot)].tokens.count)
+    }
+
+    /// Whether the window pages a sequence of slot `s` cut to `length` tokens needs for its next
+    /// token are all there (always, without window pages).
+    private func hasWindowPages(_ s: Int, length: Int) -> Bool {
+        guard windowPool != nil, length > 0 else { return true }
+        let first = max(0, length + 1 - plan.window) / blockTokens, last = (length - 1) / blockTokens
+        guard first <= last else { return true }
+        for b in first...last where blocks[Int(sequences[s].table[b])].windowReleased { return false }
+        return true
     }
 
     /// A new sequence sharing every block of `source` (for n > 1 sampling or a shared prompt).
@@ -137,6 +195,7 @@ public final class PagedKVCache {
             sequences[Int(slot)].table.append(block)
         }
         sequences[Int(slot)].tokens.append(contentsOf: sequences[s].tokens)
+        sequences[Int(slot)].windowFloor = sequences[s].windowFloor
         return SequenceID(raw: slot)
     }
 
@@ -151,6 +210,7 @@ public final class PagedKVCache {
         }
         sequences[s].table.removeAll(keepingCapacity: true)
         sequences[s].tokens.removeAll(keepingCapacity: true)
+        sequences[s].windowFloor = 0
         sequences[s].live = false
         freeSequenceSlots.append(sequence.raw)
     }
@@ -163,7 +223,7 @@ public final class PagedKVCache {
 
     /// Whether every block of the sequence is in RAM.
     public func isHot(_ sequence: SequenceID) -> Bool {
-        sequences[Int(sequence.raw)].table.allSatisfy { blocks[Int($0)].page != nil }
+        sequences[Int(sequence.raw)].table.allSatisfy { blocks[Int($0)].page != nil && blocks[Int($0)].windowCold == nil }
     }
 
     /// Makes room for `count` more tokens at the end of `sequence`: allocates blocks and
@@ -182,6 +242,11 @@ public final class PagedKVCache {
                 let copy = try newBlock()
                 pool.address(of: blocks[Int(copy)].page!).copyMemory(
                     from: pool.address(of: blocks[Int(last)].page!), byteCount: layout.pageBytes)
+                if let windowPool, let windowLayout {
+                    // The last block is in every window: its window page exists.
+                    windowPool.address(of: blocks[Int(copy)].windowPage!).copyMemory(
+                        from: windowPool.address(of: blocks[Int(last)].windowPage!), byteCount: windowLayout.pageBytes)
+                }
                 releaseBlock(last)
                 sequences[s].table[sequences[s].table.count - 1] = copy
                 counters.copiesOnWrite += 1
@@ -197,15 +262,32 @@ public final class PagedKVCache {
     }
 
     /// Writes the base address of each page of `sequence` to `pages` (room for
-    /// `maxBlocksPerSequence`); returns the number of pages. The sequence must be hot.
-    public func pageAddresses(_ sequence: SequenceID, into pages: UnsafeMutablePointer<UnsafeMutableRawPointer>) -> Int {
+    /// `maxBlocksPerSequence`), and of each window page to `windowPages` when the plan has them
+    /// (a released one as an address that is never valid); returns the number of pages. The
+    /// sequence must be hot.
+    public func pageAddresses(_ sequence: SequenceID, into pages: UnsafeMutablePointer<UnsafeMutableRawPointer>,
+                              windowPages: UnsafeMutablePointer<UnsafeMutableRawPointer>? = nil) -> Int {
         let table = sequences[Int(sequence.raw)].table
         for i in 0..<table.count {
             guard let page = blocks[Int(table[i])].page else { preconditionFailure("\(sequence) is not hot") }
             pages[i] = pool.address(of: page)
         }
+        if let windowPages, let windowPool {
+            for i in 0..<table.count {
+                if let page = blocks[Int(table[i])].windowPage {
+                    windowPages[i] = windowPool.address(of: page)
+                } else {
+                    precondition(blocks[Int(table[i])].windowReleased, "\(sequence) is not hot")
+                    windowPages[i] = PagedKVCache.releasedPage
+                }
+            }
+        }
         return table.count
     }
+
+    /// The address a released window page has in page tables: never mapped, so a read of it
+    /// faults instead of reading another sequence's KV.
+    static var releasedPage: UnsafeMutableRawPointer { UnsafeMutableRawPointer(bitPattern: 0x10)! }
 
     /// Records that the KV of `tokens` (appended after the sequence's current length) has been
     /// written; full blocks become reusable prefixes.
@@ -218,17 +300,41 @@ public final class PagedKVCache {
             let length = sequences[s].tokens.count
             if length % bt == 0 { sealBlock(s, index: length / bt - 1) }
         }
+        releaseWindowPages(s)
     }
 
-    /// Forgets the sequence's KV from `newLength` on (blocks past it are released).
-    public func truncate(_ sequence: SequenceID, to newLength: Int) {
+    /// Releases the window pages of the sequence's blocks that lie wholly before its next
+    /// token's window, unless another sequence shares the block.
+    private func releaseWindowPages(_ s: Int) {
+        guard let windowPool else { return }
+        let passed = max(0, sequences[s].tokens.count + 1 - plan.window) / blockTokens
+        while sequences[s].windowFloor < passed {
+            let block = Int(sequences[s].table[sequences[s].windowFloor])
+            if blocks[block].refs == 1, let page = blocks[block].windowPage {
+                windowPool.free(page)
+                blocks[block].windowPage = nil
+                blocks[block].windowReleased = true
+                counters.windowPagesReleased += 1
+            }
+            sequences[s].windowFloor += 1
+        }
+    }
+
+    /// Forgets the sequence's KV from `newLength` on (blocks past it are released); returns the
+    /// length kept: `newLength`, or 0 when window pages the next token would need were
+    /// already released (everything must then be recomputed).
+    @discardableResult
+    public func truncate(_ sequence: SequenceID, to newLength: Int) -> Int {
         let s = Int(sequence.raw)
         precondition(newLength >= 0 && newLength <= sequences[s].tokens.count, "truncate beyond the sequence")
-        let keep = (newLength + blockTokens - 1) / blockTokens
+        let kept = hasWindowPages(s, length: newLength) ? newLength : 0
+        let keep = (kept + blockTokens - 1) / blockTokens
         while sequences[s].table.count > keep {
             releaseBlock(sequences[s].table.removeLast())
         }
-        sequences[s].tokens.removeLast(sequences[s].tokens.count - newLength)
+        sequences[s].tokens.removeLast(sequences[s].tokens.count - kept)
+        sequences[s].windowFloor = min(sequences[s].windowFloor, keep)
+        return kept
     }
 
     // MARK: - Cold tier and eviction
@@ -290,8 +396,7 @@ public final class PagedKVCache {
                     if case .corrupted = error {
                         // Never offer the damaged block as a prefix again.
                         unindex(block)
-                        let valid = i * blockTokens
-                        truncate(sequence, to: min(valid, sequences[s].tokens.count))
+                        let valid = truncate(sequence, to: min(i * blockTokens, sequences[s].tokens.count))
                         throw .corrupted(validTokens: valid)
                     }
                     throw error
@@ -324,6 +429,7 @@ public final class PagedKVCache {
         var s = counters
         for b in blocks where b.refs > 0 || b.inLRU {
             if b.page != nil { s.hotBlocks += 1 } else if b.cold != nil { s.coldBlocks += 1 }
+            if b.windowPage != nil || b.windowCold != nil { s.windowPages += 1 }
             if b.inLRU { s.cachedBlocks += 1 }
         }
         s.tokens = sequences.reduce(0) { $0 + ($1.live ? $1.tokens.count : 0) }
@@ -344,6 +450,24 @@ public final class PagedKVCache {
             if free.remove(Int32(i)) != nil { continue }
             let b = blocks[i]
             body(Int32(i), b.refs, b.page != nil, b.cold != nil, b.indexed, b.inLRU)
+        }
+    }
+
+    /// Traps unless every held block has its window page (hot with the block, cold with it) or
+    /// released it, and no block has a window page without window pages in the plan.
+    func checkWindowPages() {
+        var free = Set(freeBlockIDs)
+        for i in 0..<blocks.count where free.remove(Int32(i)) == nil {
+            let b = blocks[i]
+            guard b.refs > 0 || b.inLRU else { continue }
+            guard windowPool != nil else {
+                precondition(b.windowPage == nil && b.windowCold == nil && !b.windowReleased, "block \(i) has a window page without window pages")
+                continue
+            }
+            let held = (b.windowPage != nil ? 1 : 0) + (b.windowCold != nil ? 1 : 0) + (b.windowReleased ? 1 : 0)
+            precondition(held == 1, "block \(i): window page hot \(b.windowPage != nil), cold \(b.windowCold != nil), released \(b.windowReleased)")
+            precondition(b.windowPage == nil || b.page != nil, "block \(i): window page hot while the block is cold")
+            precondition(b.windowCold == nil || b.cold != nil, "block \(i): window page cold while the block is hot")
         }
     }
 
@@ -369,10 +493,12 @@ public final class PagedKVCache {
         return true
     }
 
-    /// A page for a new block: from the pool, or by evicting cached blocks until one frees.
-    private func allocatePage() -> PageID? {
+    /// A page for a new block from `from` (the pool, or the window pool), evicting cached blocks
+    /// until one frees.
+    private func allocatePage(from: PagePool? = nil) -> PageID? {
+        let source = from ?? pool
         while true {
-            if let page = pool.allocate() { return page }
+            if let page = source.allocate() { return page }
             guard lruHead >= 0 else { return nil }
             dropIndexedBlock(lruHead)
             counters.evictions += 1
@@ -381,6 +507,14 @@ public final class PagedKVCache {
 
     private func newBlock() throws(KVCacheError) -> Int32 {
         guard let page = allocatePage() else { throw .outOfPages(needed: 1) }
+        var windowPage: PageID?
+        if let windowPool {
+            guard let w = allocatePage(from: windowPool) else {
+                pool.free(page)
+                throw .outOfPages(needed: 1)
+            }
+            windowPage = w
+        }
         let id: Int32
         if let reused = freeBlockIDs.popLast() {
             id = reused
@@ -390,6 +524,7 @@ public final class PagedKVCache {
             for _ in 0..<blockTokens { blockTokenIDs.append(0) }
         }
         blocks[Int(id)] = Block(page: page, refs: 1)
+        blocks[Int(id)].windowPage = windowPage
         return id
     }
 
@@ -421,6 +556,11 @@ public final class PagedKVCache {
         blocks[Int(block)].chainHash = hash
         let base = Int(block) * bt
         for i in 0..<bt { blockTokenIDs[base + i] = sequences[s].tokens[index * bt + i] }
+        // A block missing its window page gives way to a complete one for the same prefix.
+        if let existing = prefixIndex[hash], existing != block, blocks[Int(existing)].windowReleased,
+           !blocks[Int(block)].windowReleased {
+            if blocks[Int(existing)].refs == 0 { dropIndexedBlock(existing) } else { unindex(existing) }
+        }
         guard prefixCaching, !blocks[Int(block)].indexed, prefixIndex[hash] == nil else { return }
         prefixIndex[hash] = block
         blocks[Int(block)].indexed = true
@@ -443,39 +583,84 @@ public final class PagedKVCache {
     private func freeStorage(_ block: Int32) {
         if let page = blocks[Int(block)].page { pool.free(page) }
         if let cold = blocks[Int(block)].cold { coldStore.discard(cold) }
+        if let page = blocks[Int(block)].windowPage { windowPool!.free(page) }
+        if let cold = blocks[Int(block)].windowCold { coldStore.discard(cold) }
         blocks[Int(block)] = Block()
         freeBlockIDs.append(block)
     }
 
+    /// Compresses the block's page (and its window page) into the cold store; false, changing
+    /// nothing, when the store refuses.
     private func compressBlock(_ block: Int32) -> Bool {
         guard let page = blocks[Int(block)].page else { return true }
+        let cold: ColdPageID
+        var windowCold: ColdPageID?
         do {
-            let cold = try coldStore.store(pool.address(of: page), bytes: layout.pageBytes, elementSize: layout.shuffleElementBytes)
-            pool.free(page)
-            blocks[Int(block)].page = nil
-            blocks[Int(block)].cold = cold
-            counters.compressions += 1
-            return true
+            cold = try coldStore.store(pool.address(of: page), bytes: layout.pageBytes, elementSize: layout.shuffleElementBytes)
         } catch {
             return false
         }
+        if let windowPage = blocks[Int(block)].windowPage, let windowPool, let windowLayout {
+            do {
+                windowCold = try coldStore.store(windowPool.address(of: windowPage), bytes: windowLayout.pageBytes,
+                                                 elementSize: windowLayout.shuffleElementBytes)
+            } catch {
+                coldStore.discard(cold)
+                return false
+            }
+            windowPool.free(windowPage)
+            blocks[Int(block)].windowPage = nil
+            blocks[Int(block)].windowCold = windowCold
+        }
+        pool.free(page)
+        blocks[Int(block)].page = nil
+        blocks[Int(block)].cold = cold
+        counters.compressions += 1
+        return true
     }
 
     private func makeBlockHot(_ block: Int32) throws(KVCacheError) {
         guard let cold = blocks[Int(block)].cold else { return }
         guard let page = allocatePage() else { throw .outOfPages(needed: 1) }
+        var windowPage: PageID?
+        if let windowCold = blocks[Int(block)].windowCold, let windowPool {
+            guard let w = allocatePage(from: windowPool) else {
+                pool.free(page)
+                throw .outOfPages(needed: 1)
+            }
+            windowPage = w
+            do {
+                try coldStore.load(windowCold, into: windowPool.address(of: w))
+            } catch {
+                windowPool.free(w)
+                pool.free(page)
+                try corrupted(block, error)
+            }
+        }
         do {
             try coldStore.load(cold, into: pool.address(of: page))
         } catch {
             pool.free(page)
-            guard case .corrupted = error else { preconditionFailure("KV block \(block) names a cold page the store does not hold: \(error)") }
-            counters.corruptions += 1
-            throw .corrupted(validTokens: 0)
+            if let windowPage { windowPool!.free(windowPage) }
+            try corrupted(block, error)
         }
         coldStore.discard(cold)
         blocks[Int(block)].cold = nil
         blocks[Int(block)].page = page
+        if let windowPage {
+            coldStore.discard(blocks[Int(block)].windowCold!)
+            blocks[Int(block)].windowCold = nil
+            blocks[Int(block)].windowPage = windowPage
+        }
         counters.decompressions += 1
+    }
+
+    /// A cold page failed to load: counts a corruption and throws it (any other failure means
+    /// the block names a page the store does not hold, a bug).
+    private func corrupted(_ block: Int32, _ error: ColdStoreError) throws(KVCacheError) -> Never {
+        guard case .corrupted = error else { preconditionFailure("KV block \(block) names a cold page the store does not hold: \(error)") }
+        counters.corruptions += 1
+        throw .corrupted(validTokens: 0)
     }
 
     // MARK: - LRU of unreferenced cached blocks

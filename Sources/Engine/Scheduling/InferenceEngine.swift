@@ -36,6 +36,8 @@ public final class InferenceEngine {
     public let options: EngineOptions
     public let budget: MemoryBudget
     public let pages: PagePool
+    /// Pages of the sliding-window layers, when the model mixes them with full ones (`KVLayerPlan`).
+    public let windowPages: PagePool?
     public let coldStore: ColdStore
     public let cache: PagedKVCache
     public let backend: any ComputeBackend
@@ -54,16 +56,25 @@ public final class InferenceEngine {
         self.backend = backend
         self.options = options
         budget = MemoryBudget(limitBytes: options.memoryBudget ?? MemoryBudget.defaultLimit())
-        let layout = KVPageLayout(layers: c.layers, blockTokens: options.blockTokens, kvDim: c.kvDim, dtype: options.kvType)
+        let plan = KVLayerPlan(windows: c.windows)
+        let layout = KVPageLayout(layers: plan.fullLayers, blockTokens: options.blockTokens, kvDim: c.kvDim, dtype: options.kvType)
+        let windowLayout = plan.hasWindowPages
+            ? KVPageLayout(layers: plan.windowLayers, blockTokens: options.blockTokens, kvDim: c.kvDim, dtype: options.kvType) : nil
         do {
             pages = try PagePool(pageBytes: layout.pageBytes, slabPages: options.pagesPerSlab, budget: budget)
+            if let windowLayout {
+                windowPages = try PagePool(pageBytes: windowLayout.pageBytes, slabPages: options.pagesPerSlab, budget: budget)
+            } else {
+                windowPages = nil
+            }
         } catch {
             throw .outOfMemory(error)
         }
-        coldStore = ColdStore(budget: budget, shuffle: options.shuffleColdPages, pageBytes: layout.pageBytes)
+        coldStore = ColdStore(budget: budget, shuffle: options.shuffleColdPages,
+                              pageBytes: max(layout.pageBytes, windowLayout?.pageBytes ?? 0))
         let context = c.contextLength(requested: options.contextLength)
         cache = PagedKVCache(layout: layout, pool: pages, coldStore: coldStore, maxSequences: options.maxSequences,
-                             maxTokensPerSequence: context, prefixCaching: options.prefixCaching)
+                             maxTokensPerSequence: context, prefixCaching: options.prefixCaching, plan: plan, windowPool: windowPages)
         runner = DecoderRunner(model: model.model.specialized(forContext: context), backend: backend, cache: cache,
                                maxBatchTokens: options.maxBatchTokens, maxSequences: options.maxSequences)
         guard budget.tryCharge(runner.scratchBytes, to: .pools), budget.used <= budget.limitBytes else {

@@ -224,7 +224,7 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
 
     private func publishSnapshot() {
         let s = engine.scheduler.statistics
-        let m = MemoryReport(budget: engine.budget, pages: engine.pages, coldStore: engine.coldStore,
+        let m = MemoryReport(budget: engine.budget, pages: engine.pages, windowPages: engine.windowPages, coldStore: engine.coldStore,
                              cache: engine.cache, weightBytes: engine.model.fileBytes)
         var snapshot = BackendSnapshot()
         snapshot.queued = engine.scheduler.queuedCount

@@ -21,10 +21,19 @@ public struct AttentionBatch {
     public let work: Int
     /// How the pages hold K and V.
     public let layout: KVPageLayout
+    /// [entries, maxBlocks] addresses of each entry's window pages (sliding layers kept apart,
+    /// `KVLayerPlan`), and their layout; the full pages and layout when there are none. Pages
+    /// that have left every window are not valid addresses.
+    public let windowPageTables: UnsafePointer<UnsafeMutableRawPointer>
+    public let windowLayout: KVPageLayout
+    /// [layers] `KVLayerPlan.places`: each layer's index in the full (>= 0) or window pages.
+    public let kvPlaces: UnsafePointer<Int32>
 
     public init(tokens: Int, tokenEntry: UnsafePointer<Int32>, tokenPosition: UnsafePointer<Int32>,
                 pageTables: UnsafePointer<UnsafeMutableRawPointer>, maxBlocks: Int, tileStart: UnsafePointer<Int32>,
-                tileTokens: UnsafePointer<Int32>, tiles: Int, work: Int, layout: KVPageLayout) {
+                tileTokens: UnsafePointer<Int32>, tiles: Int, work: Int, layout: KVPageLayout,
+                windowPageTables: UnsafePointer<UnsafeMutableRawPointer>? = nil, windowLayout: KVPageLayout? = nil,
+                kvPlaces: UnsafePointer<Int32>) {
         self.tokens = tokens
         self.tokenEntry = tokenEntry
         self.tokenPosition = tokenPosition
@@ -35,13 +44,32 @@ public struct AttentionBatch {
         self.tiles = tiles
         self.work = work
         self.layout = layout
+        self.windowPageTables = windowPageTables ?? pageTables
+        self.windowLayout = windowLayout ?? layout
+        self.kvPlaces = kvPlaces
     }
 
-    /// The page table of token `i`'s sequence.
+    /// Where `layer`'s K and V live: the page tables that hold it, their layout, and its index in them.
     @inline(__always)
-    public func pages(ofToken i: Int) -> UnsafePointer<UnsafeMutableRawPointer> {
-        pageTables + Int(tokenEntry[i]) &* maxBlocks
+    public func kv(_ layer: Int) -> KVPlace {
+        let place = Int(kvPlaces[layer])
+        return place >= 0 ? KVPlace(tables: pageTables, layout: layout, layer: place)
+            : KVPlace(tables: windowPageTables, layout: windowLayout, layer: -1 - place)
     }
+
+    /// The page table (in `place`'s tables) of token `i`'s sequence.
+    @inline(__always)
+    public func pages(ofToken i: Int, in place: KVPlace) -> UnsafePointer<UnsafeMutableRawPointer> {
+        place.tables + Int(tokenEntry[i]) &* maxBlocks
+    }
+}
+
+/// One layer's K and V in the cache: the page tables holding them, their layout, and the
+/// layer's index in that layout.
+public struct KVPlace {
+    public let tables: UnsafePointer<UnsafeMutableRawPointer>
+    public let layout: KVPageLayout
+    public let layer: Int
 }
 
 /// One layer's attention: which KV it reads and how its heads are shaped.

@@ -102,11 +102,12 @@ public final class CPUBackend: ComputeBackend {
     }
 
     public func storeKV(key: UnsafePointer<Float>, value: UnsafePointer<Float>, stride: Int, layer: Int, batch: AttentionBatch) {
-        let bt = batch.layout.blockTokens
+        let kv = batch.kv(layer)
+        let bt = kv.layout.blockTokens
         for i in 0..<batch.tokens {
             let position = Int(batch.tokenPosition[i])
-            Kernels.storeKV(key: key + i &* stride, value: value + i &* stride, page: batch.pages(ofToken: i)[position / bt],
-                            layer: layer, slot: position % bt, layout: batch.layout)
+            Kernels.storeKV(key: key + i &* stride, value: value + i &* stride, page: batch.pages(ofToken: i, in: kv)[position / bt],
+                            layer: kv.layer, slot: position % bt, layout: kv.layout)
         }
     }
 
@@ -143,6 +144,7 @@ private struct AttentionStep {
 private func attentionTiles(_ context: UnsafeRawPointer, _ first: Int, _ end: Int, _ participant: Int) {
     let s = context.assumingMemoryBound(to: AttentionStep.self).pointee
     let b = s.batch, l = s.layer
+    let kv = b.kv(l.layer)
     let qDim = l.heads * l.headDim
     for item in first..<end {
         let tile = b.tiles - 1 - item / l.kvHeads
@@ -150,7 +152,7 @@ private func attentionTiles(_ context: UnsafeRawPointer, _ first: Int, _ end: In
         Kernels.pagedAttention(
             out: s.out + start * qDim, outStride: qDim, queries: s.q + start * qDim, queryStride: qDim,
             tokens: Int(b.tileTokens[tile]), firstPosition: Int(b.tokenPosition[start]),
-            pages: b.pages(ofToken: start), layout: b.layout, layer: l.layer,
+            pages: b.pages(ofToken: start, in: kv), layout: kv.layout, layer: kv.layer,
             kvHead: item % l.kvHeads, headCount: l.heads, kvHeads: l.kvHeads, headDim: l.headDim, scale: l.scale,
             window: l.window, scratch: s.scratch + participant * s.scratchFloats)
     }

@@ -25,6 +25,12 @@ public final class DecoderBatch {
     private let entryLogitsRow: AlignedBuffer<Int32>
     /// [maxSequences, maxBlocks] page addresses of each entry's sequence
     private let pageTables: AlignedBuffer<UnsafeMutableRawPointer>
+    /// [maxSequences, maxBlocks] window page addresses, when the cache has window pages (else one slot)
+    private let windowPageTables: AlignedBuffer<UnsafeMutableRawPointer>
+    /// `windowPageTables` when the cache has window pages.
+    private var windowTables: UnsafeMutablePointer<UnsafeMutableRawPointer>? { cache.plan.hasWindowPages ? windowPageTables.pointer : nil }
+    /// [layers] `KVLayerPlan.places`
+    private let kvPlaces: AlignedBuffer<Int32>
     /// [maxBatchTokens] token ids
     private let tokenIDs: AlignedBuffer<TokenID>
     /// [maxBatchTokens] entry of each token
@@ -58,6 +64,9 @@ public final class DecoderBatch {
         entryCount = AlignedBuffer(count: maxSequences)
         entryLogitsRow = AlignedBuffer(count: maxSequences)
         pageTables = AlignedBuffer(count: maxSequences * cache.maxBlocksPerSequence)
+        windowPageTables = AlignedBuffer(count: cache.plan.hasWindowPages ? maxSequences * cache.maxBlocksPerSequence : 1)
+        kvPlaces = AlignedBuffer(count: cache.plan.places.count)
+        for (l, place) in cache.plan.places.enumerated() { kvPlaces.pointer[l] = place }
         tokenIDs = AlignedBuffer(count: maxBatchTokens)
         tokenEntry = AlignedBuffer(count: maxBatchTokens)
         tokenPosition = AlignedBuffer(count: maxBatchTokens)
@@ -67,14 +76,16 @@ public final class DecoderBatch {
         attention = AttentionBatch(
             tokens: 0, tokenEntry: tokenEntry.pointer, tokenPosition: tokenPosition.pointer, pageTables: pageTables.pointer,
             maxBlocks: maxBlocks, tileStart: tileStart.pointer, tileTokens: tileTokens.pointer, tiles: 0, work: 0,
-            layout: cache.layout)
+            layout: cache.layout, windowPageTables: cache.plan.hasWindowPages ? UnsafePointer(windowPageTables.pointer) : nil,
+            windowLayout: cache.windowLayout, kvPlaces: kvPlaces.pointer)
     }
 
     /// Bytes of the batch's buffers.
     public var bytes: Int {
         let int32s = entrySequence.count + entryStart.count + entryCount.count + entryLogitsRow.count + tokenIDs.count
             + tokenEntry.count + tokenPosition.count + tileStart.count + tileTokens.count
-        return int32s * 4 + logits.count * MemoryLayout<Float>.stride + pageTables.count * MemoryLayout<UnsafeMutableRawPointer>.stride
+        let tables = pageTables.count + windowPageTables.count
+        return (int32s + kvPlaces.count) * 4 + logits.count * MemoryLayout<Float>.stride + tables * MemoryLayout<UnsafeMutableRawPointer>.stride
     }
 
     /// Starts an empty batch.
@@ -141,7 +152,8 @@ public final class DecoderBatch {
     /// (`attention`).
     public func prepare(attentionGroup group: Int) {
         for e in 0..<entries {
-            _ = cache.pageAddresses(SequenceID(raw: entrySequence.pointer[e]), into: pageTables.pointer + e * maxBlocks)
+            _ = cache.pageAddresses(SequenceID(raw: entrySequence.pointer[e]), into: pageTables.pointer + e * maxBlocks,
+                                    windowPages: windowTables.map { $0 + e * maxBlocks })
         }
         let tileLength = Kernels.pagedAttentionTokens(group: group)
         var tiles = 0
@@ -160,7 +172,9 @@ public final class DecoderBatch {
         attention = AttentionBatch(
             tokens: tokens, tokenEntry: tokenEntry.pointer, tokenPosition: tokenPosition.pointer,
             pageTables: pageTables.pointer, maxBlocks: maxBlocks, tileStart: tileStart.pointer,
-            tileTokens: tileTokens.pointer, tiles: tiles, work: work, layout: cache.layout)
+            tileTokens: tileTokens.pointer, tiles: tiles, work: work, layout: cache.layout,
+            windowPageTables: windowTables.map { UnsafePointer($0) }, windowLayout: cache.windowLayout,
+            kvPlaces: kvPlaces.pointer)
     }
 
     /// Commits every entry's tokens to its sequence in the cache (after the forward pass wrote their KV).

@@ -20,7 +20,7 @@ public final class DecoderRunner {
     /// `maxBatchTokens` tokens from at most `maxSequences` sequences.
     public init(model: any DecoderModel, backend: any ComputeBackend, cache: PagedKVCache, maxBatchTokens: Int, maxSequences: Int) {
         let s = model.shape
-        precondition(cache.layout.layers == s.layers && cache.layout.kvDim == s.kvDim, "KV layout does not match the model")
+        precondition(cache.plan.places.count == s.layers && cache.layout.kvDim == s.kvDim, "KV layout does not match the model")
         self.model = model
         self.backend = backend
         batch = DecoderBatch(cache: cache, vocabularySize: s.vocabularySize, maxBatchTokens: maxBatchTokens, maxSequences: maxSequences)

@@ -41,7 +41,7 @@ public final class EvaluationContext {
 
     /// Bytes by tier for this context.
     public var memoryReport: MemoryReport {
-        MemoryReport(budget: engine.budget, pages: engine.pages, coldStore: engine.coldStore, cache: engine.cache, weightBytes: 0)
+        MemoryReport(budget: engine.budget, pages: engine.pages, windowPages: engine.windowPages, coldStore: engine.coldStore, cache: engine.cache, weightBytes: 0)
     }
 
     /// The sequence this context evaluates.
