@@ -86,7 +86,7 @@ public struct DecoderShape: Equatable, Sendable {
 /// An architecture Strata runs, as `ModelRegistry` lists it: how to load one from GGUF and how
 /// to write a random-weight file of it (`strata synth --arch`, and the tests that compare each
 /// architecture with llama.cpp on the same file).
-public protocol DecoderArchitecture {
+public protocol DecoderArchitecture: Sendable {
     /// GGUF `general.architecture`.
     static var name: String { get }
     /// The model in `gguf`, weights resolved in place.
