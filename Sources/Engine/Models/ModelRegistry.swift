@@ -8,6 +8,7 @@ public enum ModelRegistry {
         Qwen3.self,
         Gemma3.self,
         Phi3.self,
+        Exaone.self,
     ]
 
     /// Decoders by GGUF `general.architecture`.

@@ -36,6 +36,7 @@ CASES = {
     "phi3": ("phi3", ["--rope-freqs"]),
     # long RoPE factors and the attention factor: both sides run beyond the original 64 positions
     "phi3-long": ("phi3", ["--rope-freqs", "--original-context", "64"]),
+    "exaone": ("exaone", ["--rope-freqs"]),
 }
 PROMPT = [1, 403, 385, 410, 317, 407, 21, 94, 59, 300, 489, 12, 77, 256, 131, 500,
           2, 45, 367, 88, 199, 402, 3, 511, 64, 128, 271, 30, 9, 333, 444, 222]
