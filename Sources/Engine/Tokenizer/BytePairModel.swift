@@ -5,6 +5,9 @@
 /// Works on token ids: the rules `"left right"` are resolved once, at init, to
 /// `(left id, right id) -> (rank, merged id)`; a rule whose parts or result are not
 /// vocabulary pieces can never apply and is dropped.
+///
+/// With `ignoresMerges` (Llama 3), a word whose mapped text is itself a piece is that token,
+/// whatever the merges would have made of it.
 struct BytePairModel: TokenizationModel {
     struct Rule {
         var rank: Int32
@@ -16,12 +19,18 @@ struct BytePairModel: TokenizationModel {
     /// Token for each byte's mapped character, -1 when the vocabulary has none.
     private let byteTokens: [TokenID]
     private let unknown: TokenID?
+    /// The pieces, kept only when whole words are looked up before merging.
+    private let wholeWords: PieceIndex?
+    /// Each byte's mapped character in UTF-8, for whole-word lookups.
+    private let mappedBytes: [[UInt8]]
 
     init(vocabulary: Vocabulary) throws(ModelFileError) {
         let types = vocabulary.types
         let pieces = PieceIndex(tokens: vocabulary.tokens, include: { types[$0].isMergeable })
-        byteTokens = (0..<256).map { pieces.lookup(ByteLevelMapping.utf8(for: UInt8($0))) ?? -1 }
+        mappedBytes = (0..<256).map { ByteLevelMapping.utf8(for: UInt8($0)) }
+        byteTokens = mappedBytes.map { pieces.lookup($0) ?? -1 }
         unknown = vocabulary.unknown
+        wholeWords = vocabulary.preTokenizer.ignoresMerges ? pieces : nil
 
         var rules: [UInt64: Rule] = [:]
         rules.reserveCapacity(vocabulary.merges.count)
@@ -70,7 +79,16 @@ struct BytePairModel: TokenizationModel {
     func encode(_ text: UnsafeBufferPointer<UInt8>, words: [Range<Int>], into output: inout [TokenID]) {
         var symbols: [Symbol] = []
         var queue = MergeQueue<Bigram>()
+        var mapped: [UInt8] = []
         for word in words {
+            if let wholeWords {
+                mapped.removeAll(keepingCapacity: true)
+                for b in text[word] { mapped.append(contentsOf: mappedBytes[Int(b)]) }
+                if let token = wholeWords.lookup(mapped) {
+                    output.append(token)
+                    continue
+                }
+            }
             symbols.removeAll(keepingCapacity: true)
             queue.removeAll()
             encode(UnsafeBufferPointer(rebasing: text[word]), symbols: &symbols, queue: &queue, into: &output)

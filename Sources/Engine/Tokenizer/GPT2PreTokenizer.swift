@@ -31,7 +31,7 @@ struct GPT2PreTokenizer: PreTokenizer {
 
     /// The end (exclusive, in scalars) of the pattern's match starting at `i`, for a text
     /// that ends at scalar `n`.
-    private static func matchEnd(at i: Int, before n: Int, values: [UInt32], classes: [ClassifiedScalars.CharacterClass]) -> Int {
+    static func matchEnd(at i: Int, before n: Int, values: [UInt32], classes: [ClassifiedScalars.CharacterClass]) -> Int {
         // 's|'t|'re|'ve|'m|'ll|'d
         if values[i] == apostrophe, i + 1 < n {
             switch values[i + 1] {

@@ -47,13 +47,18 @@ struct SpecialTokenPartitioner: Sendable {
         token >= 0 && Int(token) < isSpecial.count && isSpecial[Int(token)]
     }
 
-    init(vocabulary: Vocabulary) {
+    /// With `userDefinedOnly`, only the user-defined tokens that llama.cpp does not re-type
+    /// as control: those it splits out even without `parse_special` (Hugging Face's added
+    /// tokens that are not special), such as Gemma's runs of newlines and spaces.
+    init(vocabulary: Vocabulary, userDefinedOnly: Bool = false) {
         var specials: [(id: TokenID, bytes: [UInt8])] = []
         for (id, text) in vocabulary.tokens.enumerated() {
+            let endsGeneration = Vocabulary.endOfGenerationTexts.contains(text)
             let isSpecial: Bool
             switch vocabulary.types[id] {
-            case .control, .userDefined, .unknown: isSpecial = true
-            default: isSpecial = Vocabulary.endOfGenerationTexts.contains(text)
+            case .userDefined: isSpecial = !userDefinedOnly || !endsGeneration
+            case .control, .unknown: isSpecial = !userDefinedOnly
+            default: isSpecial = !userDefinedOnly && endsGeneration
             }
             if isSpecial { specials.append((TokenID(id), Array(text.utf8))) }
         }

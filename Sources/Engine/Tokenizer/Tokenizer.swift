@@ -11,6 +11,8 @@ public final class Tokenizer: Sendable {
     private let endsGeneration: [Bool]
     /// Finds special-token texts for `encode(_:addBOS:parseSpecial:)`.
     let specialTokens: SpecialTokenPartitioner
+    /// Finds the user-defined tokens, which every encoding splits out.
+    private let userDefinedTokens: SpecialTokenPartitioner
     /// Whether decoding drops the space that SentencePiece's dummy prefix added.
     let stripsDummyPrefix: Bool
 
@@ -28,6 +30,9 @@ public final class Tokenizer: Sendable {
             switch vocabulary.preTokenizer {
             case .gpt2: preTokenizer = GPT2PreTokenizer()
             case .isolatedDigits: preTokenizer = IsolatedDigitsPreTokenizer()
+            case .llama3: preTokenizer = Llama3PreTokenizer(maxDigits: 3)
+            case .qwen2: preTokenizer = Llama3PreTokenizer(maxDigits: 1)
+            case .bpeDefault: preTokenizer = DefaultBPEPreTokenizer()
             }
             model = try BytePairModel(vocabulary: vocabulary)
             pieces = PieceTable(vocabulary: vocabulary, decoder: ByteLevelDecoder())
@@ -37,18 +42,16 @@ public final class Tokenizer: Sendable {
         for id in vocabulary.endOfGeneration { ends[Int(id)] = true }
         endsGeneration = ends
         specialTokens = SpecialTokenPartitioner(vocabulary: vocabulary)
+        userDefinedTokens = SpecialTokenPartitioner(vocabulary: vocabulary, userDefinedOnly: true)
     }
 
-    /// Encodes text. There is no special-token parsing: `"<s>"` in the text is three
-    /// characters, never the BOS token. With `addBOS`, BOS comes first if the vocabulary has
-    /// one. EOS is never added.
+    /// Encodes text without special-token parsing: `"<s>"` in the text is three characters,
+    /// never the BOS token. User-defined tokens (Gemma's newline and space runs, for
+    /// instance) are still split out first, as llama.cpp and Hugging Face do. With `addBOS`,
+    /// BOS comes first if the vocabulary has one. EOS is never added.
     /// - Complexity: O(n log n) in the text's length.
     public func encode(_ text: String, addBOS: Bool) -> [TokenID] {
-        var output: [TokenID] = []
-        if addBOS, let bos = vocabulary.bos { output.append(bos) }
-        var text = text
-        text.withUTF8 { appendEncoded($0, atStart: true, to: &output) }
-        return output
+        encode(text, addBOS: addBOS, parseSpecial: false)
     }
 
     /// Encodes text; with `parseSpecial`, the texts of special tokens in it become those
@@ -56,21 +59,24 @@ public final class Tokenizer: Sendable {
     /// `tokenizer_st_partition`): `"<|im_start|>user"` is `<|im_start|>` then the encoding of
     /// `"user"`. Special tokens are the control, user-defined and unknown tokens and those
     /// llama.cpp counts as end-of-generation by their text (`SpecialTokenPartitioner`); the
-    /// longest text wins where two could match. The text between is encoded as by
-    /// `encode(_:addBOS:)`, each piece on its own; for SentencePiece with a dummy prefix,
-    /// every piece at the start or right after a special token gets the prefix space, as
-    /// llama.cpp does (`"<s>Hi"` is `<s>`, `▁Hi`). Without `parseSpecial` this is
-    /// `encode(_:addBOS:)`.
+    /// longest text wins where two could match. Without `parseSpecial` only user-defined
+    /// tokens are split out. The text between is encoded piece by piece; for SentencePiece
+    /// with a dummy prefix, every piece at the start or right after a special token gets the
+    /// prefix space, as llama.cpp does (`"<s>Hi"` is `<s>`, `▁Hi`).
     /// - Complexity: O(n log n) in the text's length, plus O(n) per distinct special token
     ///   that occurs in it.
     public func encode(_ text: String, addBOS: Bool, parseSpecial: Bool) -> [TokenID] {
-        guard parseSpecial, !specialTokens.isEmpty else { return encode(text, addBOS: addBOS) }
         var output: [TokenID] = []
         if addBOS, let bos = vocabulary.bos { output.append(bos) }
+        let partitioner = parseSpecial ? specialTokens : userDefinedTokens
         var text = text
         text.withUTF8 { utf8 in
+            guard !partitioner.isEmpty else {
+                appendEncoded(utf8, atStart: true, to: &output)
+                return
+            }
             var atStart = true
-            for fragment in specialTokens.partition(utf8) {
+            for fragment in partitioner.partition(utf8) {
                 switch fragment {
                 case .token(let id):
                     output.append(id)

@@ -1,12 +1,13 @@
 /// The tokenizer is a pipeline with one file per stage, as in Hugging Face tokenizers:
 ///
-///     text ─ TextNormalizer ─▶ UTF-8 ─ PreTokenizer ─▶ words ─ TokenizationModel ─▶ ids
+///     text ─ user-defined (or, parsing specials, all special) tokens split out (`SpecialTokenPartitioner`)
+///          ─ TextNormalizer ─▶ UTF-8 ─ PreTokenizer ─▶ words ─ TokenizationModel ─▶ ids
 ///     ids  ─ PieceDecoder (once per token, at init, into a PieceTable) ─▶ bytes ─▶ text
 ///
 /// | stage          | llama (SentencePiece)        | gpt2 (byte-level BPE)     |
 /// |----------------|------------------------------|---------------------------|
 /// | normalizer     | `SentencePieceNormalizer`    | `UTF8Normalizer`          |
-/// | pre-tokenizer  | `WholeTextPreTokenizer`      | `GPT2PreTokenizer` or `IsolatedDigitsPreTokenizer` (`PreTokenizerKind`) |
+/// | pre-tokenizer  | `WholeTextPreTokenizer`      | by `PreTokenizerKind`: `GPT2PreTokenizer`, `IsolatedDigitsPreTokenizer`, `Llama3PreTokenizer` (Llama 3, Qwen2), `DefaultBPEPreTokenizer` |
 /// | model          | `SentencePieceModel`         | `BytePairModel`           |
 /// | decoder        | `SentencePieceDecoder`       | `ByteLevelDecoder`        |
 

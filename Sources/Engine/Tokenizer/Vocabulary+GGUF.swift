@@ -18,39 +18,49 @@ extension Vocabulary {
         static let addSpacePrefix = "tokenizer.ggml.add_space_prefix"
     }
 
-    /// `tokenizer.ggml.pre` values whose pattern is GPT-2's (llama.cpp's `LLAMA_VOCAB_PRE_TYPE_GPT2`
-    /// family). An absent key or `"default"` is read as GPT-2 too: llama.cpp's "default"
-    /// differs slightly (it also splits punctuation runs and digit groups), and files without
-    /// the key predate it.
-    static let gpt2PreTokenizers: Set<String> = [
-        "default", "gpt-2", "phi-2", "mpt", "olmo", "jais", "jina-es", "jina-de",
-        "jina-v2-es", "jina-v2-de", "gigachat", "a.x-4.0", "mellum", "modern-bert",
-    ]
-
-    /// `tokenizer.ggml.pre` values whose regex list in llama.cpp is `\p{N}` then GPT-2's
-    /// pattern (`LLAMA_VOCAB_PRE_TYPE_SMOLLM`, `_STARCODER` and the others of that `case`
-    /// group in `llm_tokenizer_bpe`); `smollm` is checked against llama.cpp's tokenizer output.
-    static let isolatedDigitsPreTokenizers: Set<String> = [
-        "smollm", "starcoder", "refact", "command-r", "codeshell", "exaone", "minerva-7b", "mellum2",
-    ]
+    /// `tokenizer.ggml.pre` values by the pre-tokenizer llama.cpp applies for them
+    /// (`llama_vocab::load` and `llm_tokenizer_bpe` in `llama-vocab.cpp`); names mapped to
+    /// the same regex list share a kind. Checked against llama.cpp's vocabulary tests for
+    /// `gpt-2`, `llama-bpe`, `qwen2`, `smollm` and `default`.
+    static let preTokenizers: [String: PreTokenizerKind] = {
+        var table: [String: PreTokenizerKind] = [:]
+        for name in ["gpt-2", "phi-2", "mpt", "olmo", "jais", "jina-es", "jina-de", "jina-v2-es", "jina-v2-de",
+                     "gigachat", "a.x-4.0", "mellum", "modern-bert", "exaone4", "trillion", "granite-docling"] {
+            table[name] = .gpt2
+        }
+        for name in ["smollm", "starcoder", "refact", "command-r", "codeshell", "exaone", "minerva-7b", "mellum2"] {
+            table[name] = .isolatedDigits
+        }
+        // Only the names for which llama.cpp also ignores merges and adds BOS.
+        for name in ["llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2", "jina-v5-nano"] {
+            table[name] = .llama3
+        }
+        for name in ["qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2", "megrez", "stablelm2", "hunyuan", "solar-open", "grok-2"] {
+            table[name] = .qwen2
+        }
+        table["default"] = .bpeDefault
+        return table
+    }()
 
     /// The pre-tokenizer for a `tokenizer.ggml.pre` value; nil when it is not supported.
     static func preTokenizer(named name: String) -> PreTokenizerKind? {
-        if gpt2PreTokenizers.contains(name) { return .gpt2 }
-        if isolatedDigitsPreTokenizers.contains(name) { return .isolatedDigits }
-        return nil
+        preTokenizers[name]
     }
 
     /// Reads the tokenizer from GGUF metadata as llama.cpp's `llama_vocab::load` does:
     /// `tokenizer.ggml.model` (`llama` or `gpt2`) and `tokenizer.ggml.tokens` are required,
     /// `merges` too for gpt2. Optional keys take llama.cpp's defaults: scores 0, types
     /// normal; llama: BOS 1, EOS 2, unknown 0, add BOS, add space prefix; gpt2: BOS = EOS = 11
-    /// (llama.cpp's placeholder, overridden by every real file), no unknown, no BOS added,
-    /// no space prefix. A default or stored special id outside the vocabulary is ignored (as
+    /// (llama.cpp's placeholder, overridden by every real file), no unknown, no BOS added
+    /// (but for Llama 3's pre-tokenizer), no space prefix, the `default` pre-tokenizer. A default or stored special id outside the vocabulary is ignored (as
     /// llama.cpp does with its warning), e.g. a padding id of 0xFFFFFFFF. Empty token texts
     /// become `[EMPTY_<id>]`.
     public init(gguf: GGUFFile) throws(ModelFileError) {
-        let metadata = gguf.metadata
+        try self.init(metadata: gguf.metadata)
+    }
+
+    /// Reads the tokenizer from GGUF metadata already parsed (`init(gguf:)`).
+    public init(metadata: [String: GGUFValue]) throws(ModelFileError) {
         func value(_ key: String) -> GGUFValue? { metadata[key] }
 
         guard let modelValue = value(GGUFKey.model) else { throw .missingKey(GGUFKey.model) }
@@ -61,11 +71,13 @@ extension Vocabulary {
         case "gpt2": kind = .gpt2
         default: throw .invalidTokenizer("tokenizer model '\(modelName)' is not supported (supported: llama, gpt2)")
         }
-        var preTokenizer = PreTokenizerKind.gpt2
+        // A byte-level file without the key gets llama.cpp's `default` list, as llama.cpp does.
+        var preTokenizer = kind == .gpt2 ? PreTokenizerKind.bpeDefault : .gpt2
         if kind == .gpt2, let pre = value(GGUFKey.preTokenizer) {
             guard let name = pre.string else { throw .wrongKeyType(key: GGUFKey.preTokenizer, expected: "a string") }
             guard let known = Vocabulary.preTokenizer(named: name) else {
-                throw .invalidTokenizer("pre-tokenizer '\(name)' is not supported (supported: GPT-2's pattern, and GPT-2's with isolated digits: smollm, starcoder)")
+                throw .invalidTokenizer(
+                    "pre-tokenizer '\(name)' is not supported (supported: \(Vocabulary.preTokenizers.keys.sorted().joined(separator: ", ")))")
             }
             preTokenizer = known
         }
@@ -120,7 +132,8 @@ extension Vocabulary {
         let padding = try tokenID(GGUFKey.padding, default: nil)
         let eot = try tokenID(GGUFKey.eot, default: nil)
         let eom = try tokenID(GGUFKey.eom, default: nil)
-        let addBOS = try flag(GGUFKey.addBOS, default: isLlama)
+        // llama.cpp also adds BOS by default for Llama 3's pre-tokenizer.
+        let addBOS = try flag(GGUFKey.addBOS, default: isLlama || preTokenizer == .llama3)
         let addEOS = try flag(GGUFKey.addEOS, default: false)
         let addSpacePrefix = try flag(GGUFKey.addSpacePrefix, default: isLlama)
 

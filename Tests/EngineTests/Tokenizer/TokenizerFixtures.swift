@@ -48,8 +48,13 @@ enum TokenizerFixtures {
     /// The `.inp` texts are separated by `"\n__ggml_vocab_test__\n"` (the file ends with one,
     /// which adds no case); `.out` has one line of space-separated ids per case.
     static func cases(_ name: String) -> [Case] {
-        guard let input = FileManager.default.contents(atPath: Fixtures.model(name + ".inp")),
-              let output = FileManager.default.contents(atPath: Fixtures.model(name + ".out")) else { return [] }
+        cases(input: name + ".inp", output: name + ".out")
+    }
+
+    /// Cases from an `.inp` file and an `.out` file of the same layout.
+    static func cases(input inputName: String, output outputName: String) -> [Case] {
+        guard let input = FileManager.default.contents(atPath: Fixtures.model(inputName)),
+              let output = FileManager.default.contents(atPath: Fixtures.model(outputName)) else { return [] }
         let separator = Array("\n__ggml_vocab_test__\n".utf8)
         var texts: [String] = []
         var bytes = [UInt8](input)[...]

@@ -104,10 +104,15 @@ import TestSupport
         #expect(throws: ModelFileError.invalidTokenizer("tokenizer model 'bert' is not supported (supported: llama, gpt2)")) {
             try Self.vocabulary([("tokenizer.ggml.model", .string("bert")), ("tokenizer.ggml.tokens", Self.llamaTokens)])
         }
-        #expect(throws: ModelFileError.invalidTokenizer("pre-tokenizer 'llama-bpe' is not supported (supported: GPT-2's pattern, and GPT-2's with isolated digits: smollm, starcoder)")) {
-            try Self.vocabulary([("tokenizer.ggml.model", .string("gpt2")), ("tokenizer.ggml.pre", .string("llama-bpe")),
+        let supported = Vocabulary.preTokenizers.keys.sorted().joined(separator: ", ")
+        #expect(throws: ModelFileError.invalidTokenizer("pre-tokenizer 'tekken' is not supported (supported: \(supported))")) {
+            try Self.vocabulary([("tokenizer.ggml.model", .string("gpt2")), ("tokenizer.ggml.pre", .string("tekken")),
                                  ("tokenizer.ggml.tokens", Self.llamaTokens), ("tokenizer.ggml.merges", Self.strings(["a b"]))])
         }
+        // A byte-level file that names no pre-tokenizer gets llama.cpp's `default`.
+        let unnamed = try Self.vocabulary([("tokenizer.ggml.model", .string("gpt2")),
+                                           ("tokenizer.ggml.tokens", Self.llamaTokens), ("tokenizer.ggml.merges", Self.strings(["a b"]))])
+        #expect(unnamed.preTokenizer == .bpeDefault)
         #expect(throws: ModelFileError.invalidTokenizer("3 scores for 7 tokens")) {
             try Self.vocabulary([("tokenizer.ggml.model", .string("llama")), ("tokenizer.ggml.tokens", Self.llamaTokens),
                                  ("tokenizer.ggml.scores", Self.floats([0, 0, 0]))])
