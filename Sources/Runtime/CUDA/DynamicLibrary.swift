@@ -1,0 +1,48 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A shared library opened with `dlopen` and closed when released, so a binary built without
+/// CUDA can use it where it is installed and run without it where it is not.
+public final class DynamicLibrary: @unchecked Sendable {
+    /// The name or path that opened it.
+    public let path: String
+    /// The `dlopen` handle; never used after `deinit`. Symbols resolved from it are valid
+    /// while this object lives, so their owners keep it.
+    private let handle: UnsafeMutableRawPointer
+
+    private init(path: String, handle: UnsafeMutableRawPointer) {
+        self.path = path
+        self.handle = handle
+    }
+
+    /// Opens the first of `names` that loads, looking in each of `directories` first and then
+    /// where the dynamic loader looks (`LD_LIBRARY_PATH`, the cache, the default paths).
+    /// `library` names it in errors (`NVRTC`).
+    public static func open(_ library: String, names: [String], directories: [String] = []) throws(CUDAError) -> DynamicLibrary {
+        var tried: [String] = []
+        var reason = "not found"
+        let candidates = directories.flatMap { directory in names.map { directory + "/" + $0 } } + names
+        for candidate in candidates {
+            tried.append(candidate)
+            if let handle = dlopen(candidate, RTLD_NOW | RTLD_LOCAL) {
+                return DynamicLibrary(path: candidate, handle: handle)
+            }
+            if let message = dlerror() { reason = String(cString: message) }
+        }
+        throw .libraryNotFound(library: library, tried: tried, reason: reason)
+    }
+
+    /// The function `name`, as the C function type `T`.
+    public func function<T>(_ name: String, as type: T.Type = T.self) throws(CUDAError) -> T {
+        precondition(MemoryLayout<T>.size == MemoryLayout<UnsafeRawPointer>.size, "\(T.self) is not a C function type")
+        guard let pointer = dlsym(handle, name) else { throw .missingSymbol(library: path, symbol: name) }
+        return unsafeBitCast(pointer, to: T.self)
+    }
+
+    deinit {
+        dlclose(handle)
+    }
+}

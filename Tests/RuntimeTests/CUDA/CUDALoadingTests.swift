@@ -1,0 +1,70 @@
+import Testing
+@testable import StrataRuntime
+import TestSupport
+
+/// Loading CUDA's libraries at run time: what is missing is named, never a crash.
+@Suite struct CUDALoadingTests {
+    /// NVRTC from PyPI, where `make test` put it (`scripts/fetch-nvrtc.sh`).
+    static let nvrtcDirectory = Fixtures.repositoryRoot + "/.build-nvrtc/lib"
+
+    @Test func aMissingLibraryNamesEveryPathTried() {
+        #expect {
+            try DynamicLibrary.open("libnothing", names: ["libstrata-nothing.so.1", "libstrata-nothing.so"], directories: ["/nonexistent"])
+        } throws: { error in
+            guard case CUDAError.libraryNotFound(let library, let tried, let reason) = error else { return false }
+            return library == "libnothing" && tried == ["/nonexistent/libstrata-nothing.so.1", "/nonexistent/libstrata-nothing.so",
+                                                        "libstrata-nothing.so.1", "libstrata-nothing.so"]
+                && reason.contains("libstrata-nothing.so")
+                && (error as! CUDAError).description.hasPrefix("libnothing not found (tried /nonexistent/")
+        }
+    }
+
+    @Test func aMissingSymbolIsNamed() throws {
+        let libc = try DynamicLibrary.open("libc", names: ["libc.so.6"])
+        let strlen: @convention(c) (UnsafePointer<CChar>) -> Int = try libc.function("strlen")
+        #expect(strlen("four") == 4)
+        #expect(throws: CUDAError.missingSymbol(library: "libc.so.6", symbol: "cuNothing")) {
+            let _: @convention(c) () -> Int32 = try libc.function("cuNothing")
+        }
+    }
+
+    /// Without the driver (this machine's case in CI) the probe says so; with one, it finds a device.
+    @Test func theProbeNamesWhatIsMissing() {
+        switch CUDAToolkit.probe(directories: []) {
+        case .success(let toolkit):
+            #expect(toolkit.device.totalBytes > 0)
+            #expect(toolkit.device.architecture >= 50)
+        case .failure(let error):
+            let description = error.description
+            #expect(!description.isEmpty)
+            if case .libraryNotFound(let library, _, _) = error {
+                #expect(["the CUDA driver", "NVRTC", "cuBLAS"].contains(library))
+            }
+        }
+    }
+
+    @Test func nvrtcCompilesAKernelAndReportsErrors() throws {
+        let nvrtc: NVRTC
+        do {
+            nvrtc = try NVRTC(directories: [Self.nvrtcDirectory])
+        } catch {
+            print("skipped: NVRTC not available (\(error)); `make test` fetches it into .build-nvrtc/lib")
+            return
+        }
+        #expect(nvrtc.version.major >= 12)
+        let source = #"extern "C" __global__ void twice(float* x, int n) { int i = blockIdx.x * blockDim.x + threadIdx.x; if (i < n) x[i] *= 2.0f; }"#
+        let ptx = try nvrtc.compile(source, name: "twice.cu", architecture: 90)
+        let text = String(decoding: ptx.prefix { $0 != 0 }, as: UTF8.self)
+        #expect(text.contains(".entry twice"))
+        #expect(text.contains(".target sm_90"))
+        let cubin = try nvrtc.compile(source, name: "twice.cu", architecture: 90, output: .cubin)
+        #expect(cubin.starts(with: [0x7F, 0x45, 0x4C, 0x46]))  // an ELF image
+
+        #expect {
+            try nvrtc.compile("__global__ void broken() { undeclared = 1; }", name: "broken.cu", architecture: 90)
+        } throws: { error in
+            guard case CUDAError.compilation(let program, let architecture, let log) = error else { return false }
+            return program == "broken.cu" && architecture == "compute_90" && log.contains("undeclared")
+        }
+    }
+}
