@@ -79,9 +79,9 @@ let package = Package(
         .testTarget(name: "MemoryTests", dependencies: ["Memory", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RuntimeTests", dependencies: ["StrataRuntime", "TestSupport"],
-            // llama.cpp's dot products and quantization fixtures, and the scripts that made them,
-            // read from the checkout by the tests.
-            exclude: ["DotReference", "Fixtures"],
+            // llama.cpp's dot products and quantization fixtures, the scripts that made them, and the CUDA
+            // host-emulation sources, read from the checkout by the tests.
+            exclude: ["DotReference", "Fixtures", "CUDA/HostEmulation"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

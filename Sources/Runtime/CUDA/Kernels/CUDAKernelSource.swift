@@ -1,0 +1,218 @@
+/// The CUDA C source of Strata's device kernels: one translation unit with no includes,
+/// compiled at start-up by NVRTC for the device's architecture, and compiled as host C++ by
+/// the tests (`Tests/RuntimeTests/CUDA/HostEmulation`), whose header runs each block's
+/// threads as fibers, so the same indices and reductions are checked without a GPU.
+///
+/// Conventions: every kernel is `extern "C"`; block sizes are multiples of 32 and at most
+/// 1024; `WARP` lanes reduce with `__shfl_xor_sync`; F16 values travel as their bits
+/// (`unsigned short`) and are decoded by `half_to_float`, so no CUDA header is needed.
+public enum CUDAKernelSource {
+    /// Kernel entry points, for loading the module and checking that each compiled.
+    public static let kernels = [
+        "embed_f32", "embed_f16", "embed_q8_0", "rms_norm", "add", "add_bias", "scale", "softcap",
+        "gated_silu", "gated_gelu", "rope", "softmax_rows", "gemv_f32", "gemv_q8_0", "gemv_q4_0",
+    ]
+
+    public static let source = #"""
+#define WARP 32
+#define NEGATIVE_INFINITY __int_as_float(0xff800000)
+typedef unsigned short half_bits;
+
+__device__ __forceinline__ float bits_to_float(unsigned int bits) { return __int_as_float((int)bits); }
+
+// IEEE half to float, subnormals included.
+__device__ __forceinline__ float half_to_float(half_bits h) {
+    unsigned int sign = (unsigned int)(h >> 15) << 31, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
+    if (exponent == 0) {
+        if (mantissa == 0) return bits_to_float(sign);
+        exponent = 127 - 15 + 1;
+        while (!(mantissa & 0x400)) { mantissa <<= 1; exponent--; }
+        return bits_to_float(sign | (exponent << 23) | ((mantissa & 0x3ff) << 13));
+    }
+    if (exponent == 31) return bits_to_float(sign | 0x7f800000u | (mantissa << 13));
+    return bits_to_float(sign | ((exponent - 15 + 127) << 23) | (mantissa << 13));
+}
+
+__device__ __forceinline__ float warp_sum(float v) {
+    for (int m = WARP / 2; m > 0; m >>= 1) v += __shfl_xor_sync(0xffffffffu, v, m);
+    return v;
+}
+
+__device__ __forceinline__ float warp_max(float v) {
+    for (int m = WARP / 2; m > 0; m >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, m));
+    return v;
+}
+
+// The sum of v over the block, in every thread.
+__device__ float block_sum(float v) {
+    __shared__ float partial[WARP];
+    const int lane = threadIdx.x % WARP, warp = threadIdx.x / WARP, warps = blockDim.x / WARP;
+    v = warp_sum(v);
+    __syncthreads();  // an earlier call may still be reading partial
+    if (lane == 0) partial[warp] = v;
+    __syncthreads();
+    return warp_sum(lane < warps ? partial[lane] : 0.0f);
+}
+
+// The maximum of v over the block, in every thread.
+__device__ float block_max(float v) {
+    __shared__ float partial[WARP];
+    const int lane = threadIdx.x % WARP, warp = threadIdx.x / WARP, warps = blockDim.x / WARP;
+    v = warp_max(v);
+    __syncthreads();
+    if (lane == 0) partial[warp] = v;
+    __syncthreads();
+    return warp_max(lane < warps ? partial[lane] : NEGATIVE_INFINITY);
+}
+
+// Row tokens[b] of a [rows][columns] table into out row b. Grid: tokens.
+extern "C" __global__ void embed_f32(float* out, const float* table, const int* tokens, int columns) {
+    const float* row = table + (long long)tokens[blockIdx.x] * columns;
+    for (int i = threadIdx.x; i < columns; i += blockDim.x) out[(long long)blockIdx.x * columns + i] = row[i];
+}
+
+extern "C" __global__ void embed_f16(float* out, const half_bits* table, const int* tokens, int columns) {
+    const half_bits* row = table + (long long)tokens[blockIdx.x] * columns;
+    for (int i = threadIdx.x; i < columns; i += blockDim.x) out[(long long)blockIdx.x * columns + i] = half_to_float(row[i]);
+}
+
+// Q8_0: blocks of 32 values, each an F16 scale then 32 signed bytes (34 bytes).
+extern "C" __global__ void embed_q8_0(float* out, const unsigned char* table, const int* tokens, int columns) {
+    const unsigned char* row = table + (long long)tokens[blockIdx.x] * (columns / 32) * 34;
+    for (int i = threadIdx.x; i < columns; i += blockDim.x) {
+        const unsigned char* block = row + (i / 32) * 34;
+        const float d = half_to_float((half_bits)(block[0] | (block[1] << 8)));
+        out[(long long)blockIdx.x * columns + i] = d * (float)(signed char)block[2 + i % 32];
+    }
+}
+
+// out = x / sqrt(mean(x^2) + eps) * weight, per row of dim. Grid: rows.
+extern "C" __global__ void rms_norm(float* out, const float* x, const float* weight, int dim, float eps) {
+    const float* row = x + (long long)blockIdx.x * dim;
+    float* o = out + (long long)blockIdx.x * dim;
+    float sum = 0.0f;
+    for (int i = threadIdx.x; i < dim; i += blockDim.x) sum += row[i] * row[i];
+    const float scale = 1.0f / sqrtf(block_sum(sum) / dim + eps);
+    for (int i = threadIdx.x; i < dim; i += blockDim.x) o[i] = row[i] * scale * weight[i];
+}
+
+// Elementwise, over count floats: one thread per element.
+extern "C" __global__ void add(float* y, const float* x, int count) {
+    const int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < count) y[i] += x[i];
+}
+
+extern "C" __global__ void add_bias(float* y, const float* bias, int rows, int columns) {
+    const int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < rows * columns) y[i] += bias[i % columns];
+}
+
+extern "C" __global__ void scale(float* x, float alpha, int count) {
+    const int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < count) x[i] *= alpha;
+}
+
+extern "C" __global__ void softcap(float* x, float cap, int count) {
+    const int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < count) x[i] = cap * tanhf(x[i] / cap);
+}
+
+// gate = silu(gate) * up.
+extern "C" __global__ void gated_silu(float* gate, const float* up, int count) {
+    const int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < count) { const float g = gate[i]; gate[i] = g / (1.0f + expf(-g)) * up[i]; }
+}
+
+// gate = gelu(gate) * up, GELU's tanh approximation.
+extern "C" __global__ void gated_gelu(float* gate, const float* up, int count) {
+    const int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < count) {
+        const float g = gate[i];
+        gate[i] = 0.5f * g * (1.0f + tanhf(0.7978845608028654f * (g + 0.044715f * g * g * g))) * up[i];
+    }
+}
+
+// RoPE over heads heads of head_dim at x + b * stride for batch token b at positions[b].
+// theta[i] = the pair's inverse frequency; factors (or null) divide the angle; neox pairs
+// (i, i + rope_dims/2), else (2i, 2i+1). Grid: tokens; threads over heads * rope_dims/2.
+extern "C" __global__ void rope(float* x, int stride, int heads, int head_dim, int rope_dims, const int* positions,
+                                const float* theta, const float* factors, float frequency_scale, float attention_factor,
+                                int neox) {
+    const int pairs = rope_dims / 2;
+    const float position = (float)positions[blockIdx.x];
+    for (int k = threadIdx.x; k < heads * pairs; k += blockDim.x) {
+        const int h = k / pairs, i = k % pairs;
+        float angle = position * theta[i];
+        if (factors) angle /= factors[i];
+        angle *= frequency_scale;
+        const float c = cosf(angle) * attention_factor, s = sinf(angle) * attention_factor;
+        float* p = x + (long long)blockIdx.x * stride + h * head_dim + (neox ? i : 2 * i);
+        const int partner = neox ? pairs : 1;
+        const float a = p[0], b = p[partner];
+        p[0] = a * c - b * s;
+        p[partner] = a * s + b * c;
+    }
+}
+
+// Softmax of each row of columns, in place. Grid: rows.
+extern "C" __global__ void softmax_rows(float* x, int columns) {
+    float* row = x + (long long)blockIdx.x * columns;
+    float m = NEGATIVE_INFINITY;
+    for (int i = threadIdx.x; i < columns; i += blockDim.x) m = fmaxf(m, row[i]);
+    m = block_max(m);
+    float sum = 0.0f;
+    for (int i = threadIdx.x; i < columns; i += blockDim.x) { const float e = expf(row[i] - m); row[i] = e; sum += e; }
+    const float inverse = 1.0f / block_sum(sum);
+    for (int i = threadIdx.x; i < columns; i += blockDim.x) row[i] *= inverse;
+}
+
+// out[t][r] = dot(weight row r, x[t]): one warp per weight row, blockDim.x / 32 rows per
+// block. Grid: (ceil(rows / warps per block), tokens).
+extern "C" __global__ void gemv_f32(float* out, const float* weight, const float* x, int rows, int columns) {
+    const int r = blockIdx.x * (blockDim.x / WARP) + threadIdx.x / WARP, lane = threadIdx.x % WARP;
+    if (r >= rows) return;
+    const float* w = weight + (long long)r * columns;
+    const float* v = x + (long long)blockIdx.y * columns;
+    float sum = 0.0f;
+    for (int i = lane; i < columns; i += WARP) sum += w[i] * v[i];
+    sum = warp_sum(sum);
+    if (lane == 0) out[(long long)blockIdx.y * rows + r] = sum;
+}
+
+extern "C" __global__ void gemv_q8_0(float* out, const unsigned char* weight, const float* x, int rows, int columns) {
+    const int r = blockIdx.x * (blockDim.x / WARP) + threadIdx.x / WARP, lane = threadIdx.x % WARP;
+    if (r >= rows) return;
+    const int blocks = columns / 32;
+    const unsigned char* w = weight + (long long)r * blocks * 34;
+    const float* v = x + (long long)blockIdx.y * columns;
+    float sum = 0.0f;
+    for (int b = 0; b < blocks; b++) {  // lanes take the 32 values of one block
+        const unsigned char* block = w + b * 34;
+        const float d = half_to_float((half_bits)(block[0] | (block[1] << 8)));
+        sum += d * (float)(signed char)block[2 + lane] * v[b * 32 + lane];
+    }
+    sum = warp_sum(sum);
+    if (lane == 0) out[(long long)blockIdx.y * rows + r] = sum;
+}
+
+// Q4_0: blocks of 32 values, an F16 scale then 16 bytes: value j is the low nibble of byte j,
+// value j + 16 the high nibble, each minus 8 (18 bytes).
+extern "C" __global__ void gemv_q4_0(float* out, const unsigned char* weight, const float* x, int rows, int columns) {
+    const int r = blockIdx.x * (blockDim.x / WARP) + threadIdx.x / WARP, lane = threadIdx.x % WARP;
+    if (r >= rows) return;
+    const int blocks = columns / 32;
+    const unsigned char* w = weight + (long long)r * blocks * 18;
+    const float* v = x + (long long)blockIdx.y * columns;
+    float sum = 0.0f;
+    for (int b = 0; b < blocks; b++) {
+        const unsigned char* block = w + b * 18;
+        const float d = half_to_float((half_bits)(block[0] | (block[1] << 8)));
+        const unsigned char q = block[2 + lane % 16];
+        const int nibble = lane < 16 ? (q & 0x0f) : (q >> 4);
+        sum += d * (float)(nibble - 8) * v[b * 32 + lane];
+    }
+    sum = warp_sum(sum);
+    if (lane == 0) out[(long long)blockIdx.y * rows + r] = sum;
+}
+"""#
+}

@@ -1,0 +1,134 @@
+// Runs CUDA kernels on the host so the tests check their indexing and reductions without a
+// GPU: grid blocks run one after another, and the threads of a block as fibers (ucontext)
+// that switch at __syncthreads (a block barrier) and at warp shuffles (a warp barrier, with
+// the values exchanged through memory). __shared__ variables become statics: one block runs
+// at a time, so they are that block's. A barrier no thread can pass aborts (a deadlock on the
+// device too). Only what Strata's kernels use is provided.
+#pragma once
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ucontext.h>
+#include <functional>
+#include <vector>
+
+struct dim3 {
+    unsigned x, y, z;
+    dim3(unsigned x = 1, unsigned y = 1, unsigned z = 1) : x(x), y(y), z(z) {}
+};
+struct uint3 { unsigned x, y, z; };
+
+static uint3 threadIdx, blockIdx;
+static dim3 blockDim, gridDim;
+
+#define __global__
+#define __device__
+#define __forceinline__ inline
+#define __shared__ static
+
+static inline float __int_as_float(int bits) { float f; memcpy(&f, &bits, sizeof f); return f; }
+
+namespace host {
+enum State { runnable, atBlockBarrier, atWarpBarrier, done };
+
+struct Fiber {
+    ucontext_t context;
+    std::vector<char> stack;
+    State state;
+};
+
+static std::vector<Fiber> fibers;
+static int current;
+static ucontext_t scheduler;
+static std::function<void()> body;
+static float exchange[1024];
+static const size_t stackBytes = 64 << 10;
+
+static void yield(State state) {
+    fibers[current].state = state;
+    swapcontext(&fibers[current].context, &scheduler);
+}
+
+static void entry() {
+    body();
+    fibers[current].state = done;
+    swapcontext(&fibers[current].context, &scheduler);
+}
+
+// Runs one block: every thread until all are done, releasing a barrier when every live
+// thread it concerns waits at it.
+static void runBlock(unsigned threads) {
+    if (fibers.size() < threads) fibers.resize(threads);
+    for (unsigned t = 0; t < threads; t++) {
+        Fiber& f = fibers[t];
+        if (f.stack.size() != stackBytes) f.stack.resize(stackBytes);
+        getcontext(&f.context);
+        f.context.uc_stack.ss_sp = f.stack.data();
+        f.context.uc_stack.ss_size = f.stack.size();
+        f.context.uc_link = nullptr;
+        makecontext(&f.context, entry, 0);
+        f.state = runnable;
+    }
+    for (;;) {
+        for (unsigned t = 0; t < threads; t++) {
+            if (fibers[t].state != runnable) continue;
+            current = (int)t;
+            threadIdx = uint3{t % blockDim.x, (t / blockDim.x) % blockDim.y, t / (blockDim.x * blockDim.y)};
+            swapcontext(&scheduler, &fibers[t].context);
+        }
+        unsigned live = 0, atBlock = 0;
+        for (unsigned t = 0; t < threads; t++) {
+            if (fibers[t].state != done) live++;
+            if (fibers[t].state == atBlockBarrier) atBlock++;
+        }
+        if (live == 0) return;
+        bool released = false;
+        if (atBlock == live) {
+            for (unsigned t = 0; t < threads; t++) if (fibers[t].state == atBlockBarrier) fibers[t].state = runnable;
+            released = true;
+        }
+        for (unsigned w = 0; w < threads; w += 32) {
+            unsigned end = w + 32 < threads ? w + 32 : threads, waiting = 0, alive = 0;
+            for (unsigned t = w; t < end; t++) {
+                if (fibers[t].state != done) alive++;
+                if (fibers[t].state == atWarpBarrier) waiting++;
+            }
+            if (alive > 0 && waiting == alive) {
+                for (unsigned t = w; t < end; t++) if (fibers[t].state == atWarpBarrier) fibers[t].state = runnable;
+                released = true;
+            }
+        }
+        if (!released) {
+            fprintf(stderr, "cuda_host: deadlock in block (%u, %u, %u): %u threads live, none can pass its barrier\n",
+                    blockIdx.x, blockIdx.y, blockIdx.z, live);
+            abort();
+        }
+    }
+}
+}  // namespace host
+
+static inline void __syncthreads() { host::yield(host::atBlockBarrier); }
+
+static inline float __shfl_xor_sync(unsigned, float value, int laneMask) {
+    const int t = host::current;
+    host::exchange[t] = value;
+    host::yield(host::atWarpBarrier);  // every lane has written
+    const float other = host::exchange[t ^ laneMask];
+    host::yield(host::atWarpBarrier);  // every lane has read
+    return other;
+}
+
+// Runs kernel<<<grid, block>>>(args...) to completion.
+template <class Kernel, class... Args>
+static void launch(dim3 grid, dim3 block, Kernel kernel, Args... args) {
+    gridDim = grid;
+    blockDim = block;
+    host::body = [=] { kernel(args...); };
+    for (unsigned z = 0; z < grid.z; z++)
+        for (unsigned y = 0; y < grid.y; y++)
+            for (unsigned x = 0; x < grid.x; x++) {
+                blockIdx = uint3{x, y, z};
+                host::runBlock(block.x * block.y * block.z);
+            }
+}

@@ -1,0 +1,26 @@
+// Strata's CUDA kernels (kernels.cu, written by the test from CUDAKernelSource.source) built as
+// host code, with one C entry point per kernel taking the grid and block sizes first.
+#include "cuda_host.h"
+#include "kernels.cu"
+
+#define HOST(name, params, ...) \
+    extern "C" void host_##name(unsigned gx, unsigned gy, unsigned bx, params) { launch(dim3(gx, gy), dim3(bx), name, __VA_ARGS__); }
+#define P(...) __VA_ARGS__
+
+HOST(embed_f32, P(float* out, const float* table, const int* tokens, int columns), out, table, tokens, columns)
+HOST(embed_f16, P(float* out, const half_bits* table, const int* tokens, int columns), out, table, tokens, columns)
+HOST(embed_q8_0, P(float* out, const unsigned char* table, const int* tokens, int columns), out, table, tokens, columns)
+HOST(rms_norm, P(float* out, const float* x, const float* weight, int dim, float eps), out, x, weight, dim, eps)
+HOST(add, P(float* y, const float* x, int count), y, x, count)
+HOST(add_bias, P(float* y, const float* bias, int rows, int columns), y, bias, rows, columns)
+HOST(scale, P(float* x, float alpha, int count), x, alpha, count)
+HOST(softcap, P(float* x, float cap, int count), x, cap, count)
+HOST(gated_silu, P(float* gate, const float* up, int count), gate, up, count)
+HOST(gated_gelu, P(float* gate, const float* up, int count), gate, up, count)
+HOST(rope, P(float* x, int stride, int heads, int head_dim, int rope_dims, const int* positions, const float* theta,
+             const float* factors, float frequency_scale, float attention_factor, int neox),
+     x, stride, heads, head_dim, rope_dims, positions, theta, factors, frequency_scale, attention_factor, neox)
+HOST(softmax_rows, P(float* x, int columns), x, columns)
+HOST(gemv_f32, P(float* out, const float* weight, const float* x, int rows, int columns), out, weight, x, rows, columns)
+HOST(gemv_q8_0, P(float* out, const unsigned char* weight, const float* x, int rows, int columns), out, weight, x, rows, columns)
+HOST(gemv_q4_0, P(float* out, const unsigned char* weight, const float* x, int rows, int columns), out, weight, x, rows, columns)
