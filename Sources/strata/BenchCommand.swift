@@ -32,6 +32,8 @@ struct BenchCommand: ParsableCommand {
     @Option(name: [.customShort("r"), .customLong("repetitions")], help: "Repetitions of each test.")
     var repetitions: Int = 5
 
+    @OptionGroup var gpu: GPUOptions
+
     @Option(name: .customLong("kv-type"), help: "KV cache element type: f16, f32, q8_0.")
     var kvType: String = "f16"
 
@@ -88,6 +90,8 @@ struct BenchCommand: ParsableCommand {
         let kv = try KVTypeOption.parse(kvType)
         let prompts = try Self.list(promptList, "-p").filter { $0 > 0 }
         let generations = try Self.list(generationList, "-n").filter { $0 > 0 }
+        _ = try gpu.resolve(model: loaded.model, kvType: kv, tokens: (prompts.max() ?? 0) + (generations.max() ?? 0) + 1,
+                            sequences: try Self.list(batchList, "-b").max() ?? 1)
         let threadCounts = try threadList.map { try Self.list($0, "-t") } ?? [Defaults.threads]
         let batches = try Self.list(batchList, "-b")
         let c = loaded.model.shape

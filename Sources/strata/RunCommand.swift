@@ -10,6 +10,7 @@ struct RunCommand: ParsableCommand {
         abstract: "Generate text from a prompt and print it as it is produced.")
 
     @OptionGroup var options: ModelOptions
+    @OptionGroup var gpu: GPUOptions
 
     @Option(name: .long, help: "Prompt text (default: empty, BOS only, for models that start prompts with BOS).")
     var prompt: String = ""
@@ -91,6 +92,8 @@ struct RunCommand: ParsableCommand {
         engineOptions.maxRequests = 1
         engineOptions.contextLength = loaded.model.shape.contextLength(requested: ctx)
         engineOptions.prefixCaching = false
+        _ = try gpu.resolve(model: loaded.model, kvType: try KVTypeOption.parse(kvType), tokens: loaded.model.shape.contextLength(requested: ctx),
+                            sequences: 1)
         let engine: InferenceEngine
         do {
             engineOptions.kvType = try KVTypeOption.parse(kvType)

@@ -13,6 +13,7 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve a model over an OpenAI-compatible HTTP API.")
 
     @OptionGroup var options: ModelOptions
+    @OptionGroup var gpu: GPUOptions
 
     @Option(name: .long, help: "Address to listen on (loopback unless told otherwise).")
     var host: String = "127.0.0.1"
@@ -68,6 +69,8 @@ struct ServeCommand: AsyncParsableCommand {
         engineOptions.contextLength = ctx
         engineOptions.maxBatchTokens = batchTokens ?? 512
         engineOptions.memoryBudget = memoryBudget.flatMap(MemoryBudget.parseSize)
+        _ = try gpu.resolve(model: loaded.model, kvType: engineOptions.kvType,
+                            tokens: loaded.model.shape.contextLength(requested: ctx), sequences: parallel)
         let engine: InferenceEngine
         do {
             engine = try InferenceEngine(model: loaded, pool: options.makePool(), options: engineOptions)

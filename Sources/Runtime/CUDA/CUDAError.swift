@@ -19,7 +19,7 @@ public enum CUDAError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .libraryNotFound(let library, let tried, let reason):
-            "\(library) not found (tried \(tried.joined(separator: ", ")): \(reason)"
+            "\(library) not found (tried \(tried.joined(separator: ", "))): \(reason)"
         case .missingSymbol(let library, let symbol):
             "\(library) has no \(symbol) (too old a CUDA version?)"
         case .driver(let call, let code, let name):
