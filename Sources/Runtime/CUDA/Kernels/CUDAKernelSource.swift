@@ -11,6 +11,7 @@ public enum CUDAKernelSource {
     public static let kernels = [
         "embed_f32", "embed_f16", "embed_q8_0", "rms_norm", "add", "add_bias", "scale", "softcap",
         "gated_silu", "gated_gelu", "rope", "softmax_rows", "gemv_f32", "gemv_q8_0", "gemv_q4_0",
+        "store_kv_f32", "store_kv_f16", "paged_attention",
     ]
 
     public static let source = #"""
@@ -213,6 +214,127 @@ extern "C" __global__ void gemv_q4_0(float* out, const unsigned char* weight, co
     }
     sum = warp_sum(sum);
     if (lane == 0) out[(long long)blockIdx.y * rows + r] = sum;
+}
+// KV pages as KVPageLayout lays them out: per layer, block_tokens K rows then block_tokens V
+// rows of row_bytes each. kv_type: 0 F32, 1 F16, 2 Q8_0 (blocks of 32: F16 scale, 32 bytes).
+__device__ __forceinline__ float kv_element(const unsigned char* row, int i, int kv_type) {
+    if (kv_type == 0) return ((const float*)row)[i];
+    if (kv_type == 1) return half_to_float(((const half_bits*)row)[i]);
+    const unsigned char* block = row + (i / 32) * 34;
+    return half_to_float((half_bits)(block[0] | (block[1] << 8))) * (float)(signed char)block[2 + i % 32];
+}
+
+__device__ __forceinline__ half_bits float_to_half(float f) {  // round to nearest even
+    unsigned int x = (unsigned int)__float_as_int(f);
+    const unsigned int sign = (x >> 16) & 0x8000u;
+    x &= 0x7fffffffu;
+    if (x >= 0x7f800000u) return (half_bits)(sign | 0x7c00u | (x > 0x7f800000u ? 0x200u : 0u));
+    if (x >= 0x477ff000u) return (half_bits)(sign | 0x7c00u);  // rounds past the largest half
+    if (x < 0x38800000u) {  // subnormal or zero
+        if (x < 0x33000000u) return (half_bits)sign;
+        // value / 2^-24 = mantissa * 2^(exponent - 126): shift right by 126 - exponent (14...24).
+        const unsigned int shift = 126u - (x >> 23), mantissa = (x & 0x7fffffu) | 0x800000u;
+        unsigned int h = mantissa >> shift;
+        const unsigned int rest = mantissa & ((1u << shift) - 1u), half = 1u << (shift - 1u);
+        if (rest > half || (rest == half && (h & 1u))) h++;
+        return (half_bits)(sign | h);
+    }
+    unsigned int h = ((x - 0x38000000u) >> 13);
+    const unsigned int rest = x & 0x1fffu;
+    if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) h++;
+    return (half_bits)(sign | h);
+}
+
+// Stores token b's K and V rows (kv_dim floats at key/value + b * stride) at its position's
+// slot of layer_offset in its page. Grid: tokens.
+extern "C" __global__ void store_kv_f32(const float* key, const float* value, int stride, int kv_dim,
+                                        unsigned char* const* page_tables, int max_blocks, const int* token_entry,
+                                        const int* token_position, int block_tokens, long long layer_offset, int row_bytes) {
+    const int position = token_position[blockIdx.x];
+    unsigned char* page = page_tables[(long long)token_entry[blockIdx.x] * max_blocks + position / block_tokens];
+    float* k = (float*)(page + layer_offset + (long long)(position % block_tokens) * row_bytes);
+    float* v = (float*)((unsigned char*)k + (long long)block_tokens * row_bytes);
+    for (int i = threadIdx.x; i < kv_dim; i += blockDim.x) {
+        k[i] = key[(long long)blockIdx.x * stride + i];
+        v[i] = value[(long long)blockIdx.x * stride + i];
+    }
+}
+
+extern "C" __global__ void store_kv_f16(const float* key, const float* value, int stride, int kv_dim,
+                                        unsigned char* const* page_tables, int max_blocks, const int* token_entry,
+                                        const int* token_position, int block_tokens, long long layer_offset, int row_bytes) {
+    const int position = token_position[blockIdx.x];
+    unsigned char* page = page_tables[(long long)token_entry[blockIdx.x] * max_blocks + position / block_tokens];
+    half_bits* k = (half_bits*)(page + layer_offset + (long long)(position % block_tokens) * row_bytes);
+    half_bits* v = (half_bits*)((unsigned char*)k + (long long)block_tokens * row_bytes);
+    for (int i = threadIdx.x; i < kv_dim; i += blockDim.x) {
+        k[i] = float_to_half(key[(long long)blockIdx.x * stride + i]);
+        v[i] = float_to_half(value[(long long)blockIdx.x * stride + i]);
+    }
+}
+
+// Causal attention of batch token b (blockIdx.x), query head h (blockIdx.y) over its
+// sequence's pages: positions 0...p, or the last `window` of them. Positions are taken
+// blockDim.x at a time (one score per thread), with an online softmax; each thread keeps
+// the output dims d = threadIdx.x + k * blockDim.x (head_dim <= 8 * blockDim.x).
+// q and out: token b's heads at + b * q_stride / out_stride, head h at + h * head_dim.
+extern "C" __global__ void paged_attention(float* out, int out_stride, const float* q, int q_stride,
+                                           const unsigned char* const* page_tables, int max_blocks,
+                                           const int* token_entry, const int* token_position,
+                                           int heads, int kv_heads, int head_dim, float scale, int window,
+                                           int block_tokens, long long layer_offset, int row_bytes, int kv_type) {
+    __shared__ float weights[1024];
+    const int b = blockIdx.x, h = blockIdx.y, t = threadIdx.x;
+    const int position = token_position[b];
+    const int column = (h / (heads / kv_heads)) * head_dim;  // the kv head's first element in a row
+    const int element_bytes = kv_type == 0 ? 4 : 2;
+    const unsigned char* const* pages = page_tables + (long long)token_entry[b] * max_blocks;
+    const float* query = q + (long long)b * q_stride + h * head_dim;
+    const int first = window > 0 && position - window + 1 > 0 ? position - window + 1 : 0;
+
+    float m = NEGATIVE_INFINITY, l = 0.0f, acc[8];
+    for (int k = 0; k < 8; k++) acc[k] = 0.0f;
+    for (int start = first; start <= position; start += blockDim.x) {
+        const int p = start + t;
+        float score = NEGATIVE_INFINITY;
+        if (p <= position) {
+            const unsigned char* key = pages[p / block_tokens] + layer_offset + (long long)(p % block_tokens) * row_bytes;
+            float dot = 0.0f;
+            if (kv_type == 2) {
+                for (int i = 0; i < head_dim; i++) dot += query[i] * kv_element(key, column + i, 2);
+            } else {
+                key += (long long)column * element_bytes;
+                for (int i = 0; i < head_dim; i++) dot += query[i] * kv_element(key, i, kv_type);
+            }
+            score = dot * scale;
+        }
+        const float next = fmaxf(m, block_max(score));
+        const float weight = p <= position ? expf(score - next) : 0.0f;
+        weights[t] = weight;
+        const float correction = expf(m - next);  // 0 on the first chunk
+        l = l * correction + block_sum(weight);  // its barriers publish weights
+        const int count = position - start + 1 < (int)blockDim.x ? position - start + 1 : (int)blockDim.x;
+        for (int k = 0; k < 8; k++) {
+            const int d = t + k * blockDim.x;
+            if (d >= head_dim) break;
+            float sum = acc[k] * correction;
+            for (int j = 0; j < count; j++) {
+                const int pj = start + j;
+                const unsigned char* value = pages[pj / block_tokens] + layer_offset
+                    + (long long)(block_tokens + pj % block_tokens) * row_bytes;
+                sum += weights[j] * kv_element(value, column + d, kv_type);
+            }
+            acc[k] = sum;
+        }
+        m = next;
+        __syncthreads();  // weights are rewritten by the next chunk
+    }
+    float* o = out + (long long)b * out_stride + h * head_dim;
+    for (int k = 0; k < 8; k++) {
+        const int d = t + k * blockDim.x;
+        if (d >= head_dim) break;
+        o[d] = acc[k] / l;
+    }
 }
 """#
 }

@@ -2,8 +2,10 @@
 // GPU: grid blocks run one after another, and the threads of a block as fibers (ucontext)
 // that switch at __syncthreads (a block barrier) and at warp shuffles (a warp barrier, with
 // the values exchanged through memory). __shared__ variables become statics: one block runs
-// at a time, so they are that block's. A barrier no thread can pass aborts (a deadlock on the
-// device too). Only what Strata's kernels use is provided.
+// at a time on a thread, so they are that block's. A barrier no thread can pass aborts (a deadlock on the
+// device too). All of this state is per OS thread (fibers never leave the thread that runs the
+// launch), so tests may launch kernels from several threads at once. Only what Strata's
+// kernels use is provided.
 #pragma once
 #include <math.h>
 #include <stdio.h>
@@ -19,15 +21,16 @@ struct dim3 {
 };
 struct uint3 { unsigned x, y, z; };
 
-static uint3 threadIdx, blockIdx;
-static dim3 blockDim, gridDim;
+static thread_local uint3 threadIdx, blockIdx;
+static thread_local dim3 blockDim, gridDim;
 
 #define __global__
 #define __device__
 #define __forceinline__ inline
-#define __shared__ static
+#define __shared__ static thread_local
 
 static inline float __int_as_float(int bits) { float f; memcpy(&f, &bits, sizeof f); return f; }
+static inline int __float_as_int(float f) { int bits; memcpy(&bits, &f, sizeof bits); return bits; }
 
 namespace host {
 enum State { runnable, atBlockBarrier, atWarpBarrier, done };
@@ -38,11 +41,11 @@ struct Fiber {
     State state;
 };
 
-static std::vector<Fiber> fibers;
-static int current;
-static ucontext_t scheduler;
-static std::function<void()> body;
-static float exchange[1024];
+static thread_local std::vector<Fiber> fibers;
+static thread_local int current;
+static thread_local ucontext_t scheduler;
+static thread_local std::function<void()> body;
+static thread_local float exchange[1024];
 static const size_t stackBytes = 64 << 10;
 
 static void yield(State state) {

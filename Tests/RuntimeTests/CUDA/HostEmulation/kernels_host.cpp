@@ -24,3 +24,14 @@ HOST(softmax_rows, P(float* x, int columns), x, columns)
 HOST(gemv_f32, P(float* out, const float* weight, const float* x, int rows, int columns), out, weight, x, rows, columns)
 HOST(gemv_q8_0, P(float* out, const unsigned char* weight, const float* x, int rows, int columns), out, weight, x, rows, columns)
 HOST(gemv_q4_0, P(float* out, const unsigned char* weight, const float* x, int rows, int columns), out, weight, x, rows, columns)
+HOST(store_kv_f32, P(const float* key, const float* value, int stride, int kv_dim, unsigned char* const* page_tables, int max_blocks,
+                   const int* token_entry, const int* token_position, int block_tokens, long long layer_offset, int row_bytes),
+     key, value, stride, kv_dim, page_tables, max_blocks, token_entry, token_position, block_tokens, layer_offset, row_bytes)
+HOST(store_kv_f16, P(const float* key, const float* value, int stride, int kv_dim, unsigned char* const* page_tables, int max_blocks,
+                   const int* token_entry, const int* token_position, int block_tokens, long long layer_offset, int row_bytes),
+     key, value, stride, kv_dim, page_tables, max_blocks, token_entry, token_position, block_tokens, layer_offset, row_bytes)
+HOST(paged_attention, P(float* out, int out_stride, const float* q, int q_stride, const unsigned char* const* page_tables,
+                      int max_blocks, const int* token_entry, const int* token_position, int heads, int kv_heads, int head_dim,
+                      float scale, int window, int block_tokens, long long layer_offset, int row_bytes, int kv_type),
+     out, out_stride, q, q_stride, page_tables, max_blocks, token_entry, token_position, heads, kv_heads, head_dim, scale, window,
+     block_tokens, layer_offset, row_bytes, kv_type)
