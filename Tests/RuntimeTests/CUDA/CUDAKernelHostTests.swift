@@ -174,10 +174,10 @@ import Testing
 
     /// The GEMVs against a double-precision product with the dequantized weights: rows not a
     /// multiple of the rows per block, several tokens (grid y).
-    @Test(arguments: [DType.f32, .q8_0, .q4_0])
+    @Test(arguments: [DType.f32, .q8_0, .q4_0, .q4_K, .q6_K])
     func gemvMatchesTheDequantizedProduct(_ dtype: DType) throws {
         let k = try Self.kernels()
-        let rows = 37, columns = 256, tokens = 3
+        let rows = 37, columns = 512, tokens = 3
         let weights = Self.values(rows * columns, seed: 31)
         let x = Self.values(tokens * columns, seed: 32)
         let bytes = Self.quantized(weights, dtype)

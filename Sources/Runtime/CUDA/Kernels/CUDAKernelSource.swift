@@ -11,7 +11,7 @@ public enum CUDAKernelSource {
     public static let kernels = [
         "embed_f32", "embed_f16", "embed_q8_0", "rms_norm", "add", "add_bias", "scale", "softcap",
         "gated_silu", "gated_gelu", "rope", "softmax_rows", "gemv_f32", "gemv_q8_0", "gemv_q4_0",
-        "store_kv_f32", "store_kv_f16", "paged_attention",
+        "store_kv_f32", "store_kv_f16", "paged_attention", "gemv_q4_K", "gemv_q6_K",
     ]
 
     public static let source = #"""
@@ -335,6 +335,62 @@ extern "C" __global__ void paged_attention(float* out, int out_stride, const flo
         if (d >= head_dim) break;
         o[d] = acc[k] / l;
     }
+}
+// Q4_K: super-blocks of 256 values in 144 bytes: F16 d, F16 dmin, 12 bytes of 6-bit scales and
+// mins for 8 sub-blocks of 32, then 128 bytes of nibbles (byte 32c + l holds value 64c + l in
+// its low nibble and 64c + 32 + l in its high one). Value e of a super-block.
+__device__ __forceinline__ float q4_K_value(const unsigned char* block, int e) {
+    const float d = half_to_float((half_bits)(block[0] | (block[1] << 8)));
+    const float dmin = half_to_float((half_bits)(block[2] | (block[3] << 8)));
+    const unsigned char* scales = block + 4;
+    const int chunk = e / 64, within = e % 64, sub = 2 * chunk + (within >= 32), l = within % 32;
+    int scale, minimum;
+    if (sub < 4) {
+        scale = scales[sub] & 63;
+        minimum = scales[sub + 4] & 63;
+    } else {
+        scale = (scales[sub + 4] & 0x0f) | ((scales[sub - 4] >> 6) << 4);
+        minimum = (scales[sub + 4] >> 4) | ((scales[sub] >> 6) << 4);
+    }
+    const unsigned char q = block[16 + 32 * chunk + l];
+    return d * scale * (within < 32 ? (q & 0x0f) : (q >> 4)) - dmin * minimum;
+}
+
+// Q6_K: super-blocks of 256 values in 210 bytes: 128 bytes of low nibbles, 64 of high 2-bit
+// pairs, 16 signed 8-bit scales (one per 16 values), F16 d. Value e of a super-block.
+__device__ __forceinline__ float q6_K_value(const unsigned char* block, int e) {
+    const unsigned char* ql = block;
+    const unsigned char* qh = block + 128;
+    const signed char* scales = (const signed char*)(block + 192);
+    const float d = half_to_float((half_bits)(block[208] | (block[209] << 8)));
+    const int half = e / 128, w = e % 128, quarter = w / 32, l = w % 32;
+    const unsigned char low = ql[64 * half + l + 32 * (quarter & 1)];
+    const int nibble = quarter < 2 ? (low & 0x0f) : (low >> 4);
+    const int high = (qh[32 * half + l] >> (2 * quarter)) & 3;
+    return d * scales[8 * half + l / 16 + 2 * quarter] * (float)((nibble | (high << 4)) - 32);
+}
+
+// GEMVs over K-quant rows, one warp per row as gemv_f32 (columns a multiple of 256).
+extern "C" __global__ void gemv_q4_K(float* out, const unsigned char* weight, const float* x, int rows, int columns) {
+    const int r = blockIdx.x * (blockDim.x / WARP) + threadIdx.x / WARP, lane = threadIdx.x % WARP;
+    if (r >= rows) return;
+    const unsigned char* w = weight + (long long)r * (columns / 256) * 144;
+    const float* v = x + (long long)blockIdx.y * columns;
+    float sum = 0.0f;
+    for (int e = lane; e < columns; e += WARP) sum += q4_K_value(w + (e / 256) * 144, e % 256) * v[e];
+    sum = warp_sum(sum);
+    if (lane == 0) out[(long long)blockIdx.y * rows + r] = sum;
+}
+
+extern "C" __global__ void gemv_q6_K(float* out, const unsigned char* weight, const float* x, int rows, int columns) {
+    const int r = blockIdx.x * (blockDim.x / WARP) + threadIdx.x / WARP, lane = threadIdx.x % WARP;
+    if (r >= rows) return;
+    const unsigned char* w = weight + (long long)r * (columns / 256) * 210;
+    const float* v = x + (long long)blockIdx.y * columns;
+    float sum = 0.0f;
+    for (int e = lane; e < columns; e += WARP) sum += q6_K_value(w + (e / 256) * 210, e % 256) * v[e];
+    sum = warp_sum(sum);
+    if (lane == 0) out[(long long)blockIdx.y * rows + r] = sum;
 }
 """#
 }

@@ -35,3 +35,5 @@ HOST(paged_attention, P(float* out, int out_stride, const float* q, int q_stride
                       float scale, int window, int block_tokens, long long layer_offset, int row_bytes, int kv_type),
      out, out_stride, q, q_stride, page_tables, max_blocks, token_entry, token_position, heads, kv_heads, head_dim, scale, window,
      block_tokens, layer_offset, row_bytes, kv_type)
+HOST(gemv_q4_K, P(float* out, const unsigned char* weight, const float* x, int rows, int columns), out, weight, x, rows, columns)
+HOST(gemv_q6_K, P(float* out, const unsigned char* weight, const float* x, int rows, int columns), out, weight, x, rows, columns)
