@@ -43,6 +43,8 @@ public final class CUDADriver: @unchecked Sendable {
     private let primaryContextRelease: @convention(c) (Int32) -> Int32
     private let contextSetCurrent: @convention(c) (OpaquePointer?) -> Int32
     private let memGetInfo: @convention(c) (UnsafeMutablePointer<Int>, UnsafeMutablePointer<Int>) -> Int32
+    /// The calls the device objects make (`CUDAContext`, `DeviceBuffer`, `CUDAModule`, ...).
+    let calls: CUDADriverCalls
 
     /// `CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR` / `_MINOR`.
     private static let computeCapabilityMajor: Int32 = 75
@@ -62,6 +64,7 @@ public final class CUDADriver: @unchecked Sendable {
         primaryContextRelease = try library.function("cuDevicePrimaryCtxRelease_v2")
         contextSetCurrent = try library.function("cuCtxSetCurrent")
         memGetInfo = try library.function("cuMemGetInfo_v2")
+        calls = try CUDADriverCalls(library: library)
         let initialize: @convention(c) (UInt32) -> Int32 = try library.function("cuInit")
         let driverVersion: @convention(c) (UnsafeMutablePointer<Int32>) -> Int32 = try library.function("cuDriverGetVersion")
         var version: Int32 = 0
@@ -88,6 +91,7 @@ public final class CUDADriver: @unchecked Sendable {
             try check(deviceGetAttribute(&minor, Self.computeCapabilityMinor, device), "cuDeviceGetAttribute")
             var context: OpaquePointer?
             try check(primaryContextRetain(&context, device), "cuDevicePrimaryCtxRetain")
+            // Released below: probing leaves no context behind.
             defer { _ = primaryContextRelease(device) }
             try check(contextSetCurrent(context), "cuCtxSetCurrent")
             var free = 0, totalInContext = 0

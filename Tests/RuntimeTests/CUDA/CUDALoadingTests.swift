@@ -68,3 +68,22 @@ import TestSupport
         }
     }
 }
+
+/// Kernel arguments as the driver reads them: one 8-byte slot each, read through its pointer.
+@Suite struct KernelArgumentsTests {
+    @Test func slotsHoldEachValueLittleEndian() {
+        let arguments = KernelArguments()
+        arguments.append(Int32(-2))
+        arguments.append(1.5 as Float)
+        arguments.append(address: 0xDEAD_BEEF_0000)
+        arguments.append(Int(1) << 40)
+        #expect(arguments.count == 4)
+        #expect(UInt32(truncatingIfNeeded: arguments.bits(0)) == UInt32(bitPattern: -2))
+        #expect(Float(bitPattern: UInt32(truncatingIfNeeded: arguments.bits(1))) == 1.5)
+        #expect(arguments.bits(2) == 0xDEAD_BEEF_0000)
+        #expect(arguments.bits(3) == 1 << 40)
+        arguments.removeAll()
+        arguments.append(Int32(7))
+        #expect(arguments.count == 1 && arguments.bits(0) == 7)
+    }
+}
