@@ -20,19 +20,19 @@ public final class DynamicLibrary: @unchecked Sendable {
 
     /// Opens the first of `names` that loads, looking in each of `directories` first and then
     /// where the dynamic loader looks (`LD_LIBRARY_PATH`, the cache, the default paths).
-    /// `library` names it in errors (`NVRTC`).
+    /// `library` names it in errors (`NVRTC`), with the loader's message for the first name tried.
     public static func open(_ library: String, names: [String], directories: [String] = []) throws(CUDAError) -> DynamicLibrary {
         var tried: [String] = []
-        var reason = "not found"
+        var reason: String?  // the loader's message for the first name: the one that matters most
         let candidates = directories.flatMap { directory in names.map { directory + "/" + $0 } } + names
         for candidate in candidates {
             tried.append(candidate)
             if let handle = dlopen(candidate, RTLD_NOW | RTLD_LOCAL) {
                 return DynamicLibrary(path: candidate, handle: handle)
             }
-            if let message = dlerror() { reason = String(cString: message) }
+            if reason == nil, let message = dlerror() { reason = String(cString: message) }
         }
-        throw .libraryNotFound(library: library, tried: tried, reason: reason)
+        throw .libraryNotFound(library: library, tried: tried, reason: reason ?? "not found")
     }
 
     /// The function `name`, as the C function type `T`.

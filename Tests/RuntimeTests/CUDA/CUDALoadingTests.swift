@@ -14,7 +14,7 @@ import TestSupport
             guard case CUDAError.libraryNotFound(let library, let tried, let reason) = error else { return false }
             return library == "libnothing" && tried == ["/nonexistent/libstrata-nothing.so.1", "/nonexistent/libstrata-nothing.so",
                                                         "libstrata-nothing.so.1", "libstrata-nothing.so"]
-                && reason.contains("libstrata-nothing.so")
+                && reason.contains("/nonexistent/libstrata-nothing.so.1")
                 && (error as! CUDAError).description.hasPrefix("libnothing not found (tried /nonexistent/")
         }
     }
