@@ -66,6 +66,10 @@ public final class CPUBackend: ComputeBackend {
         Kernels.matmul(out: out, x: x, weight: weight, pool: pool, scratch: matmulScratch)
     }
 
+    public func copy(_ out: UnsafeMutablePointer<Float>, from x: UnsafePointer<Float>, count: Int) {
+        out.update(from: x, count: count)
+    }
+
     public func add(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
         Kernels.axpy(y, x, alpha: 1, count: count)
     }

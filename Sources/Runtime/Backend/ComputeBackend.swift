@@ -34,6 +34,15 @@ public protocol ComputeBackend: AnyObject {
     /// `out = x * weight^T` for quantized rows (block-quantized weights, `x` in their activation format).
     func matmul(out: UnsafeMutablePointer<Float>, x: Q8Rows, weight: Tensor)
 
+    /// `out = x` over `count` floats (neither range overlapping the other).
+    func copy(_ out: UnsafeMutablePointer<Float>, from x: UnsafePointer<Float>, count: Int)
+
+    /// Announces where the forward pass is, before that stage's first operation: block
+    /// `layer`, the output head, or the end (logits written). `activations` is what crosses a
+    /// device boundary there: the residual stream (`count` floats), or at `.end` the logits.
+    /// A single-device backend has nothing to do (the default).
+    func enter(_ stage: ForwardStage, activations: UnsafeMutablePointer<Float>, count: Int)
+
     /// `y += x` over `count` floats.
     func add(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int)
 
@@ -64,6 +73,20 @@ public protocol ComputeBackend: AnyObject {
     /// Causal attention of every batch token over its sequence's cached positions for one
     /// layer (the last `layer.window` of them in a sliding-window layer): `out` and `q` hold `[tokens, heads * headDim]`.
     func attention(out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, layer: AttentionLayer, batch: AttentionBatch)
+}
+
+extension ComputeBackend {
+    public func enter(_ stage: ForwardStage, activations: UnsafeMutablePointer<Float>, count: Int) {}
+}
+
+/// A point in a forward pass where a backend that splits the model may change devices.
+public enum ForwardStage: Equatable, Sendable {
+    /// Before block `layer` (its attention half).
+    case block(Int)
+    /// Before the output head (final norm and projection).
+    case output
+    /// After the logits are written.
+    case end
 }
 
 /// The activation of a gated feed-forward block (`act(gate) * up`).

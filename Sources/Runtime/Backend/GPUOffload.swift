@@ -37,6 +37,14 @@ public struct OffloadPlan: Equatable, Sendable {
     /// Device bytes the plan takes (weights and KV of what it offloads).
     public var deviceBytes: Int
 
+    public init(blocks: Int, offloadedBlocks: Int, outputOnDevice: Bool, deviceBytes: Int) {
+        precondition(offloadedBlocks >= 0 && offloadedBlocks <= blocks, "OffloadPlan: \(offloadedBlocks) of \(blocks) blocks")
+        self.blocks = blocks
+        self.offloadedBlocks = offloadedBlocks
+        self.outputOnDevice = outputOnDevice
+        self.deviceBytes = deviceBytes
+    }
+
     /// Whether block `layer` runs on the device.
     public func isOnDevice(block layer: Int) -> Bool { layer >= blocks - offloadedBlocks }
 

@@ -83,8 +83,9 @@ import TestSupport
             return
         }
         #expect(usage.completionTokens < 2000)
-        // The engine thread publishes after the step: wait for it.
-        for _ in 0..<200 where service.snapshot().running > 0 || service.snapshot().hotPages > 0 {
+        // The engine thread publishes after the step: wait for it (up to 10 s: a loaded 2-core
+        // machine running the whole suite has taken over 1 s).
+        for _ in 0..<2000 where service.snapshot().running > 0 || service.snapshot().hotPages > 0 {
             try await Task.sleep(for: .milliseconds(5))
         }
         #expect(service.snapshot().running == 0)

@@ -18,6 +18,7 @@ extension DecoderPass {
         let x = s.x.pointer, xb = s.xb.pointer, q = s.q.pointer, k = s.k.pointer, v = s.v.pointer
         let att = s.att.pointer, proj = s.proj.pointer
         let qDim = l.heads * l.headDim, kvDim = l.kvHeads * l.headDim
+        backend.enter(.block(l.layer), activations: x, count: n * dim)
         let xq = quantized(w.inputNeeds, rows: n, columns: dim)
         normalize(x, weight: w.norm, dim: dim, eps: spec.eps, rows: n, needs: w.inputNeeds, floats: xb, q8: xq)
         project(q, w.wq, floats: xb, q8: xq, rows: n)

@@ -70,16 +70,19 @@ struct DecoderPass {
 
     /// The output head on the last token of each entry that wants logits: final RMSNorm, then
     /// `output` into the batch's logits rows.
-    func logits(from x: UnsafePointer<Float>, dim: Int, norm: UnsafePointer<Float>, eps: Float, output: Tensor,
+    /// Announces `.output` (with the residual stream `x`) and `.end` (with the logits) to the backend.
+    func logits(from x: UnsafeMutablePointer<Float>, dim: Int, norm: UnsafePointer<Float>, eps: Float, output: Tensor,
                 needs: ActivationNeeds) {
         let rows = batch.logitRows
         guard rows > 0 else { return }
+        backend.enter(.output, activations: x, count: tokens * dim)
         let xLast = scratch.xLast.pointer
         for e in 0..<batch.entries where batch.logitsRow(of: e) >= 0 {
-            (xLast + batch.logitsRow(of: e) * dim).update(from: x + batch.lastToken(of: e) * dim, count: dim)
+            backend.copy(xLast + batch.logitsRow(of: e) * dim, from: x + batch.lastToken(of: e) * dim, count: dim)
         }
         let q = quantized(needs, rows: rows, columns: dim)
         normalize(xLast, weight: norm, dim: dim, eps: eps, rows: rows, needs: needs, floats: xLast, q8: q)
         project(batch.logits.pointer, output, floats: xLast, q8: q, rows: rows)
+        backend.enter(.end, activations: batch.logits.pointer, count: rows * output.rows)
     }
 }

@@ -15,7 +15,14 @@ public final class EvaluationContext {
 
     /// A context of `capacity` positions (default and at most: the model's trained context) whose
     /// KV is stored as `kvType` (F16 by default; F32 or Q8_0), on `pool`'s threads.
-    public init(model: LoadedModel, pool: ThreadPool, capacity: Int? = nil, maxBatch: Int = 32,
+    public convenience init(model: LoadedModel, pool: ThreadPool, capacity: Int? = nil, maxBatch: Int = 32,
+                            kvType: DType = .f16, blockTokens: Int = 16) throws(EvaluationError) {
+        try self.init(model: model, backend: CPUBackend(pool: pool), capacity: capacity, maxBatch: maxBatch,
+                      kvType: kvType, blockTokens: blockTokens)
+    }
+
+    /// A context whose forward passes run on `backend`.
+    public init(model: LoadedModel, backend: any ComputeBackend, capacity: Int? = nil, maxBatch: Int = 32,
                 kvType: DType = .f16, blockTokens: Int = 16) throws(EvaluationError) {
         let shape = model.model.shape
         var options = EngineOptions()
@@ -27,7 +34,7 @@ public final class EvaluationContext {
         options.maxBatchTokens = max(1, maxBatch)
         options.memoryBudget = Int.max / 4
         options.prefixCaching = false
-        engine = try InferenceEngine(model: model, pool: pool, options: options)
+        engine = try InferenceEngine(model: model, backend: backend, options: options)
         self.capacity = engine.cache.maxTokensPerSequence
         do {
             sequence = try engine.cache.createSequence(prompt: []).0
