@@ -74,6 +74,24 @@ public final class MappedFile: @unchecked Sendable {
         locked = true
     }
 
+    /// Drops this process's mapping of the pages wholly inside `range` (bytes of the file), as
+    /// `madvise(MADV_DONTNEED)`: they stop counting in its resident memory (the page cache may
+    /// keep them, evictable), and reading them again pages them back in from the file. For
+    /// weights copied elsewhere (uploaded to a GPU), so RAM does not hold both. Pages shared
+    /// with bytes outside `range` are kept.
+    /// - Returns: the bytes released (a whole number of pages).
+    @discardableResult
+    public func release(_ range: Range<Int>) throws(MemoryError) -> Int {
+        precondition(range.lowerBound >= 0 && range.upperBound <= size, "MappedFile.release: \(range) outside 0..<\(size)")
+        let page = Syscalls.pageSize
+        // The mapping starts page-aligned, so file offsets and mapping offsets align alike.
+        let start = (range.lowerBound + page - 1) / page * page
+        let end = range.upperBound == size ? (size + page - 1) / page * page : range.upperBound / page * page
+        guard end > start else { return 0 }
+        try Syscalls.advise(base + start, size: end - start, MADV_DONTNEED)
+        return min(end, size) - start
+    }
+
     /// Bytes of the file currently resident in the page cache and mapped here.
     public func residentBytes() throws(MemoryError) -> Int {
         min(size, try Syscalls.residentPages(base, size: size) * Syscalls.pageSize)
