@@ -7,7 +7,7 @@ struct Strata: AsyncParsableCommand {
         commandName: "strata",
         abstract: "A memory-optimized model-serving engine.",
         version: ServerInfo.version,
-        subcommands: [RunCommand.self, ServeCommand.self, BenchGroup.self, InspectCommand.self, SynthCommand.self, QuantizeCommand.self, EmbedCommand.self]
+        subcommands: [RunCommand.self, ServeCommand.self, BenchGroup.self, InspectCommand.self, SynthCommand.self, QuantizeCommand.self, EmbedCommand.self, GPUCheckCommand.self]
     )
 }
 

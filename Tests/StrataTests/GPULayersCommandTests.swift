@@ -40,4 +40,12 @@ import TestSupport
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("--gpu-layers must be a count, all or auto"))
     }
+
+    @Test("gpu-check without CUDA exits non-zero with the reason")
+    func gpuCheckNamesWhatIsMissing() throws {
+        guard !Self.cudaRuns else { print("skipped: CUDA is available here"); return }
+        let r = try StrataProcess.run(["gpu-check"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("CUDA cannot run here") && r.stderr.contains("libcuda.so.1"), "\(r.stderr)")
+    }
 }
