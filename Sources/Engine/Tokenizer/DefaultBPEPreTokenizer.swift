@@ -25,7 +25,7 @@ struct DefaultBPEPreTokenizer: PreTokenizer {
             var i = start
             while i < end {
                 let wordEnd = GPT2PreTokenizer.matchEnd(at: i, before: end, values: values, classes: classes)
-                Self.appendNumberSplits(of: i..<wordEnd, values: values, classes: classes, scalars: scalars, to: &words)
+                Self.appendNumberSplits(of: i..<wordEnd, in: scalars, to: &words)
                 i = wordEnd
             }
             start = end
@@ -34,10 +34,8 @@ struct DefaultBPEPreTokenizer: PreTokenizer {
     }
 
     /// `\p{N}+` within `word`, then `[0-9][0-9][0-9]` within each of the pieces.
-    private static func appendNumberSplits(
-        of word: Range<Int>, values: [UInt32], classes: [ClassifiedScalars.CharacterClass],
-        scalars: ClassifiedScalars, to words: inout [Range<Int>]
-    ) {
+    private static func appendNumberSplits(of word: Range<Int>, in scalars: ClassifiedScalars, to words: inout [Range<Int>]) {
+        let values = scalars.values, classes = scalars.classes
         var start = word.lowerBound
         while start < word.upperBound {
             let number = classes[start] == .number

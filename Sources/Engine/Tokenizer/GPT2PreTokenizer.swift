@@ -7,7 +7,6 @@
 /// `"  "` and `" Hello"` (the whitespace run leaves its last space to the word after it).
 struct GPT2PreTokenizer: PreTokenizer {
     private static let space: UInt32 = 0x20
-    private static let apostrophe: UInt32 = 0x27
     private static let runClasses: [ClassifiedScalars.CharacterClass] = [.letter, .number, .other]
 
     func split(_ text: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
@@ -21,11 +20,8 @@ struct GPT2PreTokenizer: PreTokenizer {
     /// text (nothing before or after them is looked at, as llama.cpp matches each fragment a
     /// previous split left), appending the byte range of each word.
     static func appendWords(of scalars: ClassifiedScalars, in span: Range<Int>, to words: inout [Range<Int>]) {
-        var i = span.lowerBound
-        while i < span.upperBound {
-            let end = matchEnd(at: i, before: span.upperBound, values: scalars.values, classes: scalars.classes)
-            words.append(scalars.byteRange(i..<end))
-            i = end
+        scalars.appendMatches(in: span, to: &words) {
+            matchEnd(at: $0, before: span.upperBound, values: scalars.values, classes: scalars.classes)
         }
     }
 
@@ -33,18 +29,7 @@ struct GPT2PreTokenizer: PreTokenizer {
     /// that ends at scalar `n`.
     static func matchEnd(at i: Int, before n: Int, values: [UInt32], classes: [ClassifiedScalars.CharacterClass]) -> Int {
         // 's|'t|'re|'ve|'m|'ll|'d
-        if values[i] == apostrophe, i + 1 < n {
-            switch values[i + 1] {
-            case 0x73, 0x74, 0x6D, 0x64:  // s t m d
-                return i + 2
-            case 0x72, 0x76:  // r v: 're 've
-                if i + 2 < n, values[i + 2] == 0x65 { return i + 3 }
-            case 0x6C:  // l: 'll
-                if i + 2 < n, values[i + 2] == 0x6C { return i + 3 }
-            default:
-                break
-            }
-        }
+        if let end = ClassifiedScalars.contractionEnd(at: i, before: n, values: values, anyCase: false) { return end }
         // ` ?\p{L}+`, ` ?\p{N}+`, ` ?[^\s\p{L}\p{N}]+`: an optional space, then a run of one class.
         for run in runClasses {
             var j = i
@@ -57,7 +42,6 @@ struct GPT2PreTokenizer: PreTokenizer {
         // before a non-space (which then starts the next word), or a single whitespace.
         var j = i
         while j < n, classes[j] == .whitespace { j += 1 }
-        if j == n || j - i == 1 { return j }
-        return j - 1
+        return ClassifiedScalars.whitespaceEnd(start: i, runEnd: j, before: n)
     }
 }

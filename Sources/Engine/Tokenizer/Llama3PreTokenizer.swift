@@ -16,11 +16,8 @@ struct Llama3PreTokenizer: PreTokenizer {
     func split(_ text: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
         let scalars = ClassifiedScalars(text)
         var words: [Range<Int>] = []
-        var i = 0
-        while i < scalars.count {
-            let end = matchEnd(at: i, before: scalars.count, values: scalars.values, classes: scalars.classes)
-            words.append(scalars.byteRange(i..<end))
-            i = end
+        scalars.appendMatches(in: 0..<scalars.count, to: &words) {
+            matchEnd(at: $0, before: scalars.count, values: scalars.values, classes: scalars.classes)
         }
         return words
     }
@@ -32,20 +29,8 @@ struct Llama3PreTokenizer: PreTokenizer {
     /// that ends at scalar `n`.
     private func matchEnd(at i: Int, before n: Int, values: [UInt32], classes: [ClassifiedScalars.CharacterClass]) -> Int {
         let value = values[i], kind = classes[i]
-        // (?i:'s|'t|'re|'ve|'m|'ll|'d), ASCII letters of either case.
-        if value == 0x27, i + 1 < n {
-            let next = values[i + 1] | 0x20
-            switch next {
-            case 0x73, 0x74, 0x6D, 0x64:  // s t m d
-                return i + 2
-            case 0x72, 0x76:  // r v: 're 've
-                if i + 2 < n, values[i + 2] | 0x20 == 0x65 { return i + 3 }
-            case 0x6C:  // l: 'll
-                if i + 2 < n, values[i + 2] | 0x20 == 0x6C { return i + 3 }
-            default:
-                break
-            }
-        }
+        // (?i:'s|'t|'re|'ve|'m|'ll|'d)
+        if let end = ClassifiedScalars.contractionEnd(at: i, before: n, values: values, anyCase: true) { return end }
         // [^\r\n\p{L}\p{N}]?\p{L}+
         if kind == .letter || (kind != .number && !Self.isNewline(value) && i + 1 < n && classes[i + 1] == .letter) {
             var j = i + 1
@@ -75,8 +60,6 @@ struct Llama3PreTokenizer: PreTokenizer {
         }
         // \s*[\r\n]+
         if afterLastNewline > 0 { return afterLastNewline }
-        // \s+(?!\S)|\s+: up to the end of text, or all but the last before a non-space.
-        if end == n || end - i == 1 { return end }
-        return end - 1
+        return ClassifiedScalars.whitespaceEnd(start: i, runEnd: end, before: n)
     }
 }

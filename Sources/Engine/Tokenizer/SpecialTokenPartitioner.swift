@@ -53,12 +53,11 @@ struct SpecialTokenPartitioner: Sendable {
     init(vocabulary: Vocabulary, userDefinedOnly: Bool = false) {
         var specials: [(id: TokenID, bytes: [UInt8])] = []
         for (id, text) in vocabulary.tokens.enumerated() {
-            let endsGeneration = Vocabulary.endOfGenerationTexts.contains(text)
             let isSpecial: Bool
             switch vocabulary.types[id] {
-            case .userDefined: isSpecial = !userDefinedOnly || !endsGeneration
+            case .userDefined: isSpecial = !userDefinedOnly || !Vocabulary.endOfGenerationTexts.contains(text)
             case .control, .unknown: isSpecial = !userDefinedOnly
-            default: isSpecial = !userDefinedOnly && endsGeneration
+            default: isSpecial = !userDefinedOnly && Vocabulary.endOfGenerationTexts.contains(text)
             }
             if isSpecial { specials.append((TokenID(id), Array(text.utf8))) }
         }

@@ -42,11 +42,6 @@ extension Vocabulary {
         return table
     }()
 
-    /// The pre-tokenizer for a `tokenizer.ggml.pre` value; nil when it is not supported.
-    static func preTokenizer(named name: String) -> PreTokenizerKind? {
-        preTokenizers[name]
-    }
-
     /// Reads the tokenizer from GGUF metadata as llama.cpp's `llama_vocab::load` does:
     /// `tokenizer.ggml.model` (`llama` or `gpt2`) and `tokenizer.ggml.tokens` are required,
     /// `merges` too for gpt2. Optional keys take llama.cpp's defaults: scores 0, types
@@ -75,7 +70,7 @@ extension Vocabulary {
         var preTokenizer = kind == .gpt2 ? PreTokenizerKind.bpeDefault : .gpt2
         if kind == .gpt2, let pre = value(GGUFKey.preTokenizer) {
             guard let name = pre.string else { throw .wrongKeyType(key: GGUFKey.preTokenizer, expected: "a string") }
-            guard let known = Vocabulary.preTokenizer(named: name) else {
+            guard let known = Vocabulary.preTokenizers[name] else {
                 throw .invalidTokenizer(
                     "pre-tokenizer '\(name)' is not supported (supported: \(Vocabulary.preTokenizers.keys.sorted().joined(separator: ", ")))")
             }
