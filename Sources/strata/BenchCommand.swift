@@ -90,10 +90,10 @@ struct BenchCommand: ParsableCommand {
         let kv = try KVTypeOption.parse(kvType)
         let prompts = try Self.list(promptList, "-p").filter { $0 > 0 }
         let generations = try Self.list(generationList, "-n").filter { $0 > 0 }
-        _ = try gpu.resolve(model: loaded.model, kvType: kv, tokens: (prompts.max() ?? 0) + (generations.max() ?? 0) + 1,
-                            sequences: try Self.list(batchList, "-b").max() ?? 1)
         let threadCounts = try threadList.map { try Self.list($0, "-t") } ?? [Defaults.threads]
         let batches = try Self.list(batchList, "-b")
+        try gpu.resolve(model: loaded.model, kvType: kv, tokens: (prompts.max() ?? 0) + (generations.max() ?? 0) + 1,
+                        sequences: batches.max() ?? 1)
         let c = loaded.model.shape
         var random = SeededGenerator(seed: 1)
         // Arbitrary but valid tokens: speed does not depend on which.

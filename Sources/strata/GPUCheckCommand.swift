@@ -1,4 +1,5 @@
 import ArgumentParser
+import Engine
 import StrataRuntime
 
 /// `strata gpu-check`: the CUDA setup end to end on this machine: the device, NVRTC and the
@@ -126,12 +127,9 @@ struct GPUCheckCommand: ParsableCommand {
         if failures > 0 { throw ValidationError("\(failures) kernel check(s) failed") }
     }
 
-    /// Deterministic values in [-1, 1).
+    /// Reproducible values in [-1, 1].
     static func values(_ count: Int, seed: UInt64) -> [Float] {
-        var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
-        return (0..<count).map { _ in
-            state ^= state << 13; state ^= state >> 7; state ^= state << 17
-            return Float(Double(state >> 11) / Double(1 << 53) * 2 - 1)
-        }
+        var random = SeededGenerator(seed: seed)
+        return (0..<count).map { _ in Float.random(in: -1...1, using: &random) }
     }
 }

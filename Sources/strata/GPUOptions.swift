@@ -14,33 +14,28 @@ struct GPUOptions: ParsableArguments {
         }
     }
 
-    /// Resolves the flag for `model` on this machine: prints the one-line outcome to stderr,
-    /// returns the plan to offload (nil: the CPU), or exits non-zero when an explicit request
-    /// cannot be met.
-    func resolve(model: any DecoderModel, kvType: DType, tokens: Int, sequences: Int) throws -> OffloadPlan? {
+    /// Resolves the flag for `model` on this machine and prints the one-line outcome to
+    /// stderr; exits non-zero when an explicit request cannot be met. Every outcome runs on the
+    /// CPU until the CUDA backend exists: a plan that fits is reported, not run.
+    func resolve(model: any DecoderModel, kvType: DType, tokens: Int, sequences: Int) throws {
         let request = GPULayers(argument: gpuLayers)!
-        if case .count(0) = request { return nil }
-        let probe = CUDAToolkit.probe().map(\.device)
+        if case .count(0) = request { return }
         let sizes = OffloadSizes(model: model, kvType: kvType, tokens: tokens, sequences: sequences)
         let decision: OffloadDecision
         do {
-            decision = try OffloadDecision.resolve(request, sizes: sizes, probe: probe)
+            decision = try OffloadDecision.resolve(request, sizes: sizes, probe: CUDAToolkit.probe().map(\.device))
         } catch {
             throw Console.fail(error)
         }
         switch decision {
         case .cpu(let reason):
             if let reason { Console.err("gpu: \(reason); running on the CPU\n") }
-            return nil
-        case .device(let plan, let summary):
-            // The CUDA backend that runs a plan is not in this build yet.
+        case .device(_, let summary):
             let missing = "the CUDA backend is not built into this version of Strata"
             guard request == .auto else {
                 throw Console.fail(ValidationError("--gpu-layers \(request): \(summary), but \(missing)"))
             }
             Console.err("gpu: \(summary) would fit, but \(missing); running on the CPU\n")
-            _ = plan
-            return nil
         }
     }
 }

@@ -90,13 +90,13 @@ struct RunCommand: ParsableCommand {
         var engineOptions = EngineOptions()
         engineOptions.maxSequences = 1
         engineOptions.maxRequests = 1
-        engineOptions.contextLength = loaded.model.shape.contextLength(requested: ctx)
+        let contextLength = loaded.model.shape.contextLength(requested: ctx)
+        engineOptions.contextLength = contextLength
         engineOptions.prefixCaching = false
-        _ = try gpu.resolve(model: loaded.model, kvType: try KVTypeOption.parse(kvType), tokens: loaded.model.shape.contextLength(requested: ctx),
-                            sequences: 1)
+        engineOptions.kvType = try KVTypeOption.parse(kvType)
+        try gpu.resolve(model: loaded.model, kvType: engineOptions.kvType, tokens: contextLength, sequences: 1)
         let engine: InferenceEngine
         do {
-            engineOptions.kvType = try KVTypeOption.parse(kvType)
             engine = try InferenceEngine(model: loaded, pool: pool, options: engineOptions)
         } catch {
             throw Console.fail(error)

@@ -69,8 +69,8 @@ struct ServeCommand: AsyncParsableCommand {
         engineOptions.contextLength = ctx
         engineOptions.maxBatchTokens = batchTokens ?? 512
         engineOptions.memoryBudget = memoryBudget.flatMap(MemoryBudget.parseSize)
-        _ = try gpu.resolve(model: loaded.model, kvType: engineOptions.kvType,
-                            tokens: loaded.model.shape.contextLength(requested: ctx), sequences: parallel)
+        try gpu.resolve(model: loaded.model, kvType: engineOptions.kvType,
+                        tokens: loaded.model.shape.contextLength(requested: ctx), sequences: parallel)
         let engine: InferenceEngine
         do {
             engine = try InferenceEngine(model: loaded, pool: options.makePool(), options: engineOptions)

@@ -33,17 +33,7 @@ public final class CUDADriver: @unchecked Sendable {
     /// The driver's CUDA version as CUDA encodes it (12040 for 12.4).
     public let version: Int
 
-    private let getErrorName: @convention(c) (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>) -> Int32
-    private let deviceGetCount: @convention(c) (UnsafeMutablePointer<Int32>) -> Int32
-    private let deviceGet: @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
-    private let deviceGetName: @convention(c) (UnsafeMutablePointer<CChar>, Int32, Int32) -> Int32
-    private let deviceTotalMem: @convention(c) (UnsafeMutablePointer<Int>, Int32) -> Int32
-    private let deviceGetAttribute: @convention(c) (UnsafeMutablePointer<Int32>, Int32, Int32) -> Int32
-    private let primaryContextRetain: @convention(c) (UnsafeMutablePointer<OpaquePointer?>, Int32) -> Int32
-    private let primaryContextRelease: @convention(c) (Int32) -> Int32
-    private let contextSetCurrent: @convention(c) (OpaquePointer?) -> Int32
-    private let memGetInfo: @convention(c) (UnsafeMutablePointer<Int>, UnsafeMutablePointer<Int>) -> Int32
-    /// The calls the device objects make (`CUDAContext`, `DeviceBuffer`, `CUDAModule`, ...).
+    /// Every entry point Strata calls, bound when the driver loads.
     let calls: CUDADriverCalls
 
     /// `CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR` / `_MINOR`.
@@ -54,16 +44,6 @@ public final class CUDADriver: @unchecked Sendable {
     public init(directories: [String] = []) throws(CUDAError) {
         let library = try DynamicLibrary.open("the CUDA driver", names: CUDADriver.sonames, directories: directories)
         self.library = library
-        getErrorName = try library.function("cuGetErrorName")
-        deviceGetCount = try library.function("cuDeviceGetCount")
-        deviceGet = try library.function("cuDeviceGet")
-        deviceGetName = try library.function("cuDeviceGetName")
-        deviceTotalMem = try library.function("cuDeviceTotalMem_v2")
-        deviceGetAttribute = try library.function("cuDeviceGetAttribute")
-        primaryContextRetain = try library.function("cuDevicePrimaryCtxRetain")
-        primaryContextRelease = try library.function("cuDevicePrimaryCtxRelease_v2")
-        contextSetCurrent = try library.function("cuCtxSetCurrent")
-        memGetInfo = try library.function("cuMemGetInfo_v2")
         calls = try CUDADriverCalls(library: library)
         let initialize: @convention(c) (UInt32) -> Int32 = try library.function("cuInit")
         let driverVersion: @convention(c) (UnsafeMutablePointer<Int32>) -> Int32 = try library.function("cuDriverGetVersion")
@@ -77,27 +57,27 @@ public final class CUDADriver: @unchecked Sendable {
     /// Every device, with its free memory (measured in its primary context).
     public func devices() throws(CUDAError) -> [CUDADevice] {
         var count: Int32 = 0
-        try check(deviceGetCount(&count), "cuDeviceGetCount")
+        try check(calls.deviceGetCount(&count), "cuDeviceGetCount")
         var devices: [CUDADevice] = []
         for ordinal in 0..<count {
             var device: Int32 = 0
-            try check(deviceGet(&device, ordinal), "cuDeviceGet")
+            try check(calls.deviceGet(&device, ordinal), "cuDeviceGet")
             var name = [CChar](repeating: 0, count: 256)
-            try check(deviceGetName(&name, Int32(name.count), device), "cuDeviceGetName")
+            try check(calls.deviceGetName(&name, Int32(name.count), device), "cuDeviceGetName")
             var total = 0
-            try check(deviceTotalMem(&total, device), "cuDeviceTotalMem")
+            try check(calls.deviceTotalMem(&total, device), "cuDeviceTotalMem")
             var major: Int32 = 0, minor: Int32 = 0
-            try check(deviceGetAttribute(&major, Self.computeCapabilityMajor, device), "cuDeviceGetAttribute")
-            try check(deviceGetAttribute(&minor, Self.computeCapabilityMinor, device), "cuDeviceGetAttribute")
+            try check(calls.deviceGetAttribute(&major, Self.computeCapabilityMajor, device), "cuDeviceGetAttribute")
+            try check(calls.deviceGetAttribute(&minor, Self.computeCapabilityMinor, device), "cuDeviceGetAttribute")
             var context: OpaquePointer?
-            try check(primaryContextRetain(&context, device), "cuDevicePrimaryCtxRetain")
+            try check(calls.primaryContextRetain(&context, device), "cuDevicePrimaryCtxRetain")
             // Released below: probing leaves no context behind.
-            defer { _ = primaryContextRelease(device) }
-            try check(contextSetCurrent(context), "cuCtxSetCurrent")
+            defer { _ = calls.primaryContextRelease(device) }
+            try check(calls.contextSetCurrent(context), "cuCtxSetCurrent")
             var free = 0, totalInContext = 0
-            try check(memGetInfo(&free, &totalInContext), "cuMemGetInfo")
+            try check(calls.memGetInfo(&free, &totalInContext), "cuMemGetInfo")
             devices.append(CUDADevice(
-                ordinal: Int(ordinal), name: String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self),
+                ordinal: Int(ordinal), name: String(nulTerminated: name),
                 architecture: Int(major * 10 + minor), totalBytes: total, freeBytes: free))
         }
         return devices
@@ -107,7 +87,7 @@ public final class CUDADriver: @unchecked Sendable {
     public func check(_ status: Int32, _ call: String) throws(CUDAError) {
         guard status != 0 else { return }
         var name: UnsafePointer<CChar>?
-        let known = getErrorName(status, &name) == 0 && name != nil
+        let known = calls.getErrorName(status, &name) == 0 && name != nil
         throw .driver(call: call, code: status, name: known ? String(cString: name!) : "CUDA error")
     }
 }

@@ -1,11 +1,17 @@
-/// Driver API entry points the device objects use, bound once when the driver loads (so a
-/// driver too old for any of them is refused at the probe, by name).
+/// The driver API entry points Strata calls (the probe's and the device objects'), bound once
+/// when the driver loads, so a driver too old for any of them is refused at the probe, by name.
 struct CUDADriverCalls: @unchecked Sendable {
     typealias Result = Int32
     typealias DevicePointer = UInt64
     typealias Handle = OpaquePointer
 
+    let getErrorName: @convention(c) (Result, UnsafeMutablePointer<UnsafePointer<CChar>?>) -> Result
+    let deviceGetCount: @convention(c) (UnsafeMutablePointer<Int32>) -> Result
     let deviceGet: @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Result
+    let deviceGetName: @convention(c) (UnsafeMutablePointer<CChar>, Int32, Int32) -> Result
+    let deviceTotalMem: @convention(c) (UnsafeMutablePointer<Int>, Int32) -> Result
+    let deviceGetAttribute: @convention(c) (UnsafeMutablePointer<Int32>, Int32, Int32) -> Result
+    let memGetInfo: @convention(c) (UnsafeMutablePointer<Int>, UnsafeMutablePointer<Int>) -> Result
     let primaryContextRetain: @convention(c) (UnsafeMutablePointer<Handle?>, Int32) -> Result
     let primaryContextRelease: @convention(c) (Int32) -> Result
     let contextSetCurrent: @convention(c) (Handle?) -> Result
@@ -27,7 +33,13 @@ struct CUDADriverCalls: @unchecked Sendable {
                                       UnsafeMutablePointer<UnsafeMutableRawPointer?>?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> Result
 
     init(library: DynamicLibrary) throws(CUDAError) {
+        getErrorName = try library.function("cuGetErrorName")
+        deviceGetCount = try library.function("cuDeviceGetCount")
         deviceGet = try library.function("cuDeviceGet")
+        deviceGetName = try library.function("cuDeviceGetName")
+        deviceTotalMem = try library.function("cuDeviceTotalMem_v2")
+        deviceGetAttribute = try library.function("cuDeviceGetAttribute")
+        memGetInfo = try library.function("cuMemGetInfo_v2")
         primaryContextRetain = try library.function("cuDevicePrimaryCtxRetain")
         primaryContextRelease = try library.function("cuDevicePrimaryCtxRelease_v2")
         contextSetCurrent = try library.function("cuCtxSetCurrent")

@@ -46,3 +46,10 @@ public final class DynamicLibrary: @unchecked Sendable {
         dlclose(handle)
     }
 }
+
+extension String {
+    /// The UTF-8 text of a C buffer up to its first NUL (or all of it), as C APIs fill them.
+    init(nulTerminated buffer: [CChar]) {
+        self.init(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -97,7 +97,7 @@ public final class NVRTC: @unchecked Sendable {
         guard logSize(program, &size) == 0, size > 1 else { return "" }
         var text = [CChar](repeating: 0, count: size)
         guard log(program, &text) == 0 else { return "" }
-        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(nulTerminated: text)
     }
 
     private func check(_ status: Int32, _ call: String) throws(CUDAError) {

@@ -11,7 +11,7 @@ import Testing
                                         Int32, Int64, Int32) -> Void
     typealias Attention = @convention(c) (UInt32, UInt32, UInt32, UnsafeMutablePointer<Float>, Int32, UnsafePointer<Float>, Int32,
                                           UnsafePointer<UnsafeMutableRawPointer>, Int32, UnsafePointer<Int32>, UnsafePointer<Int32>,
-                                          Int32, Int32, Int32, Float, Int32, Int32, Int64, Int32, Int32) -> Void
+                                          Int32, Int32, Int32, Float, Int32, Int32, Int64, Int32) -> Void
 
     static let heads = 4, kvHeads = 2, headDim = 64, blockTokens = 16, layers = 2, maxBlocks = 4
     /// Two sequences: 50 and 20 positions stored.
@@ -78,7 +78,7 @@ import Testing
     @Test(arguments: [DType.f32, .f16, .q8_0], [0, 20])
     func attentionMatchesTheCPUKernel(_ dtype: DType, window: Int) throws {
         let k = try CUDAKernelHostTests.kernels()
-        let attention: Attention = k.function("paged_attention")
+        let attention: Attention = k.function("paged_attention_\(dtype)")
         let cache = Cache(dtype: dtype, fill: true)
         let entries: [Int32] = [0, 0, 0, 1], positions: [Int32] = [47, 48, 49, 19]
         let width = Self.heads * Self.headDim, stride = width + 16, layer = 1
@@ -99,12 +99,11 @@ import Testing
                 }
             }
         }
-        let kvType: Int32 = dtype == .f32 ? 0 : dtype == .f16 ? 1 : 2
         for threads in [32, 64] {  // chunks of 32 positions (several per query) and 64 (one)
             var out = [Float](repeating: 0, count: entries.count * stride)
             attention(UInt32(entries.count), UInt32(Self.heads), UInt32(threads), &out, Int32(stride), q, Int32(stride), cache.tables,
                       Int32(Self.maxBlocks), entries, positions, Int32(Self.heads), Int32(Self.kvHeads), Int32(Self.headDim), scale,
-                      Int32(window), Int32(Self.blockTokens), Int64(layer * cache.layout.layerBytes), Int32(cache.layout.rowBytes), kvType)
+                      Int32(window), Int32(Self.blockTokens), Int64(layer * cache.layout.layerBytes), Int32(cache.layout.rowBytes))
             let heads = { (x: [Float]) in (0..<entries.count).flatMap { x[($0 * stride)..<($0 * stride + width)] } }
             CUDAKernelHostTests.expectClose(heads(out), heads(expected), tolerance: 2e-5, "attention \(dtype) window \(window) block \(threads)")
         }

@@ -6,13 +6,7 @@ import TestSupport
 /// Compiled modules are kept on disk by source, NVRTC version and architecture.
 @Suite struct CUDAKernelCacheTests {
     @Test func compilesOnceThenReads() throws {
-        let nvrtc: NVRTC
-        do {
-            nvrtc = try NVRTC(directories: [CUDALoadingTests.nvrtcDirectory])
-        } catch {
-            print("skipped: NVRTC not available (\(error)); `make test` fetches it into .build-nvrtc/lib")
-            return
-        }
+        guard let nvrtc = CUDALoadingTests.nvrtc() else { return }
         let directory = Fixtures.temporaryPath("kernel-cache-\(getpid())/nested")
         try? FileManager.default.removeItem(atPath: directory)
         let cache = CUDAKernelCache(directory: directory)

@@ -6,13 +6,7 @@ import Testing
 @Suite struct CUDAKernelCompileTests {
     @Test(arguments: [70, 80, 90])
     func everyKernelCompiles(_ architecture: Int) throws {
-        let nvrtc: NVRTC
-        do {
-            nvrtc = try NVRTC(directories: [CUDALoadingTests.nvrtcDirectory])
-        } catch {
-            print("skipped: NVRTC not available (\(error)); `make test` fetches it into .build-nvrtc/lib")
-            return
-        }
+        guard let nvrtc = CUDALoadingTests.nvrtc() else { return }
         let ptx = try nvrtc.compile(CUDAKernelSource.source, name: "strata.cu", architecture: architecture)
         let text = String(decoding: ptx.prefix { $0 != 0 }, as: UTF8.self)
         for kernel in CUDAKernelSource.kernels {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import StrataRuntime
+import TestSupport
 
 /// Each CUDA kernel, run on the host through `HostKernels`, against Strata's CPU kernels or a
 /// double-precision reference: a wrong index, a missing barrier or a bad reduction fails here.
@@ -12,13 +13,10 @@ import Testing
         try HostKernels.shared.get()
     }
 
-    /// Deterministic values in [-1, 1).
+    /// Reproducible values in [-1, 1].
     static func values(_ count: Int, seed: UInt64) -> [Float] {
-        var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
-        return (0..<count).map { _ in
-            state ^= state << 13; state ^= state >> 7; state ^= state << 17
-            return Float(Double(state >> 11) / Double(1 << 53) * 2 - 1)
-        }
+        var random = TestRandom(seed: seed)
+        return random.floats(count)
     }
 
     static func expectClose(_ a: [Float], _ b: [Float], tolerance: Float, _ what: String) {

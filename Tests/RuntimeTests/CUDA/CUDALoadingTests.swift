@@ -7,6 +7,16 @@ import TestSupport
     /// NVRTC from PyPI, where `make test` put it (`scripts/fetch-nvrtc.sh`).
     static let nvrtcDirectory = Fixtures.repositoryRoot + "/.build-nvrtc/lib"
 
+    /// NVRTC, or nil after printing why the calling test is skipped.
+    static func nvrtc() -> NVRTC? {
+        do {
+            return try NVRTC(directories: [nvrtcDirectory])
+        } catch {
+            print("skipped: NVRTC not available (\(error)); `make test` fetches it into .build-nvrtc/lib")
+            return nil
+        }
+    }
+
     @Test func aMissingLibraryNamesEveryPathTried() {
         #expect {
             try DynamicLibrary.open("libnothing", names: ["libstrata-nothing.so.1", "libstrata-nothing.so"], directories: ["/nonexistent"])
@@ -44,13 +54,7 @@ import TestSupport
     }
 
     @Test func nvrtcCompilesAKernelAndReportsErrors() throws {
-        let nvrtc: NVRTC
-        do {
-            nvrtc = try NVRTC(directories: [Self.nvrtcDirectory])
-        } catch {
-            print("skipped: NVRTC not available (\(error)); `make test` fetches it into .build-nvrtc/lib")
-            return
-        }
+        guard let nvrtc = Self.nvrtc() else { return }
         #expect(nvrtc.version.major >= 12)
         let source = #"extern "C" __global__ void twice(float* x, int n) { int i = blockIdx.x * blockDim.x + threadIdx.x; if (i < n) x[i] *= 2.0f; }"#
         let ptx = try nvrtc.compile(source, name: "twice.cu", architecture: 90)

@@ -3,15 +3,16 @@
 /// the tests (`Tests/RuntimeTests/CUDA/HostEmulation`), whose header runs each block's
 /// threads as fibers, so the same indices and reductions are checked without a GPU.
 ///
-/// Conventions: every kernel is `extern "C"`; block sizes are multiples of 32 and at most
-/// 1024; `WARP` lanes reduce with `__shfl_xor_sync`; F16 values travel as their bits
+/// Conventions: every entry point is `extern "C"`, most of them one instance of a template
+/// over a row format (`F32`, `F16`, `Q8_0`, `Q4_0`, `Q4_K`, `Q6_K`: how element `e` of a row is
+/// decoded); block sizes are multiples of 32 and at most 1024; `WARP` lanes reduce with `__shfl_xor_sync`; F16 values travel as their bits
 /// (`unsigned short`) and are decoded by `half_to_float`, so no CUDA header is needed.
 public enum CUDAKernelSource {
     /// Kernel entry points, for loading the module and checking that each compiled.
     public static let kernels = [
         "embed_f32", "embed_f16", "embed_q8_0", "rms_norm", "add", "add_bias", "scale", "softcap",
-        "gated_silu", "gated_gelu", "rope", "softmax_rows", "gemv_f32", "gemv_q8_0", "gemv_q4_0",
-        "store_kv_f32", "store_kv_f16", "paged_attention", "gemv_q4_K", "gemv_q6_K",
+        "gated_silu", "gated_gelu", "rope", "softmax_rows", "gemv_f32", "gemv_q8_0", "gemv_q4_0", "gemv_q4_K",
+        "gemv_q6_K", "store_kv_f32", "store_kv_f16", "paged_attention_f32", "paged_attention_f16", "paged_attention_q8_0",
     ]
 
     public static let source = #"""
@@ -66,25 +67,127 @@ __device__ float block_max(float v) {
     return warp_max(lane < warps ? partial[lane] : NEGATIVE_INFINITY);
 }
 
-// Row tokens[b] of a [rows][columns] table into out row b. Grid: tokens.
-extern "C" __global__ void embed_f32(float* out, const float* table, const int* tokens, int columns) {
-    const float* row = table + (long long)tokens[blockIdx.x] * columns;
-    for (int i = threadIdx.x; i < columns; i += blockDim.x) out[(long long)blockIdx.x * columns + i] = row[i];
-}
-
-extern "C" __global__ void embed_f16(float* out, const half_bits* table, const int* tokens, int columns) {
-    const half_bits* row = table + (long long)tokens[blockIdx.x] * columns;
-    for (int i = threadIdx.x; i < columns; i += blockDim.x) out[(long long)blockIdx.x * columns + i] = half_to_float(row[i]);
-}
-
-// Q8_0: blocks of 32 values, each an F16 scale then 32 signed bytes (34 bytes).
-extern "C" __global__ void embed_q8_0(float* out, const unsigned char* table, const int* tokens, int columns) {
-    const unsigned char* row = table + (long long)tokens[blockIdx.x] * (columns / 32) * 34;
-    for (int i = threadIdx.x; i < columns; i += blockDim.x) {
-        const unsigned char* block = row + (i / 32) * 34;
-        const float d = half_to_float((half_bits)(block[0] | (block[1] << 8)));
-        out[(long long)blockIdx.x * columns + i] = d * (float)(signed char)block[2 + i % 32];
+__device__ __forceinline__ half_bits float_to_half(float f) {  // round to nearest even
+    unsigned int x = (unsigned int)__float_as_int(f);
+    const unsigned int sign = (x >> 16) & 0x8000u;
+    x &= 0x7fffffffu;
+    if (x >= 0x7f800000u) return (half_bits)(sign | 0x7c00u | (x > 0x7f800000u ? 0x200u : 0u));
+    if (x >= 0x477ff000u) return (half_bits)(sign | 0x7c00u);  // rounds past the largest half
+    if (x < 0x38800000u) {  // subnormal or zero
+        if (x < 0x33000000u) return (half_bits)sign;
+        // value / 2^-24 = mantissa * 2^(exponent - 126): shift right by 126 - exponent (14...24).
+        const unsigned int shift = 126u - (x >> 23), mantissa = (x & 0x7fffffu) | 0x800000u;
+        unsigned int h = mantissa >> shift;
+        const unsigned int rest = mantissa & ((1u << shift) - 1u), half = 1u << (shift - 1u);
+        if (rest > half || (rest == half && (h & 1u))) h++;
+        return (half_bits)(sign | h);
     }
+    unsigned int h = ((x - 0x38000000u) >> 13);
+    const unsigned int rest = x & 0x1fffu;
+    if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) h++;
+    return (half_bits)(sign | h);
+}
+
+// Row formats: value(row, e) decodes element e of a row; store(row, e, v) writes it (float
+// formats only). Blocks of block_values elements take block_bytes bytes.
+struct F32 {
+    static const int block_values = 1, block_bytes = 4;
+    __device__ static float value(const unsigned char* row, int e) { return ((const float*)row)[e]; }
+    __device__ static void store(unsigned char* row, int e, float v) { ((float*)row)[e] = v; }
+};
+
+struct F16 {
+    static const int block_values = 1, block_bytes = 2;
+    __device__ static float value(const unsigned char* row, int e) { return half_to_float(((const half_bits*)row)[e]); }
+    __device__ static void store(unsigned char* row, int e, float v) { ((half_bits*)row)[e] = float_to_half(v); }
+};
+
+__device__ __forceinline__ float block_scale(const unsigned char* at) { return half_to_float((half_bits)(at[0] | (at[1] << 8))); }
+
+// Q8_0: blocks of 32 values, each an F16 scale then 32 signed bytes.
+struct Q8_0 {
+    static const int block_values = 32, block_bytes = 34;
+    __device__ static float value(const unsigned char* row, int e) {
+        const unsigned char* block = row + (e / 32) * 34;
+        return block_scale(block) * (float)(signed char)block[2 + e % 32];
+    }
+};
+
+// Q4_0: blocks of 32 values, an F16 scale then 16 bytes: value j is the low nibble of byte j,
+// value j + 16 the high nibble, each minus 8.
+struct Q4_0 {
+    static const int block_values = 32, block_bytes = 18;
+    __device__ static float value(const unsigned char* row, int e) {
+        const unsigned char* block = row + (e / 32) * 18;
+        const int j = e % 32;
+        const unsigned char q = block[2 + j % 16];
+        return block_scale(block) * (float)((j < 16 ? (q & 0x0f) : (q >> 4)) - 8);
+    }
+};
+
+// Q4_K: super-blocks of 256 values in 144 bytes: F16 d, F16 dmin, 12 bytes of 6-bit scales and
+// mins for 8 sub-blocks of 32, then 128 bytes of nibbles (byte 32c + l holds value 64c + l in
+// its low nibble and 64c + 32 + l in its high one).
+struct Q4_K {
+    static const int block_values = 256, block_bytes = 144;
+    __device__ static float value(const unsigned char* row, int index) {
+        const unsigned char* block = row + (index / 256) * 144;
+        const int e = index % 256;
+        const float d = block_scale(block), dmin = block_scale(block + 2);
+        const unsigned char* scales = block + 4;
+        const int chunk = e / 64, within = e % 64, sub = 2 * chunk + (within >= 32), l = within % 32;
+        int scale, minimum;
+        if (sub < 4) {
+            scale = scales[sub] & 63;
+            minimum = scales[sub + 4] & 63;
+        } else {
+            scale = (scales[sub + 4] & 0x0f) | ((scales[sub - 4] >> 6) << 4);
+            minimum = (scales[sub + 4] >> 4) | ((scales[sub] >> 6) << 4);
+        }
+        const unsigned char q = block[16 + 32 * chunk + l];
+        return d * scale * (within < 32 ? (q & 0x0f) : (q >> 4)) - dmin * minimum;
+    }
+};
+
+// Q6_K: super-blocks of 256 values in 210 bytes: 128 bytes of low nibbles, 64 of high 2-bit
+// pairs, 16 signed 8-bit scales (one per 16 values), F16 d.
+struct Q6_K {
+    static const int block_values = 256, block_bytes = 210;
+    __device__ static float value(const unsigned char* row, int index) {
+        const unsigned char* block = row + (index / 256) * 210;
+        const int e = index % 256;
+        const unsigned char* ql = block;
+        const unsigned char* qh = block + 128;
+        const signed char* scales = (const signed char*)(block + 192);
+        const float d = block_scale(block + 208);
+        const int half = e / 128, w = e % 128, quarter = w / 32, l = w % 32;
+        const unsigned char low = ql[64 * half + l + 32 * (quarter & 1)];
+        const int nibble = quarter < 2 ? (low & 0x0f) : (low >> 4);
+        const int high = (qh[32 * half + l] >> (2 * quarter)) & 3;
+        return d * scales[8 * half + l / 16 + 2 * quarter] * (float)((nibble | (high << 4)) - 32);
+    }
+};
+
+template <class Format>
+__device__ __forceinline__ long long row_bytes(int columns) {
+    return (long long)(columns / Format::block_values) * Format::block_bytes;
+}
+
+// Row tokens[b] of a [rows][columns] table into out row b. Grid: tokens.
+template <class Format>
+__device__ void embed(float* out, const unsigned char* table, const int* tokens, int columns) {
+    const unsigned char* row = table + tokens[blockIdx.x] * row_bytes<Format>(columns);
+    for (int i = threadIdx.x; i < columns; i += blockDim.x) out[(long long)blockIdx.x * columns + i] = Format::value(row, i);
+}
+
+extern "C" __global__ void embed_f32(float* out, const unsigned char* table, const int* tokens, int columns) {
+    embed<F32>(out, table, tokens, columns);
+}
+extern "C" __global__ void embed_f16(float* out, const unsigned char* table, const int* tokens, int columns) {
+    embed<F16>(out, table, tokens, columns);
+}
+extern "C" __global__ void embed_q8_0(float* out, const unsigned char* table, const int* tokens, int columns) {
+    embed<Q8_0>(out, table, tokens, columns);
 }
 
 // out = x / sqrt(mean(x^2) + eps) * weight, per row of dim. Grid: rows.
@@ -168,126 +271,73 @@ extern "C" __global__ void softmax_rows(float* x, int columns) {
 }
 
 // out[t][r] = dot(weight row r, x[t]): one warp per weight row, blockDim.x / 32 rows per
-// block. Grid: (ceil(rows / warps per block), tokens).
-extern "C" __global__ void gemv_f32(float* out, const float* weight, const float* x, int rows, int columns) {
+// block, lanes over the row's elements. Grid: (ceil(rows / warps per block), tokens).
+template <class Format>
+__device__ void gemv(float* out, const unsigned char* weight, const float* x, int rows, int columns) {
     const int r = blockIdx.x * (blockDim.x / WARP) + threadIdx.x / WARP, lane = threadIdx.x % WARP;
     if (r >= rows) return;
-    const float* w = weight + (long long)r * columns;
+    const unsigned char* w = weight + r * row_bytes<Format>(columns);
     const float* v = x + (long long)blockIdx.y * columns;
     float sum = 0.0f;
-    for (int i = lane; i < columns; i += WARP) sum += w[i] * v[i];
+    for (int e = lane; e < columns; e += WARP) sum += Format::value(w, e) * v[e];
     sum = warp_sum(sum);
     if (lane == 0) out[(long long)blockIdx.y * rows + r] = sum;
 }
 
-extern "C" __global__ void gemv_q8_0(float* out, const unsigned char* weight, const float* x, int rows, int columns) {
-    const int r = blockIdx.x * (blockDim.x / WARP) + threadIdx.x / WARP, lane = threadIdx.x % WARP;
-    if (r >= rows) return;
-    const int blocks = columns / 32;
-    const unsigned char* w = weight + (long long)r * blocks * 34;
-    const float* v = x + (long long)blockIdx.y * columns;
-    float sum = 0.0f;
-    for (int b = 0; b < blocks; b++) {  // lanes take the 32 values of one block
-        const unsigned char* block = w + b * 34;
-        const float d = half_to_float((half_bits)(block[0] | (block[1] << 8)));
-        sum += d * (float)(signed char)block[2 + lane] * v[b * 32 + lane];
+#define GEMV(name, Format) \
+    extern "C" __global__ void name(float* out, const unsigned char* weight, const float* x, int rows, int columns) { \
+        gemv<Format>(out, weight, x, rows, columns); \
     }
-    sum = warp_sum(sum);
-    if (lane == 0) out[(long long)blockIdx.y * rows + r] = sum;
-}
+GEMV(gemv_f32, F32)
+GEMV(gemv_q8_0, Q8_0)
+GEMV(gemv_q4_0, Q4_0)
+GEMV(gemv_q4_K, Q4_K)
+GEMV(gemv_q6_K, Q6_K)
 
-// Q4_0: blocks of 32 values, an F16 scale then 16 bytes: value j is the low nibble of byte j,
-// value j + 16 the high nibble, each minus 8 (18 bytes).
-extern "C" __global__ void gemv_q4_0(float* out, const unsigned char* weight, const float* x, int rows, int columns) {
-    const int r = blockIdx.x * (blockDim.x / WARP) + threadIdx.x / WARP, lane = threadIdx.x % WARP;
-    if (r >= rows) return;
-    const int blocks = columns / 32;
-    const unsigned char* w = weight + (long long)r * blocks * 18;
-    const float* v = x + (long long)blockIdx.y * columns;
-    float sum = 0.0f;
-    for (int b = 0; b < blocks; b++) {
-        const unsigned char* block = w + b * 18;
-        const float d = half_to_float((half_bits)(block[0] | (block[1] << 8)));
-        const unsigned char q = block[2 + lane % 16];
-        const int nibble = lane < 16 ? (q & 0x0f) : (q >> 4);
-        sum += d * (float)(nibble - 8) * v[b * 32 + lane];
-    }
-    sum = warp_sum(sum);
-    if (lane == 0) out[(long long)blockIdx.y * rows + r] = sum;
-}
 // KV pages as KVPageLayout lays them out: per layer, block_tokens K rows then block_tokens V
-// rows of row_bytes each. kv_type: 0 F32, 1 F16, 2 Q8_0 (blocks of 32: F16 scale, 32 bytes).
-__device__ __forceinline__ float kv_element(const unsigned char* row, int i, int kv_type) {
-    if (kv_type == 0) return ((const float*)row)[i];
-    if (kv_type == 1) return half_to_float(((const half_bits*)row)[i]);
-    const unsigned char* block = row + (i / 32) * 34;
-    return half_to_float((half_bits)(block[0] | (block[1] << 8))) * (float)(signed char)block[2 + i % 32];
-}
-
-__device__ __forceinline__ half_bits float_to_half(float f) {  // round to nearest even
-    unsigned int x = (unsigned int)__float_as_int(f);
-    const unsigned int sign = (x >> 16) & 0x8000u;
-    x &= 0x7fffffffu;
-    if (x >= 0x7f800000u) return (half_bits)(sign | 0x7c00u | (x > 0x7f800000u ? 0x200u : 0u));
-    if (x >= 0x477ff000u) return (half_bits)(sign | 0x7c00u);  // rounds past the largest half
-    if (x < 0x38800000u) {  // subnormal or zero
-        if (x < 0x33000000u) return (half_bits)sign;
-        // value / 2^-24 = mantissa * 2^(exponent - 126): shift right by 126 - exponent (14...24).
-        const unsigned int shift = 126u - (x >> 23), mantissa = (x & 0x7fffffu) | 0x800000u;
-        unsigned int h = mantissa >> shift;
-        const unsigned int rest = mantissa & ((1u << shift) - 1u), half = 1u << (shift - 1u);
-        if (rest > half || (rest == half && (h & 1u))) h++;
-        return (half_bits)(sign | h);
-    }
-    unsigned int h = ((x - 0x38000000u) >> 13);
-    const unsigned int rest = x & 0x1fffu;
-    if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) h++;
-    return (half_bits)(sign | h);
-}
+// rows of row_bytes each, in one row format.
 
 // Stores token b's K and V rows (kv_dim floats at key/value + b * stride) at its position's
 // slot of layer_offset in its page. Grid: tokens.
-extern "C" __global__ void store_kv_f32(const float* key, const float* value, int stride, int kv_dim,
-                                        unsigned char* const* page_tables, int max_blocks, const int* token_entry,
-                                        const int* token_position, int block_tokens, long long layer_offset, int row_bytes) {
+template <class Format>
+__device__ void store_kv(const float* key, const float* value, int stride, int kv_dim, unsigned char* const* page_tables,
+                         int max_blocks, const int* token_entry, const int* token_position, int block_tokens,
+                         long long layer_offset, int row_bytes) {
     const int position = token_position[blockIdx.x];
     unsigned char* page = page_tables[(long long)token_entry[blockIdx.x] * max_blocks + position / block_tokens];
-    float* k = (float*)(page + layer_offset + (long long)(position % block_tokens) * row_bytes);
-    float* v = (float*)((unsigned char*)k + (long long)block_tokens * row_bytes);
+    unsigned char* k = page + layer_offset + (long long)(position % block_tokens) * row_bytes;
+    unsigned char* v = k + (long long)block_tokens * row_bytes;
     for (int i = threadIdx.x; i < kv_dim; i += blockDim.x) {
-        k[i] = key[(long long)blockIdx.x * stride + i];
-        v[i] = value[(long long)blockIdx.x * stride + i];
+        Format::store(k, i, key[(long long)blockIdx.x * stride + i]);
+        Format::store(v, i, value[(long long)blockIdx.x * stride + i]);
     }
 }
 
-extern "C" __global__ void store_kv_f16(const float* key, const float* value, int stride, int kv_dim,
-                                        unsigned char* const* page_tables, int max_blocks, const int* token_entry,
-                                        const int* token_position, int block_tokens, long long layer_offset, int row_bytes) {
-    const int position = token_position[blockIdx.x];
-    unsigned char* page = page_tables[(long long)token_entry[blockIdx.x] * max_blocks + position / block_tokens];
-    half_bits* k = (half_bits*)(page + layer_offset + (long long)(position % block_tokens) * row_bytes);
-    half_bits* v = (half_bits*)((unsigned char*)k + (long long)block_tokens * row_bytes);
-    for (int i = threadIdx.x; i < kv_dim; i += blockDim.x) {
-        k[i] = float_to_half(key[(long long)blockIdx.x * stride + i]);
-        v[i] = float_to_half(value[(long long)blockIdx.x * stride + i]);
+#define STORE_KV(name, Format) \
+    extern "C" __global__ void name(const float* key, const float* value, int stride, int kv_dim, \
+                                    unsigned char* const* page_tables, int max_blocks, const int* token_entry, \
+                                    const int* token_position, int block_tokens, long long layer_offset, int row_bytes) { \
+        store_kv<Format>(key, value, stride, kv_dim, page_tables, max_blocks, token_entry, token_position, block_tokens, \
+                         layer_offset, row_bytes); \
     }
-}
+STORE_KV(store_kv_f32, F32)
+STORE_KV(store_kv_f16, F16)
 
 // Causal attention of batch token b (blockIdx.x), query head h (blockIdx.y) over its
 // sequence's pages: positions 0...p, or the last `window` of them. Positions are taken
 // blockDim.x at a time (one score per thread), with an online softmax; each thread keeps
 // the output dims d = threadIdx.x + k * blockDim.x (head_dim <= 8 * blockDim.x).
 // q and out: token b's heads at + b * q_stride / out_stride, head h at + h * head_dim.
-extern "C" __global__ void paged_attention(float* out, int out_stride, const float* q, int q_stride,
-                                           const unsigned char* const* page_tables, int max_blocks,
-                                           const int* token_entry, const int* token_position,
-                                           int heads, int kv_heads, int head_dim, float scale, int window,
-                                           int block_tokens, long long layer_offset, int row_bytes, int kv_type) {
+// Pages in F32, F16 or Q8_0 (paged_attention_f32, _f16, _q8_0).
+template <class Format>
+__device__ void paged_attention(float* out, int out_stride, const float* q, int q_stride,
+                                const unsigned char* const* page_tables, int max_blocks, const int* token_entry,
+                                const int* token_position, int heads, int kv_heads, int head_dim, float scale, int window,
+                                int block_tokens, long long layer_offset, int row_bytes) {
     __shared__ float weights[1024];
     const int b = blockIdx.x, h = blockIdx.y, t = threadIdx.x;
     const int position = token_position[b];
     const int column = (h / (heads / kv_heads)) * head_dim;  // the kv head's first element in a row
-    const int element_bytes = kv_type == 0 ? 4 : 2;
     const unsigned char* const* pages = page_tables + (long long)token_entry[b] * max_blocks;
     const float* query = q + (long long)b * q_stride + h * head_dim;
     const int first = window > 0 && position - window + 1 > 0 ? position - window + 1 : 0;
@@ -300,12 +350,7 @@ extern "C" __global__ void paged_attention(float* out, int out_stride, const flo
         if (p <= position) {
             const unsigned char* key = pages[p / block_tokens] + layer_offset + (long long)(p % block_tokens) * row_bytes;
             float dot = 0.0f;
-            if (kv_type == 2) {
-                for (int i = 0; i < head_dim; i++) dot += query[i] * kv_element(key, column + i, 2);
-            } else {
-                key += (long long)column * element_bytes;
-                for (int i = 0; i < head_dim; i++) dot += query[i] * kv_element(key, i, kv_type);
-            }
+            for (int i = 0; i < head_dim; i++) dot += query[i] * Format::value(key, column + i);
             score = dot * scale;
         }
         const float next = fmaxf(m, block_max(score));
@@ -322,7 +367,7 @@ extern "C" __global__ void paged_attention(float* out, int out_stride, const flo
                 const int pj = start + j;
                 const unsigned char* value = pages[pj / block_tokens] + layer_offset
                     + (long long)(block_tokens + pj % block_tokens) * row_bytes;
-                sum += weights[j] * kv_element(value, column + d, kv_type);
+                sum += weights[j] * Format::value(value, column + d);
             }
             acc[k] = sum;
         }
@@ -336,61 +381,17 @@ extern "C" __global__ void paged_attention(float* out, int out_stride, const flo
         o[d] = acc[k] / l;
     }
 }
-// Q4_K: super-blocks of 256 values in 144 bytes: F16 d, F16 dmin, 12 bytes of 6-bit scales and
-// mins for 8 sub-blocks of 32, then 128 bytes of nibbles (byte 32c + l holds value 64c + l in
-// its low nibble and 64c + 32 + l in its high one). Value e of a super-block.
-__device__ __forceinline__ float q4_K_value(const unsigned char* block, int e) {
-    const float d = half_to_float((half_bits)(block[0] | (block[1] << 8)));
-    const float dmin = half_to_float((half_bits)(block[2] | (block[3] << 8)));
-    const unsigned char* scales = block + 4;
-    const int chunk = e / 64, within = e % 64, sub = 2 * chunk + (within >= 32), l = within % 32;
-    int scale, minimum;
-    if (sub < 4) {
-        scale = scales[sub] & 63;
-        minimum = scales[sub + 4] & 63;
-    } else {
-        scale = (scales[sub + 4] & 0x0f) | ((scales[sub - 4] >> 6) << 4);
-        minimum = (scales[sub + 4] >> 4) | ((scales[sub] >> 6) << 4);
+
+#define PAGED_ATTENTION(name, Format) \
+    extern "C" __global__ void name(float* out, int out_stride, const float* q, int q_stride, \
+                                    const unsigned char* const* page_tables, int max_blocks, const int* token_entry, \
+                                    const int* token_position, int heads, int kv_heads, int head_dim, float scale, \
+                                    int window, int block_tokens, long long layer_offset, int row_bytes) { \
+        paged_attention<Format>(out, out_stride, q, q_stride, page_tables, max_blocks, token_entry, token_position, heads, \
+                                kv_heads, head_dim, scale, window, block_tokens, layer_offset, row_bytes); \
     }
-    const unsigned char q = block[16 + 32 * chunk + l];
-    return d * scale * (within < 32 ? (q & 0x0f) : (q >> 4)) - dmin * minimum;
-}
-
-// Q6_K: super-blocks of 256 values in 210 bytes: 128 bytes of low nibbles, 64 of high 2-bit
-// pairs, 16 signed 8-bit scales (one per 16 values), F16 d. Value e of a super-block.
-__device__ __forceinline__ float q6_K_value(const unsigned char* block, int e) {
-    const unsigned char* ql = block;
-    const unsigned char* qh = block + 128;
-    const signed char* scales = (const signed char*)(block + 192);
-    const float d = half_to_float((half_bits)(block[208] | (block[209] << 8)));
-    const int half = e / 128, w = e % 128, quarter = w / 32, l = w % 32;
-    const unsigned char low = ql[64 * half + l + 32 * (quarter & 1)];
-    const int nibble = quarter < 2 ? (low & 0x0f) : (low >> 4);
-    const int high = (qh[32 * half + l] >> (2 * quarter)) & 3;
-    return d * scales[8 * half + l / 16 + 2 * quarter] * (float)((nibble | (high << 4)) - 32);
-}
-
-// GEMVs over K-quant rows, one warp per row as gemv_f32 (columns a multiple of 256).
-extern "C" __global__ void gemv_q4_K(float* out, const unsigned char* weight, const float* x, int rows, int columns) {
-    const int r = blockIdx.x * (blockDim.x / WARP) + threadIdx.x / WARP, lane = threadIdx.x % WARP;
-    if (r >= rows) return;
-    const unsigned char* w = weight + (long long)r * (columns / 256) * 144;
-    const float* v = x + (long long)blockIdx.y * columns;
-    float sum = 0.0f;
-    for (int e = lane; e < columns; e += WARP) sum += q4_K_value(w + (e / 256) * 144, e % 256) * v[e];
-    sum = warp_sum(sum);
-    if (lane == 0) out[(long long)blockIdx.y * rows + r] = sum;
-}
-
-extern "C" __global__ void gemv_q6_K(float* out, const unsigned char* weight, const float* x, int rows, int columns) {
-    const int r = blockIdx.x * (blockDim.x / WARP) + threadIdx.x / WARP, lane = threadIdx.x % WARP;
-    if (r >= rows) return;
-    const unsigned char* w = weight + (long long)r * (columns / 256) * 210;
-    const float* v = x + (long long)blockIdx.y * columns;
-    float sum = 0.0f;
-    for (int e = lane; e < columns; e += WARP) sum += q6_K_value(w + (e / 256) * 210, e % 256) * v[e];
-    sum = warp_sum(sum);
-    if (lane == 0) out[(long long)blockIdx.y * rows + r] = sum;
-}
+PAGED_ATTENTION(paged_attention_f32, F32)
+PAGED_ATTENTION(paged_attention_f16, F16)
+PAGED_ATTENTION(paged_attention_q8_0, Q8_0)
 """#
 }

@@ -7,8 +7,8 @@
     extern "C" void host_##name(unsigned gx, unsigned gy, unsigned bx, params) { launch(dim3(gx, gy), dim3(bx), name, __VA_ARGS__); }
 #define P(...) __VA_ARGS__
 
-HOST(embed_f32, P(float* out, const float* table, const int* tokens, int columns), out, table, tokens, columns)
-HOST(embed_f16, P(float* out, const half_bits* table, const int* tokens, int columns), out, table, tokens, columns)
+HOST(embed_f32, P(float* out, const unsigned char* table, const int* tokens, int columns), out, table, tokens, columns)
+HOST(embed_f16, P(float* out, const unsigned char* table, const int* tokens, int columns), out, table, tokens, columns)
 HOST(embed_q8_0, P(float* out, const unsigned char* table, const int* tokens, int columns), out, table, tokens, columns)
 HOST(rms_norm, P(float* out, const float* x, const float* weight, int dim, float eps), out, x, weight, dim, eps)
 HOST(add, P(float* y, const float* x, int count), y, x, count)
@@ -21,19 +21,23 @@ HOST(rope, P(float* x, int stride, int heads, int head_dim, int rope_dims, const
              const float* factors, float frequency_scale, float attention_factor, int neox),
      x, stride, heads, head_dim, rope_dims, positions, theta, factors, frequency_scale, attention_factor, neox)
 HOST(softmax_rows, P(float* x, int columns), x, columns)
-HOST(gemv_f32, P(float* out, const float* weight, const float* x, int rows, int columns), out, weight, x, rows, columns)
+HOST(gemv_f32, P(float* out, const unsigned char* weight, const float* x, int rows, int columns), out, weight, x, rows, columns)
 HOST(gemv_q8_0, P(float* out, const unsigned char* weight, const float* x, int rows, int columns), out, weight, x, rows, columns)
 HOST(gemv_q4_0, P(float* out, const unsigned char* weight, const float* x, int rows, int columns), out, weight, x, rows, columns)
+HOST(gemv_q4_K, P(float* out, const unsigned char* weight, const float* x, int rows, int columns), out, weight, x, rows, columns)
+HOST(gemv_q6_K, P(float* out, const unsigned char* weight, const float* x, int rows, int columns), out, weight, x, rows, columns)
 HOST(store_kv_f32, P(const float* key, const float* value, int stride, int kv_dim, unsigned char* const* page_tables, int max_blocks,
                    const int* token_entry, const int* token_position, int block_tokens, long long layer_offset, int row_bytes),
      key, value, stride, kv_dim, page_tables, max_blocks, token_entry, token_position, block_tokens, layer_offset, row_bytes)
 HOST(store_kv_f16, P(const float* key, const float* value, int stride, int kv_dim, unsigned char* const* page_tables, int max_blocks,
                    const int* token_entry, const int* token_position, int block_tokens, long long layer_offset, int row_bytes),
      key, value, stride, kv_dim, page_tables, max_blocks, token_entry, token_position, block_tokens, layer_offset, row_bytes)
-HOST(paged_attention, P(float* out, int out_stride, const float* q, int q_stride, const unsigned char* const* page_tables,
-                      int max_blocks, const int* token_entry, const int* token_position, int heads, int kv_heads, int head_dim,
-                      float scale, int window, int block_tokens, long long layer_offset, int row_bytes, int kv_type),
-     out, out_stride, q, q_stride, page_tables, max_blocks, token_entry, token_position, heads, kv_heads, head_dim, scale, window,
-     block_tokens, layer_offset, row_bytes, kv_type)
-HOST(gemv_q4_K, P(float* out, const unsigned char* weight, const float* x, int rows, int columns), out, weight, x, rows, columns)
-HOST(gemv_q6_K, P(float* out, const unsigned char* weight, const float* x, int rows, int columns), out, weight, x, rows, columns)
+#define HOST_ATTENTION(name) \
+    HOST(name, P(float* out, int out_stride, const float* q, int q_stride, const unsigned char* const* page_tables, \
+                 int max_blocks, const int* token_entry, const int* token_position, int heads, int kv_heads, int head_dim, \
+                 float scale, int window, int block_tokens, long long layer_offset, int row_bytes), \
+         out, out_stride, q, q_stride, page_tables, max_blocks, token_entry, token_position, heads, kv_heads, head_dim, scale, \
+         window, block_tokens, layer_offset, row_bytes)
+HOST_ATTENTION(paged_attention_f32)
+HOST_ATTENTION(paged_attention_f16)
+HOST_ATTENTION(paged_attention_q8_0)
