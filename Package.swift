@@ -87,7 +87,8 @@ let package = Package(
         .testTarget(
             name: "EngineTests", dependencies: ["Engine", "TestSupport"],
             // Reference outputs and the scripts that made them, read from the checkout by the tests.
-            exclude: ["Embeddings/Reference", "Models/Reference", "Formats/QuantizationMixes"],
+            exclude: ["Embeddings/Reference", "Models/Reference", "Formats/QuantizationMixes", "Models/Architectures/README.md",
+                      "Models/Architectures/architecture_reference.json", "Models/Architectures/make_architecture_reference.py"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -92,8 +92,6 @@ struct BenchCommand: ParsableCommand {
         let generations = try Self.list(generationList, "-n").filter { $0 > 0 }
         let threadCounts = try threadList.map { try Self.list($0, "-t") } ?? [Defaults.threads]
         let batches = try Self.list(batchList, "-b")
-        try gpu.resolve(model: loaded.model, kvType: kv, tokens: (prompts.max() ?? 0) + (generations.max() ?? 0) + 1,
-                        sequences: batches.max() ?? 1)
         let c = loaded.model.shape
         var random = SeededGenerator(seed: 1)
         // Arbitrary but valid tokens: speed does not depend on which.
@@ -102,12 +100,17 @@ struct BenchCommand: ParsableCommand {
         var results: [Result] = []
         var allocatedPerStep = 0.0
         var memoryReport: MemoryReport?
+        let pools = threadCounts.map { ThreadPool(threads: $0) }
+        let backends = try pools.map {
+            try gpu.backend(model: loaded.model, pool: $0, kvType: kv, tokens: (prompts.max() ?? 0) + (generations.max() ?? 0) + 1,
+                            sequences: batches.max() ?? 1)
+        }
         do {
-            for threads in threadCounts {
-                let pool = ThreadPool(threads: threads)
+            for (index, threads) in threadCounts.enumerated() {
+                let pool = pools[index], backend = backends[index]
                 for p in prompts {
                     guard p < c.contextLength else { throw EvaluationError.contextFull(position: 0, adding: p, capacity: c.contextLength) }
-                    let context = try EvaluationContext(model: loaded, pool: pool, capacity: p + 1, maxBatch: p, kvType: kv)
+                    let context = try EvaluationContext(model: loaded, backend: backend, capacity: p + 1, maxBatch: p, kvType: kv)
                     let prompt = Array(tokens[0..<p])
                     // A whole untimed run first, as llama-bench does: it pages the weights in and
                     // touches every buffer and KV page the timed runs use.
@@ -123,7 +126,7 @@ struct BenchCommand: ParsableCommand {
                 }
                 for n in generations {
                     for b in batches {
-                        let (rates, perStep, report) = try Self.decode(loaded, pool: pool, kv: kv, sequences: b, steps: n,
+                        let (rates, perStep, report) = try Self.decode(loaded, backend: backend, pool: pool, kv: kv, sequences: b, steps: n,
                                                                         repetitions: repetitions, first: tokens[0])
                         allocatedPerStep = max(allocatedPerStep, perStep)
                         memoryReport = report
@@ -192,7 +195,7 @@ struct BenchCommand: ParsableCommand {
     /// `sequences` sequences decoding `steps` tokens together, one batched step per token;
     /// returns aggregate tok/s per repetition, heap bytes per step on the calling thread and
     /// workers, and the memory report after compressing the last repetition's KV once.
-    static func decode(_ loaded: LoadedModel, pool: ThreadPool, kv: DType, sequences: Int, steps: Int, repetitions: Int,
+    static func decode(_ loaded: LoadedModel, backend: any ComputeBackend, pool: ThreadPool, kv: DType, sequences: Int, steps: Int, repetitions: Int,
                        first: TokenID) throws -> ([Double], Double, MemoryReport) {
         var options = EngineOptions()
         options.kvType = kv
@@ -201,7 +204,7 @@ struct BenchCommand: ParsableCommand {
         options.maxBatchTokens = sequences
         options.memoryBudget = Int.max / 4
         options.prefixCaching = false
-        let engine = try InferenceEngine(model: loaded, pool: pool, options: options)
+        let engine = try InferenceEngine(model: loaded, backend: backend, options: options)
         let runner = engine.runner, cache = engine.cache
         var next = [TokenID](repeating: first, count: sequences)
         var ids: [SequenceID] = []

@@ -3,15 +3,23 @@ import Engine
 import StrataRuntime
 
 /// `strata gpu-check`: the CUDA setup end to end on this machine: the device, NVRTC and the
-/// kernel module, two kernels against double-precision references, and pinned copy bandwidth.
-/// Exits non-zero, with the reason, where CUDA cannot run or a check fails.
+/// kernel module, two kernels against double-precision references, pinned copy bandwidth each
+/// way and the device's own copy bandwidth (decode's ceiling), then for each `--model` the
+/// logits of every layer offloaded against the CPU's. Exits non-zero, with the reason, where
+/// CUDA cannot run or a check fails.
 struct GPUCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gpu-check",
         abstract: "Check the CUDA setup: device, NVRTC, kernels against the CPU, copy bandwidth.")
 
-    @Option(name: .long, help: "Bytes per bandwidth copy, in MiB.")
+    @Option(name: .customLong("copy-mib"), help: "Bytes per bandwidth copy, in MiB.")
     var copyMiB: Int = 256
+
+    @Option(name: .long, help: "A model whose logits with every layer on the GPU are compared with the CPU's (repeatable).")
+    var model: [String] = []
+
+    @Option(name: .long, help: "Prompt tokens of the model comparison (then 16 single-token steps).")
+    var prompt: Int = 64
 
     func validate() throws {
         guard (1...4096).contains(copyMiB) else { throw ValidationError("--copy-mib must be in 1...4096") }
@@ -124,7 +132,25 @@ struct GPUCheckCommand: ParsableCommand {
             let seconds = Double(best.components.seconds) + Double(best.components.attoseconds) * 1e-18
             Console.out("copy \(name): \(String(format: "%.1f", Double(bytes) / seconds / 1e9)) GB/s (\(copyMiB) MiB, best of 5)\n")
         }
-        if failures > 0 { throw ValidationError("\(failures) kernel check(s) failed") }
+        // The device's own bandwidth: a copy kernel reads and writes every byte once.
+        let floats = bytes / 8
+        let from = try DeviceBuffer(context: context, bytes: floats * 4), to = try DeviceBuffer(context: context, bytes: floats * 4)
+        try from.zero(stream: stream)
+        var best = Duration.seconds(1000)
+        for _ in 0..<5 {
+            arguments.removeAll()
+            arguments.append(address: to.address); arguments.append(address: from.address); arguments.append(Int32(floats))
+            let t0 = clock.now
+            try module.function("copy_floats").launch(grid: (UInt32((floats + 255) / 256), 1, 1), block: 256, stream: stream,
+                                                      arguments: arguments)
+            try stream.synchronize()
+            best = min(best, clock.now - t0)
+        }
+        let seconds = Double(best.components.seconds) + Double(best.components.attoseconds) * 1e-18
+        Console.out("device copy: \(String(format: "%.1f", Double(2 * floats * 4) / seconds / 1e9)) GB/s (read + write, \(copyMiB / 2) MiB, best of 5)\n")
+
+        for path in model { failures += try compareModel(path, toolkit: toolkit) ? 0 : 1 }
+        if failures > 0 { throw ValidationError("\(failures) check(s) failed") }
     }
 
     /// Reproducible values in [-1, 1].

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Engine
+import Foundation
 import StrataRuntime
 
 /// `--gpu-layers N|all|auto`, shared by run, serve and bench.
@@ -14,28 +15,46 @@ struct GPUOptions: ParsableArguments {
         }
     }
 
-    /// Resolves the flag for `model` on this machine and prints the one-line outcome to
-    /// stderr; exits non-zero when an explicit request cannot be met. Every outcome runs on the
-    /// CPU until the CUDA backend exists: a plan that fits is reported, not run.
-    func resolve(model: any DecoderModel, kvType: DType, tokens: Int, sequences: Int) throws {
+    /// The backend `model` runs on here: the CPU, or the CPU and the GPU split per the flag.
+    /// Prints the outcome to stderr (`gpu: ...` lines: the plan, the upload, or why the CPU);
+    /// exits non-zero when an explicit request cannot be met. `auto` never fails: whatever
+    /// stops the GPU is printed and the CPU runs.
+    func backend(model: any DecoderModel, pool: ThreadPool, kvType: DType, tokens: Int, sequences: Int) throws -> any ComputeBackend {
+        let host = CPUBackend(pool: pool)
         let request = GPULayers(argument: gpuLayers)!
-        if case .count(0) = request { return }
+        if case .count(0) = request { return host }
         let sizes = OffloadSizes(model: model, kvType: kvType, tokens: tokens, sequences: sequences)
+        let probe = CUDAToolkit.probe()
         let decision: OffloadDecision
         do {
-            decision = try OffloadDecision.resolve(request, sizes: sizes, probe: CUDAToolkit.probe().map(\.device))
+            decision = try OffloadDecision.resolve(request, sizes: sizes, probe: probe.map(\.device))
         } catch {
             throw Console.fail(error)
         }
         switch decision {
         case .cpu(let reason):
             if let reason { Console.err("gpu: \(reason); running on the CPU\n") }
-        case .device(_, let summary):
-            let missing = "the CUDA backend is not built into this version of Strata"
-            guard request == .auto else {
-                throw Console.fail(ValidationError("--gpu-layers \(request): \(summary), but \(missing)"))
+            return host
+        case .device(let plan, let summary):
+            guard case .success(let toolkit) = probe else { return host }
+            Console.err("gpu: \(summary)\n")
+            let start = Date()
+            do {
+                let bar = ProgressBar(label: "gpu: uploading weights") { "\(formatBytes($0)) of \(formatBytes($1))" }
+                let offload = try ModelOffload(model: model, plan: plan, toolkit: toolkit, host: host, progress: bar.update)
+                bar.finish()
+                let seconds = Date().timeIntervalSince(start)
+                Console.err("gpu: \(offload.device.name) ready: \(formatBytes(offload.device.uploadedWeightBytes)) of weights uploaded in "
+                            + "\(String(format1: seconds)) s, \(formatBytes(offload.releasedBytes)) of the mapping released, kernels "
+                            + (offload.device.kernelsWereCached ? "from the cache" : "compiled") + "\n")
+                return offload.backend
+            } catch {
+                guard request == .auto else {
+                    throw Console.fail(ValidationError("--gpu-layers \(request): \(summary), but offload could not start: \(error)"))
+                }
+                Console.err("gpu: offload could not start: \(error); running on the CPU\n")
+                return host
             }
-            Console.err("gpu: \(summary) would fit, but \(missing); running on the CPU\n")
         }
     }
 }

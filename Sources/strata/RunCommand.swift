@@ -94,10 +94,10 @@ struct RunCommand: ParsableCommand {
         engineOptions.contextLength = contextLength
         engineOptions.prefixCaching = false
         engineOptions.kvType = try KVTypeOption.parse(kvType)
-        try gpu.resolve(model: loaded.model, kvType: engineOptions.kvType, tokens: contextLength, sequences: 1)
+        let backend = try gpu.backend(model: loaded.model, pool: pool, kvType: engineOptions.kvType, tokens: contextLength, sequences: 1)
         let engine: InferenceEngine
         do {
-            engine = try InferenceEngine(model: loaded, pool: pool, options: engineOptions)
+            engine = try InferenceEngine(model: loaded, backend: backend, options: engineOptions)
         } catch {
             throw Console.fail(error)
         }

@@ -69,11 +69,11 @@ struct ServeCommand: AsyncParsableCommand {
         engineOptions.contextLength = ctx
         engineOptions.maxBatchTokens = batchTokens ?? 512
         engineOptions.memoryBudget = memoryBudget.flatMap(MemoryBudget.parseSize)
-        try gpu.resolve(model: loaded.model, kvType: engineOptions.kvType,
-                        tokens: loaded.model.shape.contextLength(requested: ctx), sequences: parallel)
+        let backend = try gpu.backend(model: loaded.model, pool: options.makePool(), kvType: engineOptions.kvType,
+                                      tokens: loaded.model.shape.contextLength(requested: ctx), sequences: parallel)
         let engine: InferenceEngine
         do {
-            engine = try InferenceEngine(model: loaded, pool: options.makePool(), options: engineOptions)
+            engine = try InferenceEngine(model: loaded, backend: backend, options: engineOptions)
         } catch {
             throw Console.fail(error)
         }

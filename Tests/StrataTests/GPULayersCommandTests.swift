@@ -48,4 +48,52 @@ import TestSupport
         #expect(r.status != 0)
         #expect(r.stderr.contains("CUDA cannot run here") && r.stderr.contains("libcuda.so.1"), "\(r.stderr)")
     }
+
+    /// The host emulation's CUDA (`HostKernels`: a fake driver, NVRTC and cuBLAS running the
+    /// real kernels on the host), found through STRATA_CUDA_PATH like an installed one.
+    static func emulatedCUDA(deviceMiB: Int = 4096) throws -> [String: String] {
+        let kernels = try HostKernels.shared.get()
+        return ["STRATA_CUDA_PATH": kernels.fakeCUDADirectory, "STRATA_FAKE_CUDA_MIB": String(deviceMiB),
+                "STRATA_CACHE_DIR": Fixtures.temporaryPath("gpu-layers-cache-\(getpid())")]
+    }
+
+    @Test("--gpu-layers all on the emulated device: stories260K's greedy text, the plan, the upload, the gpu tier")
+    func offloadRunsTheSameText() throws {
+        let greedy = try References.stories260KGreedy()
+        for value in ["all", "3", "auto"] {
+            let r = try StrataProcess.run(["run", "--model", "models/stories260K.gguf", "--temp", "0", "-n", "30", "--gpu-layers", value],
+                                          environment: try Self.emulatedCUDA())
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(!r.stdout.isEmpty && greedy.hasPrefix(r.stdout.dropLast()), "\(value): \(r.stdout)")
+            let layers = value == "3" ? "3 of 6 layers" : "6 of 6 layers"
+            #expect(r.stderr.contains("gpu: \(layers) on cuda:0 (Strata host emulation)"), "\(r.stderr)")
+            #expect(r.stderr.contains("gpu: cuda:0 ready:") && r.stderr.contains("of weights uploaded"), "\(r.stderr)")
+            #expect(r.stderr.contains(" | gpu "), "the memory line shows the gpu tier: \(r.stderr)")
+            #expect(r.stderr.contains("heap/step 0.0 B"), "a decode step on the device allocates nothing: \(r.stderr)")
+        }
+    }
+
+    @Test("a device too small: auto runs on the CPU saying so, an explicit count exits non-zero with the sizes")
+    func tooSmallADevice() throws {
+        let environment = try Self.emulatedCUDA(deviceMiB: 256)
+        let auto = try StrataProcess.run(["run", "--model", "models/stories260K.gguf", "--temp", "0", "-n", "4", "--gpu-layers", "auto"],
+                                         environment: environment)
+        #expect(auto.status == 0, "\(auto.stderr)")
+        #expect(auto.stderr.contains("not one layer fits") && auto.stderr.contains("running on the CPU"), "\(auto.stderr)")
+        let all = try StrataProcess.run(["run", "--model", "models/stories260K.gguf", "-n", "4", "--gpu-layers", "all"],
+                                        environment: environment)
+        #expect(all.status != 0)
+        #expect(all.stderr.contains("--gpu-layers all needs") && all.stderr.contains("MiB are usable"), "\(all.stderr)")
+    }
+
+    @Test("gpu-check on the emulated device: kernels, bandwidth lines and stories260K's logits against the CPU")
+    func gpuCheckOnTheEmulatedDevice() throws {
+        let r = try StrataProcess.run(["gpu-check", "--copy-mib", "8", "--prompt", "12", "--model", "models/stories260K.gguf"],
+                                      environment: try Self.emulatedCUDA())
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("device: cuda:0 Strata host emulation, sm_80"))
+        #expect(r.stdout.contains("device copy:"))
+        #expect(r.stdout.contains("model stories260K.gguf (f32, 5 blocks + head on cuda:0") && r.stdout.contains("greedy identical (ok"),
+                "\(r.stdout)")
+    }
 }

@@ -19,11 +19,15 @@ struct StrataProcess {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
     }()
 
-    /// Runs `strata args…` from the repository root and waits for it to exit.
-    static func run(_ args: [String]) throws -> Result {
+    /// Runs `strata args…` from the repository root, with `environment` added to this
+    /// process's, and waits for it to exit.
+    static func run(_ args: [String], environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = args
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.currentDirectoryURL = URL(fileURLWithPath: Fixtures.repositoryRoot)
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

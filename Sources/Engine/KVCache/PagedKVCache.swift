@@ -28,6 +28,9 @@ public final class PagedKVCache {
     public var blockTokens: Int { layout.blockTokens }
     public let pool: PagePool
     public let coldStore: ColdStore
+    /// Hears of host reads and writes of whole pages when part of each page is kept elsewhere
+    /// (the offloaded layers' KV on a GPU); nil otherwise.
+    public var mirror: (any KVPageMirror)?
     /// Which layers live in `layout`'s pages and which in the window pages.
     public let plan: KVLayerPlan
     /// The window pages' layout and pool, when the plan has them.
@@ -240,12 +243,12 @@ public final class PagedKVCache {
             let last = sequences[s].table[sequences[s].table.count - 1]
             if blocks[Int(last)].refs > 1 {
                 let copy = try newBlock()
-                pool.address(of: blocks[Int(copy)].page!).copyMemory(
-                    from: pool.address(of: blocks[Int(last)].page!), byteCount: layout.pageBytes)
+                copyPage(pool.address(of: blocks[Int(last)].page!), to: pool.address(of: blocks[Int(copy)].page!),
+                         bytes: layout.pageBytes)
                 if let windowPool, let windowLayout {
                     // The last block is in every window: its window page exists.
-                    windowPool.address(of: blocks[Int(copy)].windowPage!).copyMemory(
-                        from: windowPool.address(of: blocks[Int(last)].windowPage!), byteCount: windowLayout.pageBytes)
+                    copyPage(windowPool.address(of: blocks[Int(last)].windowPage!),
+                             to: windowPool.address(of: blocks[Int(copy)].windowPage!), bytes: windowLayout.pageBytes)
                 }
                 releaseBlock(last)
                 sequences[s].table[sequences[s].table.count - 1] = copy
@@ -595,6 +598,8 @@ public final class PagedKVCache {
         guard let page = blocks[Int(block)].page else { return true }
         let cold: ColdPageID
         var windowCold: ColdPageID?
+        mirror?.pageWillBeRead(pool.address(of: page))
+        if let windowPage = blocks[Int(block)].windowPage, let windowPool { mirror?.pageWillBeRead(windowPool.address(of: windowPage)) }
         do {
             cold = try coldStore.store(pool.address(of: page), bytes: layout.pageBytes, elementSize: layout.shuffleElementBytes)
         } catch {
@@ -631,6 +636,7 @@ public final class PagedKVCache {
             windowPage = w
             do {
                 try coldStore.load(windowCold, into: windowPool.address(of: w))
+                mirror?.pageWasWritten(windowPool.address(of: w))
             } catch {
                 windowPool.free(w)
                 pool.free(page)
@@ -639,6 +645,7 @@ public final class PagedKVCache {
         }
         do {
             try coldStore.load(cold, into: pool.address(of: page))
+            mirror?.pageWasWritten(pool.address(of: page))
         } catch {
             pool.free(page)
             if let windowPage { windowPool!.free(windowPage) }
@@ -653,6 +660,13 @@ public final class PagedKVCache {
             blocks[Int(block)].windowPage = windowPage
         }
         counters.decompressions += 1
+    }
+
+    /// Copies a whole page on the host, keeping a mirror of part of it (device KV) consistent.
+    private func copyPage(_ source: UnsafeMutableRawPointer, to destination: UnsafeMutableRawPointer, bytes: Int) {
+        mirror?.pageWillBeRead(source)
+        destination.copyMemory(from: source, byteCount: bytes)
+        mirror?.pageWasWritten(destination)
     }
 
     /// A cold page failed to load: counts a corruption and throws it (any other failure means

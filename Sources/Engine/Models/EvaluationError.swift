@@ -1,4 +1,5 @@
 import Memory
+import StrataRuntime
 
 /// Why evaluation cannot proceed.
 public enum EvaluationError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -14,6 +15,8 @@ public enum EvaluationError: Error, Equatable, Sendable, CustomStringConvertible
     case outOfMemory(MemoryError)
     /// The memory budget cannot even hold the start-up buffers.
     case budgetTooSmall(needed: Int, limit: Int)
+    /// The GPU could not set up what offloading needs (device memory, a kernel).
+    case device(CUDAError)
 
     public var description: String {
         switch self {
@@ -29,6 +32,8 @@ public enum EvaluationError: Error, Equatable, Sendable, CustomStringConvertible
             return "cannot reserve memory: \(e)"
         case .budgetTooSmall(let needed, let limit):
             return "the memory budget of \(limit) bytes cannot hold the \(needed) bytes of start-up buffers (raise --memory-budget)"
+        case .device(let e):
+            return "GPU offload could not start: \(e) (use --gpu-layers with fewer layers, or 0)"
         }
     }
 }

@@ -80,6 +80,12 @@ public final class InferenceEngine {
         guard budget.tryCharge(runner.scratchBytes, to: .pools), budget.used <= budget.limitBytes else {
             throw .budgetTooSmall(needed: runner.scratchBytes + budget.used(.pools), limit: budget.limitBytes)
         }
+        do {
+            try backend.bind(runner.binding(budget: budget))
+        } catch {
+            throw .device(error)
+        }
+        cache.mirror = backend.pageMirror
         let tokenizer = model.tokenizer
         scheduler = Scheduler(runner: runner, budget: budget, maxRequests: options.maxRequests,
                               isEndOfGeneration: { tokenizer.isEndOfGeneration($0) })

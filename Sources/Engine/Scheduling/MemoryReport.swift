@@ -5,6 +5,8 @@ import Memory
 public struct MemoryReport: Sendable {
     /// Bytes charged to each tier of the budget.
     public var hotBytes = 0, coldBytes = 0, freeBytes = 0, poolBytes = 0
+    /// Device memory (tier `gpu`: offloaded weights, device KV pages and scratch), apart from the host budget.
+    public var gpuBytes = 0
     public var budgetBytes = 0, peakBytes = 0
     public var hotPages = 0, freePages = 0, coldPages = 0
     /// Bytes of K+V per token (every layer, while in every window).
@@ -27,6 +29,7 @@ public struct MemoryReport: Sendable {
         coldBytes = budget.used(.cold)
         freeBytes = budget.used(.free)
         poolBytes = budget.used(.pools)
+        gpuBytes = budget.used(.gpu)
         budgetBytes = budget.limitBytes
         peakBytes = budget.peakUsed
         let p = pages.statistics
@@ -47,7 +50,7 @@ public struct MemoryReport: Sendable {
     /// Name/value pairs in a stable order, for JSON and Prometheus.
     public var fields: [(String, Double)] {
         [("bytes_hot", Double(hotBytes)), ("bytes_cold", Double(coldBytes)), ("bytes_free", Double(freeBytes)),
-         ("bytes_pools", Double(poolBytes)), ("bytes_budget", Double(budgetBytes)), ("bytes_peak", Double(peakBytes)),
+         ("bytes_pools", Double(poolBytes)), ("bytes_gpu", Double(gpuBytes)), ("bytes_budget", Double(budgetBytes)), ("bytes_peak", Double(peakBytes)),
          ("pages_hot", Double(hotPages)), ("pages_free", Double(freePages)), ("pages_cold", Double(coldPages)),
          ("kv_bytes_per_token", Double(kvBytesPerToken)), ("kv_bytes_per_token_full", Double(kvBytesPerTokenFull)),
          ("kv_bytes_per_token_window", Double(kvBytesPerTokenWindow)), ("kv_window", Double(kvWindow)),

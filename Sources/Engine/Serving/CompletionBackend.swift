@@ -73,6 +73,8 @@ public struct BackendSnapshot: Sendable, Equatable {
     public var generatedTokens = 0
     public var preemptions = 0
     public var hotBytes = 0, coldBytes = 0, freeBytes = 0, poolBytes = 0
+    /// Device memory (offload), apart from the host tiers.
+    public var gpuBytes = 0
     public var hotPages = 0, freePages = 0, coldPages = 0
     /// KV pages no sequence holds, kept (hot or cold) for prefix reuse; evicted under pressure.
     public var cachedPages = 0

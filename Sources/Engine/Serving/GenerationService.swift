@@ -240,6 +240,7 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
         snapshot.coldBytes = m.coldBytes
         snapshot.freeBytes = m.freeBytes
         snapshot.poolBytes = m.poolBytes
+        snapshot.gpuBytes = m.gpuBytes
         snapshot.hotPages = m.hotPages
         snapshot.freePages = m.freePages
         snapshot.coldPages = m.coldPages

@@ -21,6 +21,7 @@ public final class MemoryBudget: Sendable {
     private let cold = Atomic<Int>(0)
     private let free = Atomic<Int>(0)
     private let pools = Atomic<Int>(0)
+    private let gpu = Atomic<Int>(0)
 
     /// - Parameters:
     ///   - limitBytes: the budget, > 0 (see `defaultLimit()` and `parseSize(_:)`).
@@ -38,6 +39,10 @@ public final class MemoryBudget: Sendable {
     /// nothing and returns false.
     public func tryCharge(_ bytes: Int, to tier: MemoryTier) -> Bool {
         precondition(bytes >= 0, "negative charge")
+        if tier == .gpu {
+            add(bytes, to: .gpu)
+            return true
+        }
         var current = total.load(ordering: .relaxed)
         while true {
             let (proposed, overflow) = current.addingReportingOverflow(bytes)
@@ -57,6 +62,10 @@ public final class MemoryBudget: Sendable {
     /// coming back from the cold store, start-up pools). Pressure then reads `.high`.
     public func charge(_ bytes: Int, to tier: MemoryTier) {
         precondition(bytes >= 0, "negative charge")
+        if tier == .gpu {
+            add(bytes, to: .gpu)
+            return
+        }
         let now = total.wrappingAdd(bytes, ordering: .relaxed).newValue
         add(bytes, to: tier)
         raisePeak(to: now)
@@ -68,20 +77,21 @@ public final class MemoryBudget: Sendable {
         precondition(bytes >= 0, "negative release")
         let left = add(-bytes, to: tier)
         precondition(left >= 0, "released \(bytes) bytes from \(tier), which held only \(left + bytes)")
-        total.wrappingSubtract(bytes, ordering: .relaxed)
+        if tier != .gpu { total.wrappingSubtract(bytes, ordering: .relaxed) }
     }
 
     /// Moves accounting between tiers without changing the total (a page freed to the
     /// free list: `.hot` -> `.free`). Never refused.
     public func move(_ bytes: Int, from source: MemoryTier, to destination: MemoryTier) {
         precondition(bytes >= 0, "negative move")
+        precondition((source == .gpu) == (destination == .gpu), "moved \(bytes) bytes between host and device tiers")
         guard source != destination else { return }
         let left = add(-bytes, to: source)
         precondition(left >= 0, "moved \(bytes) bytes out of \(source), which held only \(left + bytes)")
         add(bytes, to: destination)
     }
 
-    /// Bytes charged to all tiers together.
+    /// Bytes charged to the host tiers together (`.gpu` is apart).
     public var used: Int { total.load(ordering: .relaxed) }
 
     /// The most bytes ever charged at once.
@@ -94,6 +104,7 @@ public final class MemoryBudget: Sendable {
         case .cold: return cold.load(ordering: .relaxed)
         case .free: return free.load(ordering: .relaxed)
         case .pools: return pools.load(ordering: .relaxed)
+        case .gpu: return gpu.load(ordering: .relaxed)
         }
     }
 
@@ -123,6 +134,7 @@ public final class MemoryBudget: Sendable {
         case .cold: return cold.wrappingAdd(delta, ordering: .relaxed).newValue
         case .free: return free.wrappingAdd(delta, ordering: .relaxed).newValue
         case .pools: return pools.wrappingAdd(delta, ordering: .relaxed).newValue
+        case .gpu: return gpu.wrappingAdd(delta, ordering: .relaxed).newValue
         }
     }
 

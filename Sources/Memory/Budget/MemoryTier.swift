@@ -8,6 +8,9 @@ public enum MemoryTier: Int, Sendable, CaseIterable, CustomStringConvertible {
     case free
     /// Start-up pools and scratch.
     case pools
+    /// Device memory (offloaded weights, device KV pages, device scratch): reported beside the
+    /// host tiers, never counted against the host limit (the offload plan fits the device).
+    case gpu
 
     public var description: String {
         switch self {
@@ -15,6 +18,7 @@ public enum MemoryTier: Int, Sendable, CaseIterable, CustomStringConvertible {
         case .cold: return "cold"
         case .free: return "free"
         case .pools: return "pools"
+        case .gpu: return "gpu"
         }
     }
 }

@@ -92,6 +92,20 @@ public final class MappedFile: @unchecked Sendable {
         return min(end, size) - start
     }
 
+    /// `release` of the `bytes` at `pointer`, which must lie in this mapping.
+    @discardableResult
+    public func release(_ pointer: UnsafeRawPointer, bytes: Int) throws(MemoryError) -> Int {
+        let offset = pointer - base
+        precondition(offset >= 0 && offset + bytes <= size, "MappedFile.release: \(pointer) is outside the mapping")
+        return try release(offset..<(offset + bytes))
+    }
+
+    /// Whether `pointer` lies in this mapping.
+    public func contains(_ pointer: UnsafeRawPointer) -> Bool {
+        let offset = pointer - base
+        return offset >= 0 && offset < size
+    }
+
     /// Bytes of the file currently resident in the page cache and mapped here.
     public func residentBytes() throws(MemoryError) -> Int {
         min(size, try Syscalls.residentPages(base, size: size) * Syscalls.pageSize)

@@ -1,3 +1,5 @@
+import Memory
+
 /// Where a decoder's forward pass runs its operations: the one value a model's `forward` calls,
 /// so a second device (CUDA) is a second conformer rather than a second forward pass.
 ///
@@ -73,10 +75,66 @@ public protocol ComputeBackend: AnyObject {
     /// Causal attention of every batch token over its sequence's cached positions for one
     /// layer (the last `layer.window` of them in a sliding-window layer): `out` and `q` hold `[tokens, heads * headDim]`.
     func attention(out: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, layer: AttentionLayer, batch: AttentionBatch)
+
+    /// Called once by the engine when the runner's buffers and the KV cache exist: a device
+    /// backend makes its copies of them and charges its device memory to the budget. Host
+    /// backends have nothing to do (the default).
+    func bind(_ binding: BackendBinding) throws(CUDAError)
+
+    /// Who must hear when the KV cache reads or rewrites a page on the host (a device backend
+    /// keeping some layers' KV on the device), or nil.
+    var pageMirror: (any KVPageMirror)? { get }
 }
 
 extension ComputeBackend {
     public func enter(_ stage: ForwardStage, activations: UnsafeMutablePointer<Float>, count: Int) {}
+    public func bind(_ binding: BackendBinding) throws(CUDAError) {}
+    public var pageMirror: (any KVPageMirror)? { nil }
+}
+
+/// Keeps the part of KV pages it holds elsewhere (device memory) consistent with the host
+/// pages: the cache calls it around host reads and writes of a whole page.
+public protocol KVPageMirror: AnyObject {
+    /// `page` is about to be read on the host (compressed, copied): its mirrored part must be there.
+    func pageWillBeRead(_ page: UnsafeMutableRawPointer)
+    /// `page` was rewritten on the host (decompressed into, copied into): a mirrored copy is stale.
+    func pageWasWritten(_ page: UnsafeMutableRawPointer)
+}
+
+/// What a device backend mirrors of the engine: the budget its device memory is charged to,
+/// the host activation buffers the forward pass hands it, and the KV cache's shape.
+public struct BackendBinding {
+    public var budget: MemoryBudget
+    /// Float activation buffers (scratch, logits).
+    public var activations: [UnsafeMutableRawBufferPointer]
+    /// 8-bit activation buffers (`Q8Rows.quants` bases and their element counts): a device
+    /// keeps their rows as floats.
+    public var quantized: [UnsafeMutableBufferPointer<Int8>]
+    /// The layout of the full pages, and of the window pages when there are any.
+    public var layout: KVPageLayout
+    public var windowLayout: KVPageLayout?
+    /// `KVLayerPlan.places`.
+    public var kvPlaces: [Int32]
+    /// The longest sliding window (0: none).
+    public var window: Int
+    public var maxSequences: Int
+    public var maxBlocksPerSequence: Int
+    public var maxBatchTokens: Int
+
+    public init(budget: MemoryBudget, activations: [UnsafeMutableRawBufferPointer], quantized: [UnsafeMutableBufferPointer<Int8>],
+                layout: KVPageLayout, windowLayout: KVPageLayout?, kvPlaces: [Int32], window: Int, maxSequences: Int,
+                maxBlocksPerSequence: Int, maxBatchTokens: Int) {
+        self.budget = budget
+        self.activations = activations
+        self.quantized = quantized
+        self.layout = layout
+        self.windowLayout = windowLayout
+        self.kvPlaces = kvPlaces
+        self.window = window
+        self.maxSequences = maxSequences
+        self.maxBlocksPerSequence = maxBlocksPerSequence
+        self.maxBatchTokens = maxBatchTokens
+    }
 }
 
 /// A point in a forward pass where a backend that splits the model may change devices.

@@ -34,6 +34,13 @@ public final class SplitBackend: ComputeBackend {
         device.reserve(limits)
     }
 
+    public func bind(_ binding: BackendBinding) throws(CUDAError) {
+        try host.bind(binding)
+        try device.bind(binding)
+    }
+
+    public var pageMirror: (any KVPageMirror)? { device.pageMirror }
+
     private var current: any ComputeBackend { onDevice ? device : host }
 
     /// Moves to the side `wanted`, carrying `activations` across if it changes.

@@ -31,3 +31,46 @@ public final class CUBLAS: @unchecked Sendable {
         throw .cublas(call: call, status: status, name: statusName(status).map { String(cString: $0) } ?? "cuBLAS error")
     }
 }
+
+/// A cuBLAS handle bound to one stream, destroyed with this object.
+public final class CUBLASHandle: @unchecked Sendable {
+    /// cuBLAS's element types (`cudaDataType`).
+    public enum Element: Int32, Sendable {
+        case f32 = 0
+        case f16 = 2
+        case bf16 = 14
+    }
+
+    public let cublas: CUBLAS
+    public let stream: CUDAStream
+    private let handle: OpaquePointer?
+
+    public init(cublas: CUBLAS, stream: CUDAStream) throws(CUDAError) {
+        try stream.context.makeCurrent()
+        var handle: OpaquePointer?
+        try cublas.check(cublas.create(&handle), "cublasCreate")
+        self.cublas = cublas
+        self.stream = stream
+        self.handle = handle
+        try cublas.check(cublas.setStream(handle, stream.handle), "cublasSetStream")
+    }
+
+    /// Row-major `out[t][r] = dot(weight row r, x row t)` for `tokens` rows of `columns`
+    /// against `rows` weight rows (`weight` and `x` of one element type, F32 accumulate and
+    /// output; `out` rows are `outStride` floats apart). In cuBLAS's column-major terms:
+    /// C (rows x tokens) = W^T' x X with W as a columns x rows matrix.
+    public func gemm(out: UInt64, outStride: Int, weight: UInt64, x: UInt64, element: Element, rows: Int, tokens: Int,
+                     columns: Int) throws(CUDAError) {
+        var alpha: Float = 1, beta: Float = 0
+        let status = cublas.gemmEx(handle, 1 /* T */, 0 /* N */, Int32(rows), Int32(tokens), Int32(columns), &alpha,
+                                   UnsafeRawPointer(bitPattern: UInt(weight)), element.rawValue, Int32(columns),
+                                   UnsafeRawPointer(bitPattern: UInt(x)), element.rawValue, Int32(columns), &beta,
+                                   UnsafeMutableRawPointer(bitPattern: UInt(out)), Element.f32.rawValue, Int32(outStride),
+                                   68 /* CUBLAS_COMPUTE_32F */, -1 /* CUBLAS_GEMM_DEFAULT */)
+        try cublas.check(status, "cublasGemmEx")
+    }
+
+    deinit {
+        _ = cublas.destroy(handle)
+    }
+}

@@ -15,6 +15,8 @@ public enum CUDAError: Error, Equatable, Sendable, CustomStringConvertible {
     case cublas(call: String, status: Int32, name: String)
     /// The driver loaded but reports no CUDA device.
     case noDevice
+    /// Offloaded weights of a type the device kernels do not read.
+    case unsupportedWeights(part: String, type: String, supported: [String])
 
     public var description: String {
         switch self {
@@ -32,6 +34,8 @@ public enum CUDAError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(call) failed: \(name) (\(status))"
         case .noDevice:
             "the CUDA driver reports no device"
+        case .unsupportedWeights(let part, let type, let supported):
+            "\(part) has \(type) weights, which the CUDA kernels do not read (they read \(supported.joined(separator: ", ")))"
         }
     }
 }

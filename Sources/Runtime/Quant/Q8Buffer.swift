@@ -40,6 +40,9 @@ public struct Q8Buffer: ~Copyable {
     /// Quantized elements this buffer holds.
     public var capacity: Int { quants.count }
 
+    /// The quantized elements' storage (what every view's `quants` points into).
+    public var quantElements: UnsafeMutableBufferPointer<Int8> { UnsafeMutableBufferPointer(start: quants.pointer, count: quants.count) }
+
     /// Bytes of scratch held.
     public var bytes: Int {
         quants.count + scales.count * 4 + negatedSums.count * 4 + scaledSums.count * 4 + groupSums.count * 2

@@ -18,7 +18,7 @@ final class ServerMetrics: Sendable {
 
     private let queueDepth: Gauge
     private let runningSequences: Gauge
-    private let memoryHot, memoryCold, memoryFree, memoryPools: Gauge
+    private let memoryHot, memoryCold, memoryFree, memoryPools, memoryGPU: Gauge
     private let pagesHot, pagesCold, pagesFree, pagesCached: Gauge
     private let coldCompressionRatio: Gauge
     private let weightsBytes: Gauge
@@ -48,6 +48,7 @@ final class ServerMetrics: Sendable {
         memoryCold = registry.makeGauge(descriptor: memory, labels: [("tier", "cold")])
         memoryFree = registry.makeGauge(descriptor: memory, labels: [("tier", "free")])
         memoryPools = registry.makeGauge(descriptor: memory, labels: [("tier", "pools")])
+        memoryGPU = registry.makeGauge(descriptor: memory, labels: [("tier", "gpu")])
         let pages = Self.descriptor("kv_pages", "KV cache pages by state.")
         pagesHot = registry.makeGauge(descriptor: pages, labels: [("state", "hot")])
         pagesCold = registry.makeGauge(descriptor: pages, labels: [("state", "cold")])
@@ -91,6 +92,7 @@ final class ServerMetrics: Sendable {
         memoryCold.set(Int64(snapshot.coldBytes))
         memoryFree.set(Int64(snapshot.freeBytes))
         memoryPools.set(Int64(snapshot.poolBytes))
+        memoryGPU.set(Int64(snapshot.gpuBytes))
         pagesHot.set(Int64(snapshot.hotPages))
         pagesCold.set(Int64(snapshot.coldPages))
         pagesCached.set(Int64(snapshot.cachedPages))

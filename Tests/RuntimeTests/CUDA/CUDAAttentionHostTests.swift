@@ -49,10 +49,10 @@ import Testing
         deinit { tables.forEach { $0.deallocate() } }
     }
 
-    @Test(arguments: [DType.f32, .f16])
+    @Test(arguments: [DType.f32, .f16, .q8_0])
     func storesWriteWhatTheCPUWrites(_ dtype: DType) throws {
         let k = try CUDAKernelHostTests.kernels()
-        let store: StoreKV = k.function(dtype == .f32 ? "store_kv_f32" : "store_kv_f16")
+        let store: StoreKV = k.function("store_kv_\(dtype)")
         let cpu = Cache(dtype: dtype, fill: false), device = Cache(dtype: dtype, fill: false)
         let kvDim = cpu.layout.kvDim, stride = kvDim + 8, layer = 1
         let entries: [Int32] = [0, 0, 1], positions: [Int32] = [0, 17, 5]

@@ -110,9 +110,11 @@ import TestSupport
         (k.function("softcap") as Unary)(blocks, 1, 128, &out, 30, Int32(count))
         Self.expectClose(out, x.map { 30 * tanhf($0 * 40 / 30) }, tolerance: 1e-6, "softcap")
 
+        typealias Gated = @convention(c) (UInt32, UInt32, UInt32, Ptr, CPtr, CPtr, Int32) -> Void
         for (name, activation) in [("gated_silu", GatedActivation.silu), ("gated_gelu", .gelu)] {
             var gate = x.map { $0 * 4 }
-            (k.function(name) as Binary)(blocks, 1, 128, &gate, y, Int32(count))
+            let scaled = gate
+            (k.function(name) as Gated)(blocks, 1, 128, &gate, scaled, y, Int32(count))
             let expected = zip(x, y).map { g4, u -> Float in
                 let g = Double(g4 * 4)
                 let act: Double
@@ -172,7 +174,7 @@ import TestSupport
 
     /// The GEMVs against a double-precision product with the dequantized weights: rows not a
     /// multiple of the rows per block, several tokens (grid y).
-    @Test(arguments: [DType.f32, .q8_0, .q4_0, .q4_K, .q6_K])
+    @Test(arguments: CUDABackend.weightTypes)
     func gemvMatchesTheDequantizedProduct(_ dtype: DType) throws {
         let k = try Self.kernels()
         let rows = 37, columns = 512, tokens = 3
@@ -195,5 +197,30 @@ import TestSupport
         gemv(UInt32((rows + warpsPerBlock - 1) / warpsPerBlock), UInt32(tokens), UInt32(32 * warpsPerBlock), &out, bytes, x,
              Int32(rows), Int32(columns))
         Self.expectClose(out, expected, tolerance: 1e-5, name)
+    }
+
+    /// Weight rows decoded to F16 for cuBLAS equal the CPU's decoding rounded to F16; `to_half`
+    /// rounds activations the same way; `copy_floats` copies.
+    @Test(arguments: CUDABackend.weightTypes.filter { $0 != .f32 })
+    func weightsDecodeToHalves(_ dtype: DType) throws {
+        let k = try Self.kernels()
+        let rows = 5, columns = 512
+        let bytes = Self.quantized(Self.values(rows * columns, seed: 41).map { $0 * 3 }, dtype)
+        let exact = Self.dequantized(bytes, dtype, count: rows * columns)
+        let decode: @convention(c) (UInt32, UInt32, UInt32, UnsafeMutablePointer<UInt16>, UnsafeRawPointer, Int32) -> Void =
+            k.function("dequantize_f16_\(dtype)")
+        var halves = [UInt16](repeating: 0xffff, count: rows * columns)
+        decode(UInt32(rows), 1, 128, &halves, bytes, Int32(columns))
+        #expect(halves == exact.map { Float16($0).bitPattern }, "\(dtype)")
+
+        let toHalf: @convention(c) (UInt32, UInt32, UInt32, UnsafeMutablePointer<UInt16>, CPtr, Int32) -> Void = k.function("to_half")
+        let x = Self.values(1000, seed: 42).map { $0 * 100 }
+        var converted = [UInt16](repeating: 0, count: x.count)
+        toHalf(4, 1, 256, &converted, x, Int32(x.count))
+        #expect(converted == x.map { Float16($0).bitPattern })
+        let copy: @convention(c) (UInt32, UInt32, UInt32, Ptr, CPtr, Int32) -> Void = k.function("copy_floats")
+        var copied = [Float](repeating: 0, count: x.count)
+        copy(4, 1, 256, &copied, x, Int32(x.count))
+        #expect(copied == x)
     }
 }

@@ -23,6 +23,9 @@ public protocol DecoderModel: AnyObject, Sendable {
     /// Keeps the mapping the weights point into alive.
     var source: TensorTable { get }
 
+    /// Views of every weight the forward pass reads.
+    var weights: DecoderWeights { get }
+
     /// The model as it runs in contexts of `tokens` tokens per sequence: itself, or a variant
     /// sharing its weights (Phi-3's long-context RoPE factors beyond its original context).
     func specialized(forContext tokens: Int) -> any DecoderModel

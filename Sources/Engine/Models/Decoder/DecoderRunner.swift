@@ -32,6 +32,21 @@ public final class DecoderRunner {
             blockTokens: cache.layout.blockTokens))
     }
 
+    /// What a device backend mirrors of this runner: its activation buffers and the cache's shape.
+    public func binding(budget: MemoryBudget) -> BackendBinding {
+        let s = scratch
+        func raw(_ b: borrowing AlignedBuffer<Float>) -> UnsafeMutableRawBufferPointer {
+            UnsafeMutableRawBufferPointer(start: b.pointer, count: b.count * MemoryLayout<Float>.stride)
+        }
+        return BackendBinding(
+            budget: budget,
+            activations: [raw(s.x), raw(s.xb), raw(s.q), raw(s.k), raw(s.v), raw(s.att), raw(s.proj), raw(s.hb), raw(s.hb2),
+                          raw(s.xLast), raw(batch.logits)],
+            quantized: [s.q8.quantElements, s.q8K.quantElements], layout: cache.layout, windowLayout: cache.windowLayout,
+            kvPlaces: cache.plan.places, window: model.shape.windows.max() ?? 0, maxSequences: maxSequences,
+            maxBlocksPerSequence: batch.maxBlocks, maxBatchTokens: maxBatchTokens)
+    }
+
     /// Bytes of scratch this runner holds (sized at start-up), the backend's included.
     public var scratchBytes: Int { batch.bytes + scratch.bytes + backend.scratchBytes }
 

@@ -10,13 +10,20 @@
 public enum CUDAKernelSource {
     /// Kernel entry points, for loading the module and checking that each compiled.
     public static let kernels = [
-        "embed_f32", "embed_f16", "embed_q8_0", "rms_norm", "add", "add_bias", "scale", "softcap",
-        "gated_silu", "gated_gelu", "rope", "softmax_rows", "gemv_f32", "gemv_q8_0", "gemv_q4_0", "gemv_q4_K",
-        "gemv_q6_K", "store_kv_f32", "store_kv_f16", "paged_attention_f32", "paged_attention_f16", "paged_attention_q8_0",
+        "embed_f32", "embed_f16", "embed_q8_0", "rms_norm", "add", "add_bias", "scale", "softcap", "copy_floats",
+        "gated_silu", "gated_gelu", "rope", "softmax_rows", "gemv_f32", "gemv_f16", "gemv_bf16", "gemv_q8_0", "gemv_q4_0",
+        "gemv_q4_1", "gemv_q4_K", "gemv_q6_K", "to_half", "dequantize_f16_f16", "dequantize_f16_bf16", "dequantize_f16_q8_0",
+        "dequantize_f16_q4_0", "dequantize_f16_q4_1", "dequantize_f16_q4_K", "dequantize_f16_q6_K",
+        "store_kv_f32", "store_kv_f16", "store_kv_q8_0", "paged_attention_f32", "paged_attention_f16", "paged_attention_q8_0",
     ]
 
     public static let source = #"""
 #define WARP 32
+// A device address read from device memory (a page table entry); the host emulation in the
+// tests untags the addresses its fake driver hands out here.
+#ifndef DEVICE_POINTER
+#define DEVICE_POINTER(p) (p)
+#endif
 #define NEGATIVE_INFINITY __int_as_float(0xff800000)
 typedef unsigned short half_bits;
 
@@ -102,6 +109,13 @@ struct F16 {
     __device__ static void store(unsigned char* row, int e, float v) { ((half_bits*)row)[e] = float_to_half(v); }
 };
 
+struct BF16 {
+    static const int block_values = 1, block_bytes = 2;
+    __device__ static float value(const unsigned char* row, int e) {
+        return bits_to_float((unsigned int)((const half_bits*)row)[e] << 16);
+    }
+};
+
 __device__ __forceinline__ float block_scale(const unsigned char* at) { return half_to_float((half_bits)(at[0] | (at[1] << 8))); }
 
 // Q8_0: blocks of 32 values, each an F16 scale then 32 signed bytes.
@@ -122,6 +136,18 @@ struct Q4_0 {
         const int j = e % 32;
         const unsigned char q = block[2 + j % 16];
         return block_scale(block) * (float)((j < 16 ? (q & 0x0f) : (q >> 4)) - 8);
+    }
+};
+
+// Q4_1: blocks of 32 values, an F16 scale and an F16 minimum then 16 bytes of nibbles
+// (value j low nibble of byte j, value j + 16 its high nibble): d * q + m.
+struct Q4_1 {
+    static const int block_values = 32, block_bytes = 20;
+    __device__ static float value(const unsigned char* row, int e) {
+        const unsigned char* block = row + (e / 32) * 20;
+        const int j = e % 32;
+        const unsigned char q = block[4 + j % 16];
+        return block_scale(block) * (float)(j < 16 ? (q & 0x0f) : (q >> 4)) + block_scale(block + 2);
     }
 };
 
@@ -221,18 +247,23 @@ extern "C" __global__ void softcap(float* x, float cap, int count) {
     if (i < count) x[i] = cap * tanhf(x[i] / cap);
 }
 
-// gate = silu(gate) * up.
-extern "C" __global__ void gated_silu(float* gate, const float* up, int count) {
+extern "C" __global__ void copy_floats(float* out, const float* x, int count) {
     const int i = blockIdx.x * blockDim.x + threadIdx.x;
-    if (i < count) { const float g = gate[i]; gate[i] = g / (1.0f + expf(-g)) * up[i]; }
+    if (i < count) out[i] = x[i];
 }
 
-// gate = gelu(gate) * up, GELU's tanh approximation.
-extern "C" __global__ void gated_gelu(float* gate, const float* up, int count) {
+// out = silu(gate) * up (out may be gate).
+extern "C" __global__ void gated_silu(float* out, const float* gate, const float* up, int count) {
+    const int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < count) { const float g = gate[i]; out[i] = g / (1.0f + expf(-g)) * up[i]; }
+}
+
+// out = gelu(gate) * up, GELU's tanh approximation (out may be gate).
+extern "C" __global__ void gated_gelu(float* out, const float* gate, const float* up, int count) {
     const int i = blockIdx.x * blockDim.x + threadIdx.x;
     if (i < count) {
         const float g = gate[i];
-        gate[i] = 0.5f * g * (1.0f + tanhf(0.7978845608028654f * (g + 0.044715f * g * g * g))) * up[i];
+        out[i] = 0.5f * g * (1.0f + tanhf(0.7978845608028654f * (g + 0.044715f * g * g * g))) * up[i];
     }
 }
 
@@ -289,10 +320,38 @@ __device__ void gemv(float* out, const unsigned char* weight, const float* x, in
         gemv<Format>(out, weight, x, rows, columns); \
     }
 GEMV(gemv_f32, F32)
+GEMV(gemv_f16, F16)
+GEMV(gemv_bf16, BF16)
 GEMV(gemv_q8_0, Q8_0)
 GEMV(gemv_q4_0, Q4_0)
+GEMV(gemv_q4_1, Q4_1)
 GEMV(gemv_q4_K, Q4_K)
 GEMV(gemv_q6_K, Q6_K)
+
+// The F16 operands of cuBLAS's GEMM: activations converted, one thread per element.
+extern "C" __global__ void to_half(half_bits* out, const float* x, int count) {
+    const int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < count) out[i] = float_to_half(x[i]);
+}
+
+// Weight rows decoded to F16 for cuBLAS. Grid: rows; threads over the columns.
+template <class Format>
+__device__ void dequantize_f16(half_bits* out, const unsigned char* weight, int columns) {
+    const unsigned char* row = weight + blockIdx.x * row_bytes<Format>(columns);
+    for (int i = threadIdx.x; i < columns; i += blockDim.x) out[(long long)blockIdx.x * columns + i] = float_to_half(Format::value(row, i));
+}
+
+#define DEQUANTIZE_F16(name, Format) \
+    extern "C" __global__ void name(half_bits* out, const unsigned char* weight, int columns) { \
+        dequantize_f16<Format>(out, weight, columns); \
+    }
+DEQUANTIZE_F16(dequantize_f16_f16, F16)
+DEQUANTIZE_F16(dequantize_f16_bf16, BF16)
+DEQUANTIZE_F16(dequantize_f16_q8_0, Q8_0)
+DEQUANTIZE_F16(dequantize_f16_q4_0, Q4_0)
+DEQUANTIZE_F16(dequantize_f16_q4_1, Q4_1)
+DEQUANTIZE_F16(dequantize_f16_q4_K, Q4_K)
+DEQUANTIZE_F16(dequantize_f16_q6_K, Q6_K)
 
 // KV pages as KVPageLayout lays them out: per layer, block_tokens K rows then block_tokens V
 // rows of row_bytes each, in one row format.
@@ -304,7 +363,7 @@ __device__ void store_kv(const float* key, const float* value, int stride, int k
                          int max_blocks, const int* token_entry, const int* token_position, int block_tokens,
                          long long layer_offset, int row_bytes) {
     const int position = token_position[blockIdx.x];
-    unsigned char* page = page_tables[(long long)token_entry[blockIdx.x] * max_blocks + position / block_tokens];
+    unsigned char* page = DEVICE_POINTER(page_tables[(long long)token_entry[blockIdx.x] * max_blocks + position / block_tokens]);
     unsigned char* k = page + layer_offset + (long long)(position % block_tokens) * row_bytes;
     unsigned char* v = k + (long long)block_tokens * row_bytes;
     for (int i = threadIdx.x; i < kv_dim; i += blockDim.x) {
@@ -322,6 +381,31 @@ __device__ void store_kv(const float* key, const float* value, int stride, int k
     }
 STORE_KV(store_kv_f32, F32)
 STORE_KV(store_kv_f16, F16)
+
+// Q8_0 rows: each thread quantizes one block of 32 as ggml's reference does (d = max|v| / 127,
+// q = round(v / d)), K and V alike. Grid: tokens; threads over the row's blocks.
+__device__ void store_q8_0_block(unsigned char* block, const float* v) {
+    float amax = 0.0f;
+    for (int j = 0; j < 32; j++) amax = fmaxf(amax, fabsf(v[j]));
+    const float d = amax / 127.0f, inverse = d != 0.0f ? 1.0f / d : 0.0f;
+    const half_bits h = float_to_half(d);
+    block[0] = (unsigned char)(h & 0xff);
+    block[1] = (unsigned char)(h >> 8);
+    for (int j = 0; j < 32; j++) block[2 + j] = (unsigned char)(signed char)roundf(v[j] * inverse);
+}
+
+extern "C" __global__ void store_kv_q8_0(const float* key, const float* value, int stride, int kv_dim,
+                                         unsigned char* const* page_tables, int max_blocks, const int* token_entry,
+                                         const int* token_position, int block_tokens, long long layer_offset, int row_bytes) {
+    const int position = token_position[blockIdx.x];
+    unsigned char* page = DEVICE_POINTER(page_tables[(long long)token_entry[blockIdx.x] * max_blocks + position / block_tokens]);
+    unsigned char* k = page + layer_offset + (long long)(position % block_tokens) * row_bytes;
+    unsigned char* v = k + (long long)block_tokens * row_bytes;
+    for (int b = threadIdx.x; b < kv_dim / 32; b += blockDim.x) {
+        store_q8_0_block(k + b * 34, key + (long long)blockIdx.x * stride + b * 32);
+        store_q8_0_block(v + b * 34, value + (long long)blockIdx.x * stride + b * 32);
+    }
+}
 
 // Causal attention of batch token b (blockIdx.x), query head h (blockIdx.y) over its
 // sequence's pages: positions 0...p, or the last `window` of them. Positions are taken
@@ -348,7 +432,7 @@ __device__ void paged_attention(float* out, int out_stride, const float* q, int 
         const int p = start + t;
         float score = NEGATIVE_INFINITY;
         if (p <= position) {
-            const unsigned char* key = pages[p / block_tokens] + layer_offset + (long long)(p % block_tokens) * row_bytes;
+            const unsigned char* key = DEVICE_POINTER(pages[p / block_tokens]) + layer_offset + (long long)(p % block_tokens) * row_bytes;
             float dot = 0.0f;
             for (int i = 0; i < head_dim; i++) dot += query[i] * Format::value(key, column + i);
             score = dot * scale;
@@ -365,7 +449,7 @@ __device__ void paged_attention(float* out, int out_stride, const float* q, int 
             float sum = acc[k] * correction;
             for (int j = 0; j < count; j++) {
                 const int pj = start + j;
-                const unsigned char* value = pages[pj / block_tokens] + layer_offset
+                const unsigned char* value = DEVICE_POINTER(pages[pj / block_tokens]) + layer_offset
                     + (long long)(block_tokens + pj % block_tokens) * row_bytes;
                 sum += weights[j] * Format::value(value, column + d);
             }

@@ -1,5 +1,5 @@
 // Runs CUDA kernels on the host so the tests check their indexing and reductions without a
-// GPU: grid blocks run one after another, and the threads of a block as fibers (ucontext)
+// GPU: grid blocks run one after another, and the threads of a block as fibers
 // that switch at __syncthreads (a block barrier) and at warp shuffles (a warp barrier, with
 // the values exchanged through memory). __shared__ variables become statics: one block runs
 // at a time on a thread, so they are that block's. A barrier no thread can pass aborts (a deadlock on the
@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <setjmp.h>
 #include <ucontext.h>
-#include <functional>
 #include <vector>
 
 struct dim3 {
@@ -35,50 +35,71 @@ static inline int __float_as_int(float f) { int bits; memcpy(&bits, &f, sizeof b
 namespace host {
 enum State { runnable, atBlockBarrier, atWarpBarrier, done };
 
+// A fiber is made once (makecontext) and then switched with _setjmp/_longjmp, which unlike
+// swapcontext do not save the signal mask (a system call per switch); a finished fiber waits
+// to run the body of the next block.
 struct Fiber {
-    ucontext_t context;
+    jmp_buf context;
+    ucontext_t start;
     std::vector<char> stack;
     State state;
+    bool started;
 };
 
 static thread_local std::vector<Fiber> fibers;
 static thread_local int current;
-static thread_local ucontext_t scheduler;
-static thread_local std::function<void()> body;
+static thread_local jmp_buf scheduler;
+static thread_local ucontext_t unused;
+// The launch's kernel call (a lambda on the launching frame), without allocating.
+static thread_local void (*bodyCall)(void*);
+static thread_local void* bodyContext;
 static thread_local float exchange[1024];
 static const size_t stackBytes = 64 << 10;
 
 static void yield(State state) {
     fibers[current].state = state;
-    swapcontext(&fibers[current].context, &scheduler);
+    if (_setjmp(fibers[current].context) == 0) _longjmp(scheduler, 1);
 }
 
 static void entry() {
-    body();
-    fibers[current].state = done;
-    swapcontext(&fibers[current].context, &scheduler);
+    for (;;) {
+        bodyCall(bodyContext);
+        yield(done);
+    }
+}
+
+// Switches to fiber t until it yields.
+static void resume(unsigned t) {
+    current = (int)t;
+    threadIdx = uint3{t % blockDim.x, (t / blockDim.x) % blockDim.y, t / (blockDim.x * blockDim.y)};
+    if (_setjmp(scheduler) != 0) return;
+    Fiber& f = fibers[t];
+    if (f.started) _longjmp(f.context, 1);
+    f.started = true;
+    swapcontext(&unused, &f.start);
 }
 
 // Runs one block: every thread until all are done, releasing a barrier when every live
 // thread it concerns waits at it.
 static void runBlock(unsigned threads) {
-    if (fibers.size() < threads) fibers.resize(threads);
-    for (unsigned t = 0; t < threads; t++) {
-        Fiber& f = fibers[t];
-        if (f.stack.size() != stackBytes) f.stack.resize(stackBytes);
-        getcontext(&f.context);
-        f.context.uc_stack.ss_sp = f.stack.data();
-        f.context.uc_stack.ss_size = f.stack.size();
-        f.context.uc_link = nullptr;
-        makecontext(&f.context, entry, 0);
-        f.state = runnable;
+    if (fibers.size() < threads) {
+        const size_t first = fibers.size();
+        fibers.resize(threads);
+        for (size_t t = first; t < threads; t++) {
+            Fiber& f = fibers[t];
+            f.stack.resize(stackBytes);
+            getcontext(&f.start);
+            f.start.uc_stack.ss_sp = f.stack.data();
+            f.start.uc_stack.ss_size = f.stack.size();
+            f.start.uc_link = nullptr;
+            makecontext(&f.start, entry, 0);
+            f.started = false;
+        }
     }
+    for (unsigned t = 0; t < threads; t++) fibers[t].state = runnable;
     for (;;) {
         for (unsigned t = 0; t < threads; t++) {
-            if (fibers[t].state != runnable) continue;
-            current = (int)t;
-            threadIdx = uint3{t % blockDim.x, (t / blockDim.x) % blockDim.y, t / (blockDim.x * blockDim.y)};
-            swapcontext(&scheduler, &fibers[t].context);
+            if (fibers[t].state == runnable) resume(t);
         }
         unsigned live = 0, atBlock = 0;
         for (unsigned t = 0; t < threads; t++) {
@@ -127,7 +148,9 @@ template <class Kernel, class... Args>
 static void launch(dim3 grid, dim3 block, Kernel kernel, Args... args) {
     gridDim = grid;
     blockDim = block;
-    host::body = [=] { kernel(args...); };
+    auto call = [&] { kernel(args...); };
+    host::bodyContext = &call;
+    host::bodyCall = [](void* context) { (*static_cast<decltype(call)*>(context))(); };
     for (unsigned z = 0; z < grid.z; z++)
         for (unsigned y = 0; y < grid.y; y++)
             for (unsigned x = 0; x < grid.x; x++) {

@@ -1,6 +1,7 @@
 // Strata's CUDA kernels (kernels.cu, written by the test from CUDAKernelSource.source) built as
 // host code, with one C entry point per kernel taking the grid and block sizes first.
 #include "cuda_host.h"
+#include "device_pointers.h"
 #include "kernels.cu"
 
 #define HOST(name, params, ...) \
@@ -15,13 +16,26 @@ HOST(add, P(float* y, const float* x, int count), y, x, count)
 HOST(add_bias, P(float* y, const float* bias, int rows, int columns), y, bias, rows, columns)
 HOST(scale, P(float* x, float alpha, int count), x, alpha, count)
 HOST(softcap, P(float* x, float cap, int count), x, cap, count)
-HOST(gated_silu, P(float* gate, const float* up, int count), gate, up, count)
-HOST(gated_gelu, P(float* gate, const float* up, int count), gate, up, count)
+HOST(gated_silu, P(float* out, const float* gate, const float* up, int count), out, gate, up, count)
+HOST(gated_gelu, P(float* out, const float* gate, const float* up, int count), out, gate, up, count)
 HOST(rope, P(float* x, int stride, int heads, int head_dim, int rope_dims, const int* positions, const float* theta,
              const float* factors, float frequency_scale, float attention_factor, int neox),
      x, stride, heads, head_dim, rope_dims, positions, theta, factors, frequency_scale, attention_factor, neox)
 HOST(softmax_rows, P(float* x, int columns), x, columns)
 HOST(gemv_f32, P(float* out, const unsigned char* weight, const float* x, int rows, int columns), out, weight, x, rows, columns)
+HOST(gemv_f16, P(float* out, const unsigned char* weight, const float* x, int rows, int columns), out, weight, x, rows, columns)
+HOST(gemv_bf16, P(float* out, const unsigned char* weight, const float* x, int rows, int columns), out, weight, x, rows, columns)
+HOST(gemv_q4_1, P(float* out, const unsigned char* weight, const float* x, int rows, int columns), out, weight, x, rows, columns)
+HOST(copy_floats, P(float* out, const float* x, int count), out, x, count)
+HOST(to_half, P(unsigned short* out, const float* x, int count), out, x, count)
+#define HOST_DEQUANTIZE(name) HOST(name, P(unsigned short* out, const unsigned char* weight, int columns), out, weight, columns)
+HOST_DEQUANTIZE(dequantize_f16_f16)
+HOST_DEQUANTIZE(dequantize_f16_bf16)
+HOST_DEQUANTIZE(dequantize_f16_q8_0)
+HOST_DEQUANTIZE(dequantize_f16_q4_0)
+HOST_DEQUANTIZE(dequantize_f16_q4_1)
+HOST_DEQUANTIZE(dequantize_f16_q4_K)
+HOST_DEQUANTIZE(dequantize_f16_q6_K)
 HOST(gemv_q8_0, P(float* out, const unsigned char* weight, const float* x, int rows, int columns), out, weight, x, rows, columns)
 HOST(gemv_q4_0, P(float* out, const unsigned char* weight, const float* x, int rows, int columns), out, weight, x, rows, columns)
 HOST(gemv_q4_K, P(float* out, const unsigned char* weight, const float* x, int rows, int columns), out, weight, x, rows, columns)
@@ -30,6 +44,9 @@ HOST(store_kv_f32, P(const float* key, const float* value, int stride, int kv_di
                    const int* token_entry, const int* token_position, int block_tokens, long long layer_offset, int row_bytes),
      key, value, stride, kv_dim, page_tables, max_blocks, token_entry, token_position, block_tokens, layer_offset, row_bytes)
 HOST(store_kv_f16, P(const float* key, const float* value, int stride, int kv_dim, unsigned char* const* page_tables, int max_blocks,
+                   const int* token_entry, const int* token_position, int block_tokens, long long layer_offset, int row_bytes),
+     key, value, stride, kv_dim, page_tables, max_blocks, token_entry, token_position, block_tokens, layer_offset, row_bytes)
+HOST(store_kv_q8_0, P(const float* key, const float* value, int stride, int kv_dim, unsigned char* const* page_tables, int max_blocks,
                    const int* token_entry, const int* token_position, int block_tokens, long long layer_offset, int row_bytes),
      key, value, stride, kv_dim, page_tables, max_blocks, token_entry, token_position, block_tokens, layer_offset, row_bytes)
 #define HOST_ATTENTION(name) \
@@ -41,3 +58,7 @@ HOST(store_kv_f16, P(const float* key, const float* value, int stride, int kv_di
 HOST_ATTENTION(paged_attention_f32)
 HOST_ATTENTION(paged_attention_f16)
 HOST_ATTENTION(paged_attention_q8_0)
+
+// The same kernels behind a fake CUDA driver and cuBLAS (the library doubles as libcuda.so.1
+// and libcublas.so.12 for the backend's end-to-end tests).
+#include "driver_host.cpp"
