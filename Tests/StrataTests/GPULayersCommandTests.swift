@@ -96,4 +96,33 @@ import TestSupport
         #expect(r.stdout.contains("model stories260K.gguf (f32, 5 blocks + head on cuda:0") && r.stdout.contains("greedy identical (ok"),
                 "\(r.stdout)")
     }
+
+    @Test("serve --gpu-layers all on the emulated device: concurrent greedy completions equal the CPU's, the gpu tier in /metrics")
+    func serveOnTheEmulatedDevice() async throws {
+        let prompts = ["Once upon a time", "The little dog", "Lily and Ben went to", "A big red ball"]
+        func complete(_ server: ServerProcess) async throws -> [String] {
+            try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                for (i, p) in prompts.enumerated() {
+                    group.addTask {
+                        let (status, body) = try await HTTP.post(server.baseURL + "/v1/completions", json: ServeTests.completionJSON(p, maxTokens: 24))
+                        #expect(status == 200, "\(body)")
+                        return (i, try ServeTests.text(ofCompletion: body))
+                    }
+                }
+                var out = [String](repeating: "", count: prompts.count)
+                for try await (i, text) in group { out[i] = text }
+                return out
+            }
+        }
+        let cpu = try await ServerProcess.start(["--parallel", "4", "--gpu-layers", "0"])
+        let expected = try await complete(cpu)
+        cpu.stop()
+        let gpu = try await ServerProcess.start(["--parallel", "4", "--gpu-layers", "all"], environment: try Self.emulatedCUDA())
+        defer { gpu.stop() }
+        #expect(try await complete(gpu) == expected)
+        #expect(gpu.log.contains("gpu: 6 of 6 layers on cuda:0"), "\(gpu.log)")
+        let (_, metrics) = try await HTTP.get(gpu.baseURL + "/metrics")
+        let line = metrics.split(separator: "\n").first { $0.hasPrefix("strata_memory_bytes{tier=\"gpu\"}") }
+        #expect(line.flatMap { Double($0.split(separator: " ").last!) }.map { $0 > 0 } == true, "\(metrics)")
+    }
 }

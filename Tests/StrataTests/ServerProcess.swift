@@ -23,7 +23,7 @@ final class ServerProcess: @unchecked Sendable {
     /// Starts `strata serve --port P <arguments>` on a free loopback port and waits until
     /// /health answers 200. Without `--model` in `arguments` it serves stories260K (the tiny
     /// model the tests are written for), not the CLI's default.
-    static func start(_ arguments: [String] = []) async throws -> ServerProcess {
+    static func start(_ arguments: [String] = [], environment: [String: String] = [:]) async throws -> ServerProcess {
         let arguments = arguments.contains("--model") ? arguments : ["--model", Fixtures.model("stories260K.gguf")] + arguments
         var log = ""
         for _ in 0..<5 {
@@ -34,6 +34,7 @@ final class ServerProcess: @unchecked Sendable {
             p.executableURL = URL(fileURLWithPath: StrataProcess.executable)
             p.arguments = ["serve", "--port", "\(port)", "--threads", "2"] + arguments
             p.currentDirectoryURL = URL(fileURLWithPath: Fixtures.repositoryRoot)
+            if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
             p.standardOutput = handle
             p.standardError = handle

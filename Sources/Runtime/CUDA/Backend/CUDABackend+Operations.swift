@@ -169,6 +169,8 @@ extension CUDABackend {
 
     public func pageWillBeRead(_ page: UnsafeMutableRawPointer) {
         must { () throws(CUDAError) in
+            guard fullPages != nil || windowPages != nil else { return }
+            try context.makeCurrent()
             try fullPages?.pageWillBeRead(page)
             try windowPages?.pageWillBeRead(page)
         }

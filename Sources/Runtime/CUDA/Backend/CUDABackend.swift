@@ -242,6 +242,8 @@ public final class CUDABackend: DeviceBackend, KVPageMirror {
     public func upload(_ host: UnsafeMutablePointer<Float>, count: Int) {
         batchOnDevice = false  // a pass (or its device part) starts: its batch goes up once
         must { () throws(CUDAError) in
+            // The driver's current context is per thread, and passes run on the scheduler's.
+            try context.makeCurrent()
             try context.driver.check(context.calls.memcpyHostToDevice(d(host), host, count * 4, stream.handle), "cuMemcpyHtoDAsync")
         }
     }

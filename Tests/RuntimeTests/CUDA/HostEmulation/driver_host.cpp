@@ -14,6 +14,11 @@ struct Counters {
     uint64_t allocatedBytes, hostToDeviceBytes, deviceToHostBytes, launches, gemms, rejectedArguments;
 };
 static Counters counters;
+// Whether this thread has made a context current: the real driver's calls fail without one
+// (CUDA_ERROR_INVALID_CONTEXT), so a backend used from a thread that never made its context
+// current fails here as it would on a device.
+static thread_local bool contextCurrent = false;
+#define NEEDS_CONTEXT if (!fake::contextCurrent) return 201
 static std::map<uint64_t, size_t> allocations;
 
 static uint64_t totalBytes() {
@@ -84,6 +89,7 @@ int cuGetErrorName(int code, const char** name) {
     case 0: *name = "CUDA_SUCCESS"; return 0;
     case 1: *name = "CUDA_ERROR_INVALID_VALUE"; return 0;
     case 2: *name = "CUDA_ERROR_OUT_OF_MEMORY"; return 0;
+    case 201: *name = "CUDA_ERROR_INVALID_CONTEXT"; return 0;
     case 500: *name = "CUDA_ERROR_NOT_FOUND"; return 0;
     default: *name = nullptr; return 1;
     }
@@ -94,16 +100,18 @@ int cuDeviceGetName(char* name, int length, int) { snprintf(name, length, "Strat
 int cuDeviceTotalMem_v2(size_t* bytes, int) { *bytes = fake::totalBytes(); return 0; }
 int cuDeviceGetAttribute(int* value, int attribute, int) { *value = attribute == 75 ? 8 : 0; return 0; }
 int cuMemGetInfo_v2(size_t* free, size_t* total) {
+    NEEDS_CONTEXT;
     *total = fake::totalBytes();
     *free = *total - fake::counters.allocatedBytes;
     return 0;
 }
 int cuDevicePrimaryCtxRetain(void** context, int) { *context = (void*)&fake::counters; return 0; }
 int cuDevicePrimaryCtxRelease_v2(int) { return 0; }
-int cuCtxSetCurrent(void*) { return 0; }
+int cuCtxSetCurrent(void* context) { fake::contextCurrent = context != nullptr; return 0; }
 int cuCtxSynchronize() { return 0; }
 
 int cuMemAlloc_v2(uint64_t* address, size_t bytes) {
+    NEEDS_CONTEXT;
     if (fake::counters.allocatedBytes + bytes > fake::totalBytes()) return 2;
     void* p = aligned_alloc(256, (bytes + 255) / 256 * 256);
     if (!p) return 2;
@@ -122,28 +130,37 @@ int cuMemFree_v2(uint64_t address) {
     return 0;
 }
 int cuMemcpyHtoDAsync_v2(uint64_t destination, const void* source, size_t bytes, void*) {
+    NEEDS_CONTEXT;
     if (!fake::isDevice((void*)destination) || fake::isDevice(source)) return 1;
     memcpy((void*)(destination & ~deviceTag), source, bytes);
     fake::counters.hostToDeviceBytes += bytes;
     return 0;
 }
 int cuMemcpyDtoHAsync_v2(void* destination, uint64_t source, size_t bytes, void*) {
+    NEEDS_CONTEXT;
     if (!fake::isDevice((void*)source) || fake::isDevice(destination)) return 1;
     memcpy(destination, (const void*)(source & ~deviceTag), bytes);
     fake::counters.deviceToHostBytes += bytes;
     return 0;
 }
 int cuMemsetD8Async(uint64_t address, unsigned char value, size_t bytes, void*) {
+    NEEDS_CONTEXT;
     if (!fake::isDevice((void*)address)) return 1;
     memset((void*)(address & ~deviceTag), value, bytes);
     return 0;
 }
-int cuMemHostAlloc(void** pointer, size_t bytes, unsigned) { *pointer = malloc(bytes ? bytes : 1); return *pointer ? 0 : 2; }
+int cuMemHostAlloc(void** pointer, size_t bytes, unsigned) {
+    NEEDS_CONTEXT;
+    *pointer = malloc(bytes ? bytes : 1); return *pointer ? 0 : 2; }
 int cuMemFreeHost(void* pointer) { free(pointer); return 0; }
-int cuStreamCreate(void** stream, unsigned) { *stream = (void*)&fake::counters; return 0; }
+int cuStreamCreate(void** stream, unsigned) {
+    NEEDS_CONTEXT;
+    *stream = (void*)&fake::counters; return 0; }
 int cuStreamDestroy_v2(void*) { return 0; }
 int cuStreamSynchronize(void*) { return 0; }
-int cuModuleLoadData(void** module, const void*) { *module = (void*)fake::functions; return 0; }
+int cuModuleLoadData(void** module, const void*) {
+    NEEDS_CONTEXT;
+    *module = (void*)fake::functions; return 0; }
 int cuModuleUnload(void*) { return 0; }
 int cuModuleGetFunction(const fake::Function** function, void*, const char* name) {
     for (const fake::Function& f : fake::functions) {
@@ -153,6 +170,7 @@ int cuModuleGetFunction(const fake::Function** function, void*, const char* name
 }
 int cuLaunchKernel(const fake::Function* function, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
                    unsigned bz, unsigned, void*, void** params, void**) {
+    NEEDS_CONTEXT;
     if (bx * by * bz > 1024 || bx % 32 != 0) return 1;
     return function->run(dim3(gx, gy, gz), dim3(bx, by, bz), params);
 }
@@ -174,6 +192,7 @@ static float element(const void* matrix, int type, long long i) {
 
 int cublasGemmEx(void*, int transa, int transb, int m, int n, int k, const void* alpha, const void* A, int aType, int lda,
                  const void* B, int bType, int ldb, const void* beta, void* C, int cType, int ldc, int, int) {
+    if (!fake::contextCurrent) return 3;  // CUBLAS_STATUS_NOT_INITIALIZED
     if (!fake::isDevice(A) || !fake::isDevice(B) || !fake::isDevice(C) || cType != 0 || aType != bType) return 7;
     A = untagged(A);
     B = untagged(B);
