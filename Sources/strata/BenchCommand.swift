@@ -101,10 +101,8 @@ struct BenchCommand: ParsableCommand {
         var allocatedPerStep = 0.0
         var memoryReport: MemoryReport?
         let pools = threadCounts.map { ThreadPool(threads: $0) }
-        let backends = try pools.map {
-            try gpu.backend(model: loaded.model, pool: $0, kvType: kv, tokens: (prompts.max() ?? 0) + (generations.max() ?? 0) + 1,
-                            sequences: batches.max() ?? 1)
-        }
+        let backends = try gpu.backends(model: loaded.model, pools: pools, kvType: kv,
+                                        tokens: (prompts.max() ?? 0) + (generations.max() ?? 0) + 1, sequences: batches.max() ?? 1)
         do {
             for (index, threads) in threadCounts.enumerated() {
                 let pool = pools[index], backend = backends[index]

@@ -15,7 +15,7 @@ struct GPUCheckCommand: ParsableCommand {
     @Option(name: .customLong("copy-mib"), help: "Bytes per bandwidth copy, in MiB.")
     var copyMiB: Int = 256
 
-    @Option(name: .long, help: "A model whose logits with every layer on the GPU are compared with the CPU's (repeatable).")
+    @Option(name: .long, help: "FILE or FILE=REFERENCE: a model whose logits with every layer on the GPU are compared with the CPU's on the same file, or on REFERENCE (the same weights in F32) (repeatable).")
     var model: [String] = []
 
     @Option(name: .long, help: "Prompt tokens of the model comparison (then 16 single-token steps).")

@@ -20,9 +20,15 @@ struct GPUOptions: ParsableArguments {
     /// exits non-zero when an explicit request cannot be met. `auto` never fails: whatever
     /// stops the GPU is printed and the CPU runs.
     func backend(model: any DecoderModel, pool: ThreadPool, kvType: DType, tokens: Int, sequences: Int) throws -> any ComputeBackend {
-        let host = CPUBackend(pool: pool)
+        try backends(model: model, pools: [pool], kvType: kvType, tokens: tokens, sequences: sequences)[0]
+    }
+
+    /// `backend` for each of `pools` (bench's thread counts): one device, its weights uploaded
+    /// once, shared by a split per pool.
+    func backends(model: any DecoderModel, pools: [ThreadPool], kvType: DType, tokens: Int, sequences: Int) throws -> [any ComputeBackend] {
+        let hosts = pools.map { CPUBackend(pool: $0) }
         let request = GPULayers(argument: gpuLayers)!
-        if case .count(0) = request { return host }
+        if case .count(0) = request { return hosts }
         let sizes = OffloadSizes(model: model, kvType: kvType, tokens: tokens, sequences: sequences)
         let probe = CUDAToolkit.probe()
         let decision: OffloadDecision
@@ -34,26 +40,26 @@ struct GPUOptions: ParsableArguments {
         switch decision {
         case .cpu(let reason):
             if let reason { Console.err("gpu: \(reason); running on the CPU\n") }
-            return host
+            return hosts
         case .device(let plan, let summary):
-            guard case .success(let toolkit) = probe else { return host }
+            guard case .success(let toolkit) = probe else { return hosts }
             Console.err("gpu: \(summary)\n")
             let start = Date()
             do {
                 let bar = ProgressBar(label: "gpu: uploading weights") { "\(formatBytes($0)) of \(formatBytes($1))" }
-                let offload = try ModelOffload(model: model, plan: plan, toolkit: toolkit, host: host, progress: bar.update)
+                let offload = try ModelOffload(model: model, plan: plan, toolkit: toolkit, host: hosts[0], progress: bar.update)
                 bar.finish()
                 let seconds = Date().timeIntervalSince(start)
                 Console.err("gpu: \(offload.device.name) ready: \(formatBytes(offload.device.uploadedWeightBytes)) of weights uploaded in "
                             + "\(String(format1: seconds)) s, \(formatBytes(offload.releasedBytes)) of the mapping released, kernels "
                             + (offload.device.kernelsWereCached ? "from the cache" : "compiled") + "\n")
-                return offload.backend
+                return [offload.backend] + hosts.dropFirst().map { SplitBackend(host: $0, device: offload.device, plan: plan) }
             } catch {
                 guard request == .auto else {
                     throw Console.fail(ValidationError("--gpu-layers \(request): \(summary), but offload could not start: \(error)"))
                 }
                 Console.err("gpu: offload could not start: \(error); running on the CPU\n")
-                return host
+                return hosts
             }
         }
     }

@@ -125,4 +125,14 @@ import TestSupport
         let line = metrics.split(separator: "\n").first { $0.hasPrefix("strata_memory_bytes{tier=\"gpu\"}") }
         #expect(line.flatMap { Double($0.split(separator: " ").last!) }.map { $0 > 0 } == true, "\(metrics)")
     }
+
+    @Test("bench --gpu-layers all on the emulated device: every thread count shares one upload")
+    func benchUploadsOnce() throws {
+        let r = try StrataProcess.run(["bench", "-m", "models/stories260K.gguf", "-p", "16", "-n", "4", "-t", "1,2", "-r", "1",
+                                       "--gpu-layers", "all"], environment: try Self.emulatedCUDA())
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.components(separatedBy: "gpu: cuda:0 ready:").count == 2, "\(r.stderr)")
+        #expect(r.stdout.contains("| pp16 |") && r.stdout.contains("| tg4 |"), "\(r.stdout)")
+        #expect(r.stderr.contains(" | gpu "), "\(r.stderr)")
+    }
 }
