@@ -177,9 +177,9 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
                 promptCount: s.prompt.count)
             if engine.scheduler.phase(of: id) == .finished { deliver() }  // max_tokens 0
         } catch {
+            outstanding.subtract(1, ordering: .acquiringAndReleasing)
             s.continuation.yield(.failed(error.description))
             s.continuation.finish()
-            outstanding.subtract(1, ordering: .acquiringAndReleasing)
         }
     }
 
@@ -213,13 +213,15 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
         CompletionUsage(promptTokens: a.promptCount, completionTokens: engine.scheduler.generated(by: a.id).count)
     }
 
-    /// Sends the last event, releases the scheduler slot and forgets the request.
+    /// Releases the scheduler slot and the request's place in the count, then sends the last
+    /// event: a client that sends its next request on seeing it never meets this one still
+    /// holding a slot (an unearned 429).
     private func complete(_ key: UInt64, with event: CompletionEvent) {
         guard let a = active.removeValue(forKey: key) else { return }
-        a.continuation.yield(event)
-        a.continuation.finish()
         engine.scheduler.release(a.id)
         outstanding.subtract(1, ordering: .acquiringAndReleasing)
+        a.continuation.yield(event)
+        a.continuation.finish()
     }
 
     private func publishSnapshot() {

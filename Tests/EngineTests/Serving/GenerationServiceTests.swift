@@ -94,6 +94,31 @@ import TestSupport
         await service.shutdown()
     }
 
+    /// A client's next request, sent the moment its previous one's final event arrives, never
+    /// meets that finished request still holding the only slot (issue 15: 2 of 192 chat turns
+    /// were refused so at the HTTP level): the slot and the queue count are freed first.
+    @Test("back-to-back requests at the limit are never refused for their own finished predecessor")
+    func noUnearnedRefusal() async throws {
+        let service = try Self.service(parallel: 1, queue: 1)
+        var refused = 0
+        for i in 0..<300 {
+            let handle: CompletionHandle
+            do {
+                handle = try service.submit(prompt: [1, TokenID(3 + i % 400)], parameters: Self.greedy(i % 3))
+            } catch SchedulerError.queueFull {
+                refused += 1
+                continue
+            }
+            for await event in handle.events {
+                if case .text = event { continue }
+                // The final event: the request must already be gone from the service's count.
+                if service.health != .ready { refused += 1 }
+            }
+        }
+        #expect(refused == 0)
+        await service.shutdown()
+    }
+
     @Test("a full queue refuses with queueFull; bad requests are refused at once")
     func backPressure() async throws {
         let service = try Self.service(parallel: 2, queue: 3)
