@@ -91,6 +91,9 @@ struct RunCommand: ParsableCommand {
         engineOptions.maxSequences = 1
         engineOptions.maxRequests = 1
         let contextLength = loaded.model.shape.contextLength(requested: ctx)
+        if let ctx, ctx > contextLength {
+            Console.err("warning: --ctx \(ctx) is more than the \(contextLength) tokens the model was trained for: using \(contextLength)\n")
+        }
         engineOptions.contextLength = contextLength
         engineOptions.prefixCaching = false
         engineOptions.kvType = try KVTypeOption.parse(kvType)

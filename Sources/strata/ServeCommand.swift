@@ -39,8 +39,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("kv-type"), help: "KV cache element type: f16, f32, q8_0.")
     var kvType: String = "f16"
 
-    @Option(name: .customLong("api-key"), help: "Require this Bearer token on /v1 routes.")
-    var apiKey: String?
+    @OptionGroup var auth: APIKeyOptions
 
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be in 1...65535") }
@@ -57,11 +56,23 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "strata")
         logger.logLevel = .info
+        let apiKey: String?
+        do {
+            apiKey = try auth.resolve()
+        } catch {
+            throw Console.fail(error)
+        }
+        if apiKey == nil, !APIKeyOptions.isLoopback(host) {
+            logger.warning("serving on \(host) without an API key: anyone who can reach port \(port) can use the model (set STRATA_API_KEY or --api-key-file)")
+        }
         if let directory = options.embeddingModelDirectory {
-            try await serveEmbeddings(directory: directory, logger: logger)
+            try await serveEmbeddings(directory: directory, apiKey: apiKey, logger: logger)
             return
         }
         let loaded = try options.load()
+        if let ctx, ctx > loaded.model.shape.contextLength {
+            logger.warning("--ctx \(ctx) is more than the \(loaded.model.shape.contextLength) tokens the model was trained for: using \(loaded.model.shape.contextLength)")
+        }
         var engineOptions = EngineOptions()
         engineOptions.kvType = try KVTypeOption.parse(kvType)
         engineOptions.maxSequences = parallel
@@ -103,7 +114,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// Serves a BERT model directory on `/v1/embeddings`.
-    func serveEmbeddings(directory: String, logger: Logger) async throws {
+    func serveEmbeddings(directory: String, apiKey: String?, logger: Logger) async throws {
         let service: EmbeddingService
         let budget = MemoryBudget(limitBytes: memoryBudget.flatMap(MemoryBudget.parseSize) ?? MemoryBudget.defaultLimit())
         do {
