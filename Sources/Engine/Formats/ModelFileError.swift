@@ -43,6 +43,8 @@ public enum ModelFileError: Error, Equatable, Sendable, CustomStringConvertible 
     case unsupportedArchitecture(String)
     /// A hyperparameter is out of range.
     case invalidHyperparameter(name: String, value: String, reason: String)
+    /// A norm weight, bias or factor vector holds NaN or infinity.
+    case nonFiniteValues(tensor: String, index: Int)
     /// The tokenizer data is inconsistent.
     case invalidTokenizer(String)
     /// A JSON document (safetensors header, config.json, tokenizer.json) is not what the format says.
@@ -94,6 +96,8 @@ public enum ModelFileError: Error, Equatable, Sendable, CustomStringConvertible 
             return "architecture '\(arch)' is not supported (supported: \(ModelRegistry.supported.joined(separator: ", ")))"
         case .invalidHyperparameter(let name, let value, let reason):
             return "hyperparameter \(name) = \(value) is invalid: \(reason)"
+        case .nonFiniteValues(let tensor, let index):
+            return "tensor \(tensor) holds a non-finite value (NaN or infinity) at element \(index): the file is damaged"
         case .invalidTokenizer(let reason):
             return "invalid tokenizer: \(reason)"
         case .malformedJSON(let file, let reason):
@@ -103,5 +107,13 @@ public enum ModelFileError: Error, Equatable, Sendable, CustomStringConvertible 
         case .wrongModelKind(let path, let advice):
             return "\(path): \(advice)"
         }
+    }
+}
+
+extension ModelFileError {
+    /// Throws `.nonFiniteValues` at the first NaN or infinity among `count` floats (norms,
+    /// biases, factors: small vectors, read once at load, that would poison every output).
+    static func checkFinite(_ values: UnsafePointer<Float>, count: Int, tensor: String) throws(ModelFileError) {
+        for i in 0..<count where !values[i].isFinite { throw .nonFiniteValues(tensor: tensor, index: i) }
     }
 }

@@ -57,7 +57,7 @@ extension ModelFileError {
         case file, truncated, badMagic, unsupportedVersion, absurdCount, unknownValueType, unknownTensorType
         case badAlignment, nestingTooDeep, duplicate, badDimensions, tensorOutOfBounds, misalignedTensor
         case missingKey, wrongKeyType, missingTensor, wrongShape, unsupportedTensorType, unsupportedArchitecture
-        case invalidHyperparameter, invalidTokenizer, malformedJSON, missingFile, wrongModelKind
+        case invalidHyperparameter, nonFiniteValues, invalidTokenizer, malformedJSON, missingFile, wrongModelKind
     }
 
     var kind: Kind {
@@ -82,6 +82,7 @@ extension ModelFileError {
         case .unsupportedTensorType: return .unsupportedTensorType
         case .unsupportedArchitecture: return .unsupportedArchitecture
         case .invalidHyperparameter: return .invalidHyperparameter
+        case .nonFiniteValues: return .nonFiniteValues
         case .invalidTokenizer: return .invalidTokenizer
         case .malformedJSON: return .malformedJSON
         case .missingFile: return .missingFile

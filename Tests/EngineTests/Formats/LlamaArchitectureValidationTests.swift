@@ -344,3 +344,23 @@ import TestSupport
         #expect(throws: ModelFileError.missingTensor("token_embd.weight")) { _ = try ModelRegistry.decoder(spm) }
     }
 }
+
+/// Norm weights that are not numbers poison every output: refused at load, naming the tensor.
+@Suite struct NonFiniteNormTests {
+    @Test(arguments: [Float.nan, .infinity])
+    func aNormWithANonFiniteValueIsALoadError(_ value: Float) throws {
+        let source = Fixtures.model("stories260K.gguf")
+        let path = Fixtures.temporaryPath("nonfinite-norm.gguf")
+        try FileManager.default.copyItem(atPath: source, toPath: path)
+        defer { unlink(path) }
+        let original = try GGUFFile(path: source)
+        let norm = try #require(original.tensor(named: "blk.1.ffn_norm.weight"))
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seek(toOffset: UInt64(original.dataOffset) + UInt64(norm.offset) + 4 * 5)
+        try handle.write(contentsOf: withUnsafeBytes(of: value.bitPattern.littleEndian) { Data($0) })
+        try handle.close()
+        #expect(throws: ModelFileError.nonFiniteValues(tensor: "blk.1.ffn_norm.weight", index: 5)) {
+            _ = try ModelLoader.load(path: path)
+        }
+    }
+}

@@ -137,6 +137,9 @@ import TestSupport
             ("hidden_size missing", { $0["hidden_size"] = nil }, .malformedJSON),
             ("hidden_size a string", { $0["hidden_size"] = "384" }, .malformedJSON),
             ("heads not dividing", { $0["num_attention_heads"] = 7 }, .invalidHyperparameter),
+            // A negative epsilon loaded and `strata embed` printed NaN vectors with exit 0.
+            ("negative layer_norm_eps", { $0["layer_norm_eps"] = -1e-12 }, .invalidHyperparameter),
+            ("zero layer_norm_eps", { $0["layer_norm_eps"] = 0 }, .invalidHyperparameter),
             ("gelu_new", { $0["hidden_act"] = "gelu_new" }, .invalidHyperparameter),
             ("relative positions", { $0["position_embedding_type"] = "relative_key" }, .invalidHyperparameter),
             ("another architecture", { $0["model_type"] = "roberta" }, .unsupportedArchitecture),

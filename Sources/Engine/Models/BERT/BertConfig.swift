@@ -83,6 +83,9 @@ public struct BertConfig: Equatable, Sendable {
         try check("max_position_embeddings", maxPositions, maxPositions >= 3 && maxPositions <= 1 << 16, "must be in 3...65536")
         try check("type_vocab_size", typeVocabularySize, typeVocabularySize >= 1, "must be at least 1")
         try check("vocab_size", vocabularySize, vocabularySize > 0 && vocabularySize <= 1 << 24, "must be in 1...16M")
+        guard layerNormEpsilon.isFinite, layerNormEpsilon > 0, layerNormEpsilon < 1 else {
+            throw .invalidHyperparameter(name: "layer_norm_eps", value: "\(layerNormEpsilon)", reason: "must be in (0, 1)")
+        }
         try check("max_seq_length", maxSequenceLength, maxSequenceLength >= 3 && maxSequenceLength <= maxPositions,
                   "must be in 3...max_position_embeddings (\(maxPositions))")
     }

@@ -92,7 +92,9 @@ private struct TensorNames {
         guard e.shape == [count] else { throw .wrongShape(tensor: e.name, expected: [count], found: e.shape) }
         guard e.dtypeName == "F32" else { throw .unsupportedTensorType(tensor: e.name, type: e.dtypeName + " (biases and norms must be F32)") }
         try checkAlignment(e, to: 4)
-        return file.unsafeData(of: e).assumingMemoryBound(to: Float.self)
+        let values = file.unsafeData(of: e).assumingMemoryBound(to: Float.self)
+        try ModelFileError.checkFinite(values, count: count, tensor: e.name)
+        return values
     }
 
     /// Kernels read elements in place: a file whose header length leaves them misaligned cannot be used as is.

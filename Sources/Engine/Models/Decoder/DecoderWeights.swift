@@ -131,7 +131,9 @@ extension TensorTable {
         guard Int(bitPattern: data) % MemoryLayout<Float>.alignment == 0 else {
             throw .misalignedTensor(tensor: name, offset: UInt64(t.offset), alignment: MemoryLayout<Float>.alignment)
         }
-        return data.assumingMemoryBound(to: Float.self)
+        let values = data.assumingMemoryBound(to: Float.self)
+        try ModelFileError.checkFinite(values, count: count, tensor: name)
+        return values
     }
 
     /// The F32 vector `name` copied out (RoPE frequency divisors), when the file has it.
