@@ -28,9 +28,10 @@ public enum ModelInspector {
         let width = gguf.metadataKeys.map(\.count).max() ?? 0
         for key in gguf.metadataKeys {
             let value = gguf.metadata[key]!
-            var shown = value.description
+            // Keys, values and names come from the file: escaped before they reach a terminal.
+            var shown = value.description.escapedForTerminal
             if shown.count > 120 { shown = String(shown.prefix(117)) + "..." }
-            out += "  \(pad(key, width))  \(pad(value.type.description, 4))  \(shown)\n"
+            out += "  \(pad(key.escapedForTerminal, width))  \(pad(value.type.description, 4))  \(shown)\n"
         }
         out += "\n" + table(gguf.tensors, dataOffset: gguf.dataOffset)
         return out
@@ -58,13 +59,15 @@ public enum ModelInspector {
     public static func report(safetensors: SafetensorsFile) -> String {
         var out = "\(safetensors.file.path): safetensors, \(safetensors.file.size) bytes, \(safetensors.tensors.count) tensors, "
         out += "data at offset \(safetensors.dataOffset)\n"
-        for (key, value) in safetensors.metadata.sorted(by: { $0.key < $1.key }) { out += "  \(key): \(value)\n" }
+        for (key, value) in safetensors.metadata.sorted(by: { $0.key < $1.key }) {
+            out += "  \(key.escapedForTerminal): \(value.escapedForTerminal)\n"
+        }
         let entries = safetensors.tensors.values.sorted { $0.offset < $1.offset }
         let nameWidth = max(4, entries.map(\.name.count).max() ?? 0)
         out += "\ntensors:\n  \(pad("name", nameWidth))  \(pad("type", 5))  \(pad("shape", 18))  \(pad("bytes", 12))  offset\n"
         for e in entries {
             let shape = "[" + e.shape.map(String.init).joined(separator: ", ") + "]"
-            out += "  \(pad(e.name, nameWidth))  \(pad(e.dtypeName, 5))  \(pad(shape, 18))  \(pad(String(e.byteCount), 12))  \(e.offset)\n"
+            out += "  \(pad(e.name.escapedForTerminal, nameWidth))  \(pad(e.dtypeName.escapedForTerminal, 5))  \(pad(shape, 18))  \(pad(String(e.byteCount), 12))  \(e.offset)\n"
         }
         out += "  \(entries.count) tensors, \(entries.reduce(0) { $0 + $1.byteCount }) bytes of weights\n"
         return out
@@ -76,7 +79,7 @@ public enum ModelInspector {
         var total = 0
         for t in tensors {
             let shape = "[" + t.dims.map(String.init).joined(separator: ", ") + "]"
-            out += "  \(pad(t.name, nameWidth))  \(pad(t.type.name, 5))  \(pad(shape, 18))  \(pad(String(t.byteCount), 12))  \(dataOffset + t.offset)\n"
+            out += "  \(pad(t.name.escapedForTerminal, nameWidth))  \(pad(t.type.name, 5))  \(pad(shape, 18))  \(pad(String(t.byteCount), 12))  \(dataOffset + t.offset)\n"
             total += t.byteCount
         }
         out += "  \(tensors.count) tensors, \(total) bytes of weights\n"

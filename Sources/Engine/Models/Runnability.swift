@@ -17,12 +17,12 @@ public struct Runnability: Sendable {
 
         public var description: String {
             switch self {
-            case .architecture(let why): return "architecture: \(why)"
+            case .architecture(let why): return "architecture: \(why.escapedForTerminal)"
             case .tensorTypes(let uses):
-                return "tensor types: " + uses.map { "\($0.type) (\($0.tensors.count) tensors, e.g. \($0.tensors[0]))" }
+                return "tensor types: " + uses.map { "\($0.type) (\($0.tensors.count) tensors, e.g. \($0.tensors[0].escapedForTerminal))" }
                     .joined(separator: "; ") + " not supported; Strata reads \(DType.weightTypeNames)"
-            case .tokenizer(let why): return "tokenizer: \(why)"
-            case .layout(let why): return "model: \(why)"
+            case .tokenizer(let why): return "tokenizer: \(why.escapedForTerminal)"
+            case .layout(let why): return "model: \(why.escapedForTerminal)"
             }
         }
     }
@@ -74,7 +74,7 @@ public struct Runnability: Sendable {
             do {
                 let model = try ModelRegistry.decoder(gguf)
                 let s = model.shape
-                var line = "\(model.architecture): \(s.layers) layers, width \(s.dim), \(s.heads) heads (\(s.kvHeads) kv) of \(s.headDim), "
+                var line = "\(model.architecture.escapedForTerminal): \(s.layers) layers, width \(s.dim), \(s.heads) heads (\(s.kvHeads) kv) of \(s.headDim), "
                 line += "vocabulary \(s.vocabularySize), trained context \(s.contextLength), weights \(model.weightType)"
                 let sliding = s.windows.filter { $0 > 0 }
                 if let w = sliding.first { line += ", \(sliding.count) of \(s.layers) layers sliding over \(w) positions" }

@@ -67,3 +67,24 @@ import TestSupport
         }
     }
 }
+
+/// Text from a model file reaches the terminal escaped: a name or value holding an escape
+/// sequence, a newline or a bidirectional override cannot rewrite what `strata inspect` shows.
+@Suite struct InspectEscapingTests {
+    @Test func controlCharactersInModelStringsAreEscaped() throws {
+        var writer = GGUFWriter()
+        writer.add("general.architecture", .string("llama\u{1B}[2J"))
+        writer.add("general.name", .string("evil\nfake line\u{202E}txt"))
+        _ = try writer.addTensor("token_embd.weight\u{07}", dims: [4, 4], type: GGMLType(.f32))
+        let path = Fixtures.temporaryPath("escapes.gguf")
+        try writer.write(to: path) { _, buffer in buffer.initializeMemory(as: UInt8.self, repeating: 0) }
+        defer { unlink(path) }
+        let report = try ModelInspector.report(path: path)
+        #expect(!report.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E })
+        #expect(report.contains(#""llama\u{1B}[2J""#))
+        #expect(report.contains(#""evil\u{A}fake line\u{202E}txt""#))
+        #expect(report.contains(#"token_embd.weight\u{7}"#))
+        #expect(!report.split(separator: "\n").contains { $0.hasPrefix("fake line") })
+        #expect("plain, ünïcode ✓".escapedForTerminal == "plain, ünïcode ✓")
+    }
+}
