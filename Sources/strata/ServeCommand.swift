@@ -33,6 +33,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("memory-budget"), help: "Bytes for KV pages, compressed pages and pools, e.g. 2GiB (default: the cgroup limit, else half of RAM).")
     var memoryBudget: String?
 
+    @Option(name: .customLong("prefix-cache"), help: "Bytes of KV kept for prompt prefixes no request holds, e.g. 512MiB (default: 1GiB without --memory-budget, else the budget bounds it).")
+    var prefixCache: String?
+
     @Option(name: .customLong("batch-tokens"), help: "Tokens per batched step: decode tokens plus prompt chunks (default 512), or embedding inputs (default 2048).")
     var batchTokens: Int?
 
@@ -47,6 +50,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard queue >= parallel else { throw ValidationError("--queue must be at least --parallel") }
         if let batchTokens, !(1...1 << 20).contains(batchTokens) { throw ValidationError("--batch-tokens must be in 1...1048576") }
         if let ctx, ctx < 1 { throw ValidationError("--ctx must be >= 1") }
+        if let prefixCache, MemoryBudget.parseSize(prefixCache) == nil {
+            throw ValidationError("--prefix-cache '\(prefixCache)' is not a size (e.g. 512MiB, 0)")
+        }
         if let memoryBudget, MemoryBudget.parseSize(memoryBudget) == nil {
             throw ValidationError("--memory-budget '\(memoryBudget)' is not a size (e.g. 512MiB, 2GiB)")
         }
@@ -80,6 +86,7 @@ struct ServeCommand: AsyncParsableCommand {
         engineOptions.contextLength = ctx
         engineOptions.maxBatchTokens = batchTokens ?? 512
         engineOptions.memoryBudget = memoryBudget.flatMap(MemoryBudget.parseSize)
+        engineOptions.prefixCacheBytes = prefixCache.flatMap(MemoryBudget.parseSize)
         let backend = try gpu.backend(model: loaded.model, pool: options.makePool(), kvType: engineOptions.kvType,
                                       tokens: loaded.model.shape.contextLength(requested: ctx), sequences: parallel)
         let engine: InferenceEngine

@@ -74,6 +74,10 @@ public final class PagedKVCache {
     private var lruTail: Int32 = -1
     /// Blocks in the LRU: unreferenced full blocks kept for prefix reuse (hot or cold).
     public private(set) var cachedBlockCount = 0
+    /// The most blocks the LRU keeps; the least recently used go first past it. Without a
+    /// memory budget nothing else bounds the prefix cache (the budget's pressure ladder does
+    /// otherwise).
+    public var maxCachedBlocks = Int.max
     private var sequences: [Sequence]
     private var freeSequenceSlots: [Int32]
     private var counters = KVCacheStatistics()
@@ -542,6 +546,10 @@ public final class PagedKVCache {
         guard blocks[Int(block)].refs == 0 else { return }
         if blocks[Int(block)].indexed {
             lruAppend(block)
+            while cachedBlockCount > maxCachedBlocks, lruHead >= 0 {
+                dropIndexedBlock(lruHead)
+                counters.evictions += 1
+            }
         } else {
             freeStorage(block)
         }

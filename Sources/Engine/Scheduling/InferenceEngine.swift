@@ -19,6 +19,12 @@ public struct EngineOptions: Sendable {
     public var memoryBudget: Int?
     /// Reuse KV of identical prompt prefixes.
     public var prefixCaching = true
+    /// Bytes of KV the prefix cache keeps for prompts no request holds (nil: the budget bounds
+    /// it when one is given, `defaultPrefixCacheBytes` when not).
+    public var prefixCacheBytes: Int?
+    /// The prefix cache's cap without a memory budget (the default budget is half of RAM, too
+    /// much to fill with prefixes nobody may ask for again).
+    public static let defaultPrefixCacheBytes = 1 << 30
     /// KV pages carved from each slab the pool takes (the budget's granularity).
     public var pagesPerSlab = 16
     /// Byte-shuffle cold pages before LZ4.
@@ -75,6 +81,9 @@ public final class InferenceEngine {
         let context = c.contextLength(requested: options.contextLength)
         cache = PagedKVCache(layout: layout, pool: pages, coldStore: coldStore, maxSequences: options.maxSequences,
                              maxTokensPerSequence: context, prefixCaching: options.prefixCaching, plan: plan, windowPool: windowPages)
+        if let cap = options.prefixCacheBytes ?? (options.memoryBudget == nil ? EngineOptions.defaultPrefixCacheBytes : nil) {
+            cache.maxCachedBlocks = cap / (layout.pageBytes + (windowLayout?.pageBytes ?? 0))
+        }
         runner = DecoderRunner(model: model.model.specialized(forContext: context), backend: backend, cache: cache,
                                maxBatchTokens: options.maxBatchTokens, maxSequences: options.maxSequences)
         guard budget.tryCharge(runner.scratchBytes, to: .pools), budget.used <= budget.limitBytes else {
