@@ -91,6 +91,14 @@ import Testing
         snapshot.coldCompressionRatio = 2.5
         snapshot.preemptions = 7
         snapshot.cancelledRequests = 5
+        snapshot.stoppedRequests = 11
+        snapshot.lengthRequests = 12
+        snapshot.failedRequests = 2
+        snapshot.kvCompressions = 13
+        snapshot.kvDecompressions = 6
+        snapshot.kvEvictions = 4
+        snapshot.kvCacheUsageRatio = 0.25
+        snapshot.gpuBytes = 2048
         snapshot.weightBytes = 1_000_000
         snapshot.kvBytesPerToken = 256
         backend.snapshotValue = snapshot
@@ -109,6 +117,15 @@ import Testing
             #expect(Self.value(samples, "strata_cold_compression_ratio") == 2.5)
             #expect(Self.value(samples, "strata_preemptions_total") == 7)
             #expect(Self.value(samples, "strata_requests_cancelled_total") == 5)
+            #expect(Self.value(samples, "strata_request_finishes_total", ["reason": "stop"]) == 11)
+            #expect(Self.value(samples, "strata_request_finishes_total", ["reason": "length"]) == 12)
+            #expect(Self.value(samples, "strata_request_finishes_total", ["reason": "cancelled"]) == 5)
+            #expect(Self.value(samples, "strata_request_finishes_total", ["reason": "failed"]) == 2)
+            #expect(Self.value(samples, "strata_kv_compressions_total") == 13)
+            #expect(Self.value(samples, "strata_kv_decompressions_total") == 6)
+            #expect(Self.value(samples, "strata_kv_evictions_total") == 4)
+            #expect(Self.value(samples, "strata_kv_cache_usage_ratio") == 0.25)
+            #expect(Self.value(samples, "strata_memory_bytes", ["tier": "gpu"]) == 2048)
             #expect(Self.value(samples, "strata_weights_bytes") == 1_000_000)
             #expect(Self.value(samples, "strata_kv_bytes_per_token") == 256)
 

@@ -110,17 +110,21 @@ import TestSupport
         // Closing the client closes the connection mid-stream.
         try await client.shutdown()
         // Full blocks of the cancelled sequence may stay as reusable prefix cache; nothing else may.
-        var cancelled = 0.0, running = 1.0, hotPages = 1.0, cachedPages = 0.0
+        var cancelled = 0.0, running = 1.0, hotPages = 1.0, cachedPages = 0.0, aborted = 0.0, ok = 0.0
         for _ in 0..<200 {
             let (_, metrics) = try await HTTP.get(server.baseURL + "/metrics")
             cancelled = Self.metric(metrics, "strata_requests_cancelled_total") ?? 0
+            // The aborted stream counts as 499, not as the 200 its headers said.
+            aborted = Self.metric(metrics, #"strata_requests_total{endpoint="/v1/completions",status="499"}"#) ?? 0
+            ok = Self.metric(metrics, #"strata_requests_total{endpoint="/v1/completions",status="200"}"#) ?? 0
             running = Self.metric(metrics, "strata_running_sequences") ?? -1
             hotPages = Self.metric(metrics, #"strata_kv_pages{state="hot"}"#) ?? -1
             cachedPages = Self.metric(metrics, "strata_kv_cached_pages") ?? -1
-            if cancelled >= 1, running == 0, hotPages >= 0, hotPages <= cachedPages { break }
+            if cancelled >= 1, aborted >= 1, running == 0, hotPages >= 0, hotPages <= cachedPages { break }
             try await Task.sleep(for: .milliseconds(50))
         }
         #expect(cancelled == 1)
+        #expect(aborted == 1 && ok == 0, "aborted \(aborted), ok \(ok)")
         #expect(running == 0)
         #expect(hotPages >= 0 && hotPages <= cachedPages, "hot \(hotPages), cached \(cachedPages)")
     }

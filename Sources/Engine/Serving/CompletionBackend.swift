@@ -66,9 +66,18 @@ public struct BackendSnapshot: Sendable, Equatable {
     public var queued = 0
     public var running = 0
     public var queueCapacity = 0
+    /// Requests ended, by how: stopped (end of generation or a stop string), at their length,
+    /// cancelled (the client went away, or shutdown), failed with an error. `completedRequests`
+    /// is the first two.
     public var completedRequests = 0
+    public var stoppedRequests = 0, lengthRequests = 0
     public var cancelledRequests = 0
     public var failedRequests = 0
+    /// KV pages compressed into, and decompressed out of, the cold store; cached prefix blocks evicted.
+    public var kvCompressions = 0, kvDecompressions = 0, kvEvictions = 0
+    /// KV bytes held (hot and cold) over what the budget leaves for them after pools: how full
+    /// the cache is, 0...1 (what a gateway's scheduler reads).
+    public var kvCacheUsageRatio = 0.0
     public var promptTokens = 0
     public var generatedTokens = 0
     public var preemptions = 0

@@ -20,6 +20,9 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
     private let inbox = Mutex(Inbox())
     private let published = Mutex(BackendSnapshot())
     private let outstanding = Atomic<Int>(0)
+    /// How requests ended (engine thread only), by `FinishReason`, and failures.
+    private var finished: [FinishReason: Int] = [:]
+    private var failures = 0
     private let stopping = Atomic<Bool>(false)
     private let nextKey = Atomic<UInt64>(1)
     private let thread = EngineThread()
@@ -178,6 +181,7 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
             if engine.scheduler.phase(of: id) == .finished { deliver() }  // max_tokens 0
         } catch {
             outstanding.subtract(1, ordering: .acquiringAndReleasing)
+            failures += 1
             s.continuation.yield(.failed(error.description))
             s.continuation.finish()
         }
@@ -220,6 +224,11 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
         guard let a = active.removeValue(forKey: key) else { return }
         engine.scheduler.release(a.id)
         outstanding.subtract(1, ordering: .acquiringAndReleasing)
+        switch event {
+        case .finished(let reason, _): finished[reason, default: 0] += 1
+        case .failed: failures += 1
+        case .text: break
+        }
         a.continuation.yield(event)
         a.continuation.finish()
     }
@@ -232,9 +241,18 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
         snapshot.queued = engine.scheduler.queuedCount
         snapshot.running = engine.scheduler.runningCount
         snapshot.queueCapacity = capacity
-        snapshot.completedRequests = s.completed
-        snapshot.cancelledRequests = s.cancelled
-        snapshot.failedRequests = s.failed
+        // The service's own counts: the scheduler counts a stop string's end as a cancellation.
+        snapshot.stoppedRequests = finished[.stop, default: 0]
+        snapshot.lengthRequests = finished[.length, default: 0]
+        snapshot.completedRequests = snapshot.stoppedRequests + snapshot.lengthRequests
+        snapshot.cancelledRequests = finished[.cancelled, default: 0]
+        snapshot.failedRequests = failures
+        let k = engine.cache.statistics
+        snapshot.kvCompressions = k.compressions
+        snapshot.kvDecompressions = k.decompressions
+        snapshot.kvEvictions = k.evictions
+        let room = engine.budget.limitBytes - m.poolBytes
+        snapshot.kvCacheUsageRatio = room > 0 ? min(1, Double(m.hotBytes + m.coldBytes) / Double(room)) : 1
         snapshot.promptTokens = s.promptTokens
         snapshot.generatedTokens = s.generatedTokens
         snapshot.preemptions = s.preemptionsCompressed + s.preemptionsDropped

@@ -26,6 +26,9 @@ final class ServerMetrics: Sendable {
     /// Engine counters, mirrored by adding what they moved since the last scrape.
     private let preemptions: MirroredCounter
     private let cancelledRequests: MirroredCounter
+    private let finishedStop, finishedLength, finishedCancelled, finishedFailed: MirroredCounter
+    private let kvCompressions, kvDecompressions, kvEvictions: MirroredCounter
+    private let kvCacheUsage: Gauge
 
     private static var requestsDescriptor: MetricNameDescriptor { descriptor("requests", unit: "total", "HTTP requests by route and status.") }
 
@@ -62,6 +65,20 @@ final class ServerMetrics: Sendable {
             descriptor: Self.descriptor("preemptions", unit: "total", "Sequences taken out of the running batch under memory pressure.")))
         cancelledRequests = MirroredCounter(registry.makeCounter(
             descriptor: Self.descriptor("requests_cancelled", unit: "total", "Requests cancelled, mostly because the client went away.")))
+        let finishes = Self.descriptor("request_finishes", unit: "total",
+                                       "Completions by how they ended: stop (end of generation or a stop string), length, cancelled, failed.")
+        finishedStop = MirroredCounter(registry.makeCounter(descriptor: finishes, labels: [("reason", "stop")]))
+        finishedLength = MirroredCounter(registry.makeCounter(descriptor: finishes, labels: [("reason", "length")]))
+        finishedCancelled = MirroredCounter(registry.makeCounter(descriptor: finishes, labels: [("reason", "cancelled")]))
+        finishedFailed = MirroredCounter(registry.makeCounter(descriptor: finishes, labels: [("reason", "failed")]))
+        kvCompressions = MirroredCounter(registry.makeCounter(
+            descriptor: Self.descriptor("kv_compressions", unit: "total", "KV pages compressed into the cold store.")))
+        kvDecompressions = MirroredCounter(registry.makeCounter(
+            descriptor: Self.descriptor("kv_decompressions", unit: "total", "KV pages decompressed out of the cold store.")))
+        kvEvictions = MirroredCounter(registry.makeCounter(
+            descriptor: Self.descriptor("kv_evictions", unit: "total", "Cached prefix blocks evicted (pressure or the prefix cache's cap).")))
+        kvCacheUsage = registry.makeGauge(descriptor: Self.descriptor(
+            "kv_cache_usage_ratio", "KV bytes held (hot and cold) over the budget left after pools, 0 to 1."))
         // Declare the request counter up front so that a scrape before any request shows its family.
         _ = registry.makeCounter(descriptor: Self.requestsDescriptor, labels: [("endpoint", "/health"), ("status", "200")])
     }
@@ -102,6 +119,14 @@ final class ServerMetrics: Sendable {
         kvBytesPerToken.set(Int64(snapshot.kvBytesPerToken))
         preemptions.mirror(snapshot.preemptions)
         cancelledRequests.mirror(snapshot.cancelledRequests)
+        finishedStop.mirror(snapshot.stoppedRequests)
+        finishedLength.mirror(snapshot.lengthRequests)
+        finishedCancelled.mirror(snapshot.cancelledRequests)
+        finishedFailed.mirror(snapshot.failedRequests)
+        kvCompressions.mirror(snapshot.kvCompressions)
+        kvDecompressions.mirror(snapshot.kvDecompressions)
+        kvEvictions.mirror(snapshot.kvEvictions)
+        kvCacheUsage.set(snapshot.kvCacheUsageRatio)
         var bytes: [UInt8] = []
         registry.emit(into: &bytes)
         return ByteBuffer(bytes: bytes)

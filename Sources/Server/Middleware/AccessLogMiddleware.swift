@@ -25,10 +25,13 @@ struct AccessLogMiddleware: RouterMiddleware {
                 try await body.write(writer)
                 record.log(outcome: nil)
             } catch let error as OpenAIError where error.status.code == 499 {
-                record.log(outcome: "the client went away")
+                // Counted as 499 (nginx's "client closed request"), not as the 200 already sent.
+                record.log(outcome: "the client went away", countedAs: 499)
                 throw error
             } catch {
-                record.log(outcome: "stream ended early: \(error)")
+                // OpenAI errors carry their status; anything else came from writing to a
+                // connection that is gone.
+                record.log(outcome: "stream ended early: \(error)", countedAs: (error as? OpenAIError)?.status.code ?? 499)
                 throw error
             }
         }
@@ -45,7 +48,9 @@ struct AccessLogMiddleware: RouterMiddleware {
         let logger: Logger
         let metrics: ServerMetrics
 
-        func log(outcome: String?) {
+        /// Logs the request and counts it under `countedAs` when its stream ended otherwise
+        /// than its status says.
+        func log(outcome: String?, countedAs counted: Int? = nil) {
             let elapsed = ContinuousClock.now - start
             let milliseconds = (Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) / 1e15)
             var line = "\(method) \(path) \(status) \((milliseconds * 10).rounded() / 10)ms"
@@ -56,7 +61,7 @@ struct AccessLogMiddleware: RouterMiddleware {
             let probe = status < 400 && (path == "/health" || path == "/metrics")
             logger.log(level: probe ? .debug : .info, "\(line)")
             let route = endpointPath.value.flatMap { $0 == "NotFound" ? nil : $0 }
-            metrics.recordRequest(endpoint: route ?? "unmatched", status: status)
+            metrics.recordRequest(endpoint: route ?? "unmatched", status: counted ?? status)
         }
     }
 }

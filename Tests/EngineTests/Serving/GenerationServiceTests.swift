@@ -119,6 +119,29 @@ import TestSupport
         await service.shutdown()
     }
 
+    /// How requests end is counted apart: a stop string is a stop, not a cancellation
+    /// (issue 15: it counted in strata_requests_cancelled_total).
+    @Test("finishes are counted by reason: stop strings as stops, cancellations apart")
+    func finishesByReason() async throws {
+        let service = try Self.service()
+        let prompt = service.tokenize("Once upon a time")
+        let full = await Self.collect(try service.submit(prompt: prompt, parameters: Self.greedy(12)))
+        let word = String(full.text.split(separator: " ").first ?? "a")
+        _ = await Self.collect(try service.submit(prompt: prompt, parameters: Self.greedy(12, stop: [word])))
+        let handle = try service.submit(prompt: prompt, parameters: Self.greedy(400))
+        handle.cancel()
+        _ = await Self.collect(handle)
+        var s = service.snapshot()
+        for _ in 0..<100 where s.cancelledRequests == 0 {
+            try await Task.sleep(for: .milliseconds(10))
+            s = service.snapshot()
+        }
+        #expect(s.lengthRequests == 1 && s.stoppedRequests == 1 && s.cancelledRequests == 1 && s.failedRequests == 0, "\(s)")
+        #expect(s.completedRequests == 2)
+        #expect(s.kvCacheUsageRatio >= 0 && s.kvCacheUsageRatio <= 1)
+        await service.shutdown()
+    }
+
     @Test("a full queue refuses with queueFull; bad requests are refused at once")
     func backPressure() async throws {
         let service = try Self.service(parallel: 2, queue: 3)
