@@ -6,6 +6,11 @@ public struct ServerConfiguration: Sendable {
     public var port = 8080
     /// When set, every `/v1` route requires `Authorization: Bearer <apiKey>`; `/health` and `/metrics` stay open.
     public var apiKey: String? = nil
+    /// Host names (the `Host` header, without its port) answered besides loopback ones; on a
+    /// loopback bind every other is refused with 403 (a web page reaching the local server
+    /// through DNS rebinding), so a reverse proxy's name must be listed. Empty on another
+    /// bind: any host.
+    public var allowedHosts: [String] = []
     /// Largest request body accepted; larger ones get 413.
     public var maxBodyBytes = 1 << 20
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Engine
 import Hummingbird
 import Logging
@@ -43,6 +44,9 @@ struct ServeCommand: AsyncParsableCommand {
     var kvType: String = "f16"
 
     @OptionGroup var auth: APIKeyOptions
+
+    @Option(name: .customLong("allowed-hosts"), help: "Host names answered besides localhost on a loopback bind, comma-separated (a reverse proxy's); requests for others get 403.")
+    var allowedHosts: String?
 
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be in 1...65535") }
@@ -100,6 +104,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.host = host
         configuration.port = port
         configuration.apiKey = apiKey
+        configuration.allowedHosts = allowedHosts.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
         logger.info("chat template: \(Self.describe(service.chatTemplate, jinja: loaded.chatTemplate))")
         logger.info("serving \(service.modelID) on http://\(host):\(port) (parallel \(parallel), context \(service.contextLength), budget \(formatBytes(engine.budget.limitBytes)))")
         let app = StrataServer.makeApplication(backend: service, configuration: configuration, logger: logger)
@@ -134,6 +139,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.host = host
         configuration.port = port
         configuration.apiKey = apiKey
+        configuration.allowedHosts = allowedHosts.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
         logger.info("serving embeddings of \(service.modelID) (\(service.dimensions) dimensions, \(service.maxInputTokens) tokens per input) on http://\(host):\(port)")
         let app = StrataServer.makeApplication(model: .embedding(service), configuration: configuration, logger: logger)
         try await app.runService()

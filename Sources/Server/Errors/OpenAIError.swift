@@ -108,6 +108,21 @@ extension OpenAIError {
         OpenAIError(status: .contentTooLarge, message: "The request body exceeds the limit of \(limit) bytes.", code: "request_too_large")
     }
 
+    /// 415: a body that is not declared JSON (a browser's cross-origin `text/plain` POST, which
+    /// needs no preflight, must not run a completion).
+    static func notJSON(_ contentType: String?) -> OpenAIError {
+        OpenAIError(status: .unsupportedMediaType,
+                    message: "The request body must be sent as Content-Type: application/json (got \(contentType.map { "'\($0)'" } ?? "none")).",
+                    code: "unsupported_media_type")
+    }
+
+    /// 403: a request addressed to a host name this server does not answer to (DNS rebinding).
+    static func hostNotAllowed(_ host: String) -> OpenAIError {
+        OpenAIError(status: .forbidden,
+                    message: "The host '\(host)' is not served here: this server answers requests addressed to localhost and the names given to --allowed-hosts.",
+                    code: "host_not_allowed")
+    }
+
     /// 503 with Retry-After: the engine cannot take or finish the work now.
     static func unavailable(_ message: String, retryAfter: Int = 1) -> OpenAIError {
         OpenAIError(status: .serviceUnavailable, message: message, type: "server_error", code: "service_unavailable", retryAfter: retryAfter)

@@ -10,6 +10,11 @@ extension Request {
     /// when the client sends one, else once the limit is passed), and decodes it as `T`; every
     /// decoding failure becomes a 400 naming the field.
     mutating func decodeJSONBody<T: Decodable>(as type: T.Type, limit: Int) async throws(OpenAIError) -> T {
+        let contentType = headers[.contentType]
+        let mediaType = contentType?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard let mediaType, mediaType == "application/json" || mediaType.hasSuffix("+json") else {
+            throw .notJSON(contentType)
+        }
         if let declared = headers[.contentLength].flatMap({ Int($0) }), declared > limit {
             throw .bodyTooLarge(limit: limit)
         }

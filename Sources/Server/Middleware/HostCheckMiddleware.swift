@@ -1,0 +1,37 @@
+import Hummingbird
+
+/// Refuses requests addressed to a host name the server does not answer to: on a loopback bind,
+/// anything but a loopback name or address and the configured names (403). A page on another
+/// site that rebinds its name to 127.0.0.1 sends its own name in `Host`, so it is refused; a
+/// request without `Host` (HTTP/1.0) is let through, as no browser sends one.
+struct HostCheckMiddleware: RouterMiddleware {
+    typealias Context = ServerRequestContext
+    let allowed: Set<String>
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // The authority, and any Host field left beside it (a request naming two hosts is
+        // judged by each).
+        if let authority = request.head.authority { try check(authority) }
+        for field in request.headers where field.name.canonicalName == "host" { try check(field.value) }
+        return try await next(request, context)
+    }
+
+    private func check(_ authority: String) throws(OpenAIError) {
+        let host = Self.hostName(authority)
+        guard Self.isLoopback(host) || allowed.contains(host) else { throw .hostNotAllowed(host) }
+    }
+
+    /// The host of `host[:port]` or `[v6]:port`, lower-cased.
+    static func hostName(_ authority: String) -> String {
+        let lowered = authority.lowercased()
+        if lowered.hasPrefix("["), let close = lowered.firstIndex(of: "]") {
+            return String(lowered[lowered.startIndex...close])
+        }
+        return String(lowered.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+    }
+
+    /// Loopback names and addresses: `localhost` (and its subdomains), 127.0.0.0/8, `[::1]`.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host.hasSuffix(".localhost") || host == "[::1]" || host.hasPrefix("127.")
+    }
+}

@@ -1,0 +1,56 @@
+import Engine
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// What a browser page or a careless client must not get from a local server, and the probes a
+/// load balancer sends (issue 15).
+@Suite struct ProtocolEdgeTests {
+    static let host = HTTPField.Name("Host")!
+
+    @Test("a loopback server refuses requests addressed to another host name (DNS rebinding), unless allowed")
+    func foreignHostsAreRefused() async throws {
+        try await withServer(MockBackend(), .live) { client in
+            let evil = try await client.execute(uri: "/v1/models", method: .get, headers: [Self.host: "evil.example"])
+            try expectOpenAIError(evil, .forbidden, code: "host_not_allowed")
+            for good in ["localhost:8080", "127.0.0.1", "LOCALHOST"] {
+                let response = try await client.execute(uri: "/v1/models", method: .get, headers: [Self.host: good])
+                #expect(response.status == .ok, "\(good)")
+            }
+        }
+        try await withServer(MockBackend(), .live, configure: { $0.allowedHosts = ["proxy.internal"] }) { client in
+            let proxied = try await client.execute(uri: "/health", method: .get, headers: [Self.host: "proxy.internal:443"])
+            #expect(proxied.status == .ok)
+            let other = try await client.execute(uri: "/health", method: .get, headers: [Self.host: "evil.example"])
+            #expect(other.status == .forbidden)
+        }
+    }
+
+    @Test("a body that is not declared JSON is a 415: a cross-origin text/plain POST runs nothing")
+    func bodiesMustBeJSON() async throws {
+        let backend = MockBackend()
+        try await withServer(backend) { client in
+            let body = JSON.body(["prompt": "hi", "max_tokens": 2])
+            for type in ["text/plain", "application/x-www-form-urlencoded", nil] as [String?] {
+                var headers: HTTPFields = [:]
+                if let type { headers[.contentType] = type }
+                let response = try await client.execute(uri: "/v1/completions", method: .post, headers: headers, body: body)
+                try expectOpenAIError(response, .unsupportedMediaType, code: "unsupported_media_type")
+            }
+            let ok = try await client.execute(uri: "/v1/completions", method: .post,
+                                              headers: [.contentType: "application/json; charset=utf-8"], body: body)
+            #expect(ok.status == .ok)
+        }
+    }
+
+    @Test("HEAD /health answers the status without a body")
+    func headHealth() async throws {
+        try await withServer(MockBackend()) { client in
+            let response = try await client.execute(uri: "/health", method: .head)
+            #expect(response.status == .ok)
+            #expect(response.body.readableBytes == 0)
+        }
+    }
+}
