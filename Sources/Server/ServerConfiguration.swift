@@ -11,8 +11,20 @@ public struct ServerConfiguration: Sendable {
     /// through DNS rebinding), so a reverse proxy's name must be listed. Empty on another
     /// bind: any host.
     public var allowedHosts: [String] = []
+    /// Seconds a connection may stay idle, before its first request and between requests, and
+    /// the most a request's headers may take to arrive (a slow client's byte-a-time headers
+    /// count as idle): the connection is closed after it.
+    public var idleTimeoutSeconds = 30
+    /// Seconds a request body may take to arrive once its headers are in (408 and close after).
+    public var bodyTimeoutSeconds = 30
+    /// Open connections at most: past it the server stops accepting (they wait in the listen
+    /// backlog) instead of failing `accept` once file descriptors run out.
+    public var maxConnections = 1024
     /// Largest request body accepted; larger ones get 413.
     public var maxBodyBytes = 1 << 20
 
     public init() {}
+
+    /// What a request body may be: its size and the time it may take.
+    var bodyLimits: BodyLimits { BodyLimits(maxBytes: maxBodyBytes, timeoutSeconds: bodyTimeoutSeconds) }
 }

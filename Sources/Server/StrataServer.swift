@@ -63,12 +63,12 @@ public enum StrataServer {
         switch model {
         case .completion(let completion):
             let runner = CompletionRunner(backend: completion, metrics: metrics)
-            CompletionsRoute(backend: completion, runner: runner, maxBodyBytes: configuration.maxBodyBytes).register(on: v1)
-            ChatCompletionsRoute(backend: completion, runner: runner, maxBodyBytes: configuration.maxBodyBytes).register(on: v1)
+            CompletionsRoute(backend: completion, runner: runner, bodyLimits: configuration.bodyLimits).register(on: v1)
+            ChatCompletionsRoute(backend: completion, runner: runner, bodyLimits: configuration.bodyLimits).register(on: v1)
             WrongModelKindRoute(path: "embeddings", endpoint: "embeddings", use: "/v1/completions or /v1/chat/completions",
                                 modelID: backend.modelID).register(on: v1)
         case .embedding(let embedding):
-            EmbeddingsRoute(backend: embedding, maxBodyBytes: configuration.maxBodyBytes).register(on: v1)
+            EmbeddingsRoute(backend: embedding, bodyLimits: configuration.bodyLimits).register(on: v1)
             for path in ["completions", "chat/completions"] {
                 WrongModelKindRoute(path: path, endpoint: "/v1/" + path + " (it is an embedding model)", use: "/v1/embeddings",
                                     modelID: backend.modelID).register(on: v1)
@@ -78,7 +78,9 @@ public enum StrataServer {
 
         return Application(
             router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "strata/\(ServerInfo.version)"),
+            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "strata/\(ServerInfo.version)",
+                                 availableConnectionsDelegate: .maximum(configuration.maxConnections, logger: logger)),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }

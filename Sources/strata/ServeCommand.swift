@@ -45,6 +45,15 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var auth: APIKeyOptions
 
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may idle (before and between requests; a request's headers must arrive within it).")
+    var idleTimeout: Int = 30
+
+    @Option(name: .customLong("body-timeout"), help: "Seconds a request body may take once its headers are in (408 and close after).")
+    var bodyTimeout: Int = 30
+
+    @Option(name: .customLong("max-connections"), help: "Open connections at most; more wait in the listen backlog (default 1024, and always below the file-descriptor limit).")
+    var maxConnections: Int = 1024
+
     @Option(name: .customLong("allowed-hosts"), help: "Host names answered besides localhost on a loopback bind, comma-separated (a reverse proxy's); requests for others get 403.")
     var allowedHosts: String?
 
@@ -52,6 +61,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be in 1...65535") }
         guard (1...256).contains(parallel) else { throw ValidationError("--parallel must be in 1...256") }
         guard queue >= parallel else { throw ValidationError("--queue must be at least --parallel") }
+        guard (1...3600).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be in 1...3600 seconds") }
+        guard (1...3600).contains(bodyTimeout) else { throw ValidationError("--body-timeout must be in 1...3600 seconds") }
+        guard (1...1_000_000).contains(maxConnections) else { throw ValidationError("--max-connections must be in 1...1000000") }
         if let batchTokens, !(1...1 << 20).contains(batchTokens) { throw ValidationError("--batch-tokens must be in 1...1048576") }
         if let ctx, ctx < 1 { throw ValidationError("--ctx must be >= 1") }
         if let prefixCache, MemoryBudget.parseSize(prefixCache) == nil {
@@ -105,12 +117,28 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.port = port
         configuration.apiKey = apiKey
         configuration.allowedHosts = allowedHosts.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
+        connectionLimits(&configuration, logger: logger)
         logger.info("chat template: \(Self.describe(service.chatTemplate, jinja: loaded.chatTemplate))")
         logger.info("serving \(service.modelID) on http://\(host):\(port) (parallel \(parallel), context \(service.contextLength), budget \(formatBytes(engine.budget.limitBytes)))")
         let app = StrataServer.makeApplication(backend: service, configuration: configuration, logger: logger)
         try await app.runService()
         await service.shutdown(gracePeriod: .seconds(10))
         logger.info("stopped")
+    }
+
+    /// Applies the timeouts and the connection cap, kept below the file-descriptor limit (whose
+    /// soft value is raised to the hard one first), and says what they are.
+    func connectionLimits(_ configuration: inout ServerConfiguration, logger: Logger) {
+        configuration.idleTimeoutSeconds = idleTimeout
+        configuration.bodyTimeoutSeconds = bodyTimeout
+        let descriptors = FileDescriptorLimit.raiseToHard()
+        // Room for the model, logs, the engine's files and accept's own descriptor.
+        let cap = min(maxConnections, max(8, descriptors - 64))
+        if cap < maxConnections {
+            logger.warning("--max-connections \(maxConnections) is more than \(descriptors) file descriptors allow: \(cap)")
+        }
+        configuration.maxConnections = cap
+        logger.info("connections: at most \(cap) open (file descriptors \(descriptors)), idle timeout \(idleTimeout) s, body timeout \(bodyTimeout) s")
     }
 
     /// The chat format for the log: its name, and for ChatML the default system prompt, or
@@ -140,6 +168,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.port = port
         configuration.apiKey = apiKey
         configuration.allowedHosts = allowedHosts.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
+        connectionLimits(&configuration, logger: logger)
         logger.info("serving embeddings of \(service.modelID) (\(service.dimensions) dimensions, \(service.maxInputTokens) tokens per input) on http://\(host):\(port)")
         let app = StrataServer.makeApplication(model: .embedding(service), configuration: configuration, logger: logger)
         try await app.runService()

@@ -103,6 +103,11 @@ import Testing
             let refused = try await client.post("/v1/completions", ["prompt": "0123456789", "max_tokens": 10])
             try expectOpenAIError(refused, .badRequest, code: "context_length_exceeded")
             #expect(backend.submissions.count == 1)
+            // The total is printed exactly, not wrapped to a negative number.
+            let huge = try await client.post("/v1/completions", ["prompt": "0123456789", "max_tokens": Int.max])
+            try expectOpenAIError(huge, .badRequest, code: "context_length_exceeded")
+            let message = try #require((try JSON.object(huge.body)["error"] as? [String: Any])?["message"] as? String)
+            #expect(message.contains("you requested 9223372036854775818 tokens (11 in the prompt, 9223372036854775807 in the completion)"), "\(message)")
         }
     }
 

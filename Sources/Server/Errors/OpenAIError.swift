@@ -11,6 +11,9 @@ struct OpenAIError: Error, HTTPResponseError, CustomStringConvertible {
     var code: String?
     /// Seconds, sent as `Retry-After`.
     var retryAfter: Int?
+    /// Whether the connection must close after this response (sent as `Connection: close`): the
+    /// request's body was not read to its end, so nothing after it on the connection can be parsed.
+    var closesConnection = false
 
     init(
         status: HTTPResponse.Status, message: String, type: String = "invalid_request_error",
@@ -34,6 +37,7 @@ struct OpenAIError: Error, HTTPResponseError, CustomStringConvertible {
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [:]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        if closesConnection { headers[.connection] = "close" }
         return JSONCoding.response(body, status: status, headers: headers)
     }
 }
@@ -73,12 +77,13 @@ extension OpenAIError {
         OpenAIError(status: .badRequest, message: message, param: param, code: "unsupported_value")
     }
 
-    /// 400: prompt plus completion exceed the model's context.
+    /// 400: prompt plus completion exceed the model's context (their sum in 128 bits: a
+    /// `max_tokens` near `Int.max` printed a wrapped, negative total).
     static func contextLengthExceeded(promptTokens: Int, maxTokens: Int, contextLength: Int) -> OpenAIError {
         OpenAIError(
             status: .badRequest,
             message: "This model's maximum context length is \(contextLength) tokens. However, you requested "
-                + "\(promptTokens &+ maxTokens) tokens (\(promptTokens) in the prompt, \(maxTokens) in the completion). "
+                + "\(Int128(promptTokens) + Int128(maxTokens)) tokens (\(promptTokens) in the prompt, \(maxTokens) in the completion). "
                 + "Please reduce the length of the prompt or completion.",
             code: "context_length_exceeded")
     }
@@ -103,9 +108,19 @@ extension OpenAIError {
         OpenAIError(status: .notFound, message: "The model '\(model)' does not exist.", param: "model", code: "model_not_found")
     }
 
-    /// 413: the body exceeds `maxBodyBytes`.
+    /// 413: the body exceeds `maxBodyBytes`. The rest of it is not read: the connection closes.
     static func bodyTooLarge(limit: Int) -> OpenAIError {
-        OpenAIError(status: .contentTooLarge, message: "The request body exceeds the limit of \(limit) bytes.", code: "request_too_large")
+        var error = OpenAIError(status: .contentTooLarge, message: "The request body exceeds the limit of \(limit) bytes.", code: "request_too_large")
+        error.closesConnection = true
+        return error
+    }
+
+    /// 408: the body did not arrive within the body timeout; the connection closes.
+    static func bodyTimeout(seconds: Int) -> OpenAIError {
+        var error = OpenAIError(status: .requestTimeout, message: "The request body did not arrive within \(seconds) seconds.",
+                                code: "request_timeout")
+        error.closesConnection = true
+        return error
     }
 
     /// 415: a body that is not declared JSON (a browser's cross-origin `text/plain` POST, which

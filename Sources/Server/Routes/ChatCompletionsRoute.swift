@@ -6,7 +6,7 @@ import Hummingbird
 struct ChatCompletionsRoute: Sendable {
     let backend: any CompletionBackend
     let runner: CompletionRunner
-    let maxBodyBytes: Int
+    let bodyLimits: BodyLimits
 
     func register(on group: RouterGroup<ServerRequestContext>) {
         group.post("chat/completions") { request, context in
@@ -16,7 +16,7 @@ struct ChatCompletionsRoute: Sendable {
 
     func respond(to request: Request, context: ServerRequestContext) async throws(OpenAIError) -> Response {
         var request = request
-        let body = try await request.decodeJSONBody(as: ChatCompletionRequest.self, limit: maxBodyBytes)
+        let body = try await request.decodeJSONBody(as: ChatCompletionRequest.self, limits: bodyLimits)
         if let model = body.model, model != backend.modelID { throw .modelNotFound(model) }
         let prompt: [TokenID]
         do {

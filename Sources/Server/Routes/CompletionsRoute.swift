@@ -5,7 +5,7 @@ import Hummingbird
 struct CompletionsRoute: Sendable {
     let backend: any CompletionBackend
     let runner: CompletionRunner
-    let maxBodyBytes: Int
+    let bodyLimits: BodyLimits
 
     func register(on group: RouterGroup<ServerRequestContext>) {
         group.post("completions") { request, context in
@@ -15,7 +15,7 @@ struct CompletionsRoute: Sendable {
 
     func respond(to request: Request, context: ServerRequestContext) async throws(OpenAIError) -> Response {
         var request = request
-        let body = try await request.decodeJSONBody(as: CompletionRequest.self, limit: maxBodyBytes)
+        let body = try await request.decodeJSONBody(as: CompletionRequest.self, limits: bodyLimits)
         if let model = body.model, model != backend.modelID { throw .modelNotFound(model) }
         let prompt = backend.tokenize(body.prompt)
         let maxTokens = try CompletionLength.resolve(

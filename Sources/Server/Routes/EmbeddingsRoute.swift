@@ -5,7 +5,7 @@ import Hummingbird
 /// batches shared with other requests.
 struct EmbeddingsRoute: Sendable {
     let backend: any EmbeddingBackend
-    let maxBodyBytes: Int
+    let bodyLimits: BodyLimits
 
     func register(on group: RouterGroup<ServerRequestContext>) {
         group.post("embeddings") { request, context in
@@ -15,7 +15,7 @@ struct EmbeddingsRoute: Sendable {
 
     func respond(to request: Request) async throws(OpenAIError) -> Response {
         var request = request
-        let body = try await request.decodeJSONBody(as: EmbeddingRequest.self, limit: maxBodyBytes)
+        let body = try await request.decodeJSONBody(as: EmbeddingRequest.self, limits: bodyLimits)
         if let model = body.model, model != backend.modelID { throw .modelNotFound(model) }
         if let dimensions = body.dimensions, dimensions != backend.dimensions {
             throw .unsupported("dimensions", "This model's embeddings have \(backend.dimensions) dimensions; 'dimensions' cannot change that.")

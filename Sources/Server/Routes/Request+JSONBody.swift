@@ -5,11 +5,20 @@ import Foundation
 #endif
 import Hummingbird
 
+/// The most a request body may be and take.
+struct BodyLimits: Sendable {
+    var maxBytes: Int
+    var timeoutSeconds: Int
+}
+
 extension Request {
-    /// Reads the body, at most `limit` bytes (413 beyond, told from `Content-Length` before reading
-    /// when the client sends one, else once the limit is passed), and decodes it as `T`; every
-    /// decoding failure becomes a 400 naming the field.
-    mutating func decodeJSONBody<T: Decodable>(as type: T.Type, limit: Int) async throws(OpenAIError) -> T {
+    /// Reads the body, at most `limits.maxBytes` bytes (413 beyond, told from `Content-Length`
+    /// before reading when the client sends one, else once the limit is passed) within
+    /// `limits.timeoutSeconds` (408 after: a half-sent body holds no connection for ever), and
+    /// decodes it as `T`; every decoding failure becomes a 400 naming the field. A body not
+    /// declared JSON is a 415.
+    mutating func decodeJSONBody<T: Decodable>(as type: T.Type, limits: BodyLimits) async throws(OpenAIError) -> T {
+        let limit = limits.maxBytes
         let contentType = headers[.contentType]
         let mediaType = contentType?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard let mediaType, mediaType == "application/json" || mediaType.hasSuffix("+json") else {
@@ -18,12 +27,28 @@ extension Request {
         if let declared = headers[.contentLength].flatMap({ Int($0) }), declared > limit {
             throw .bodyTooLarge(limit: limit)
         }
-        var buffer = ByteBuffer()
+        let source = body
+        let buffer: ByteBuffer
         do {
-            for try await part in body {
-                guard part.readableBytes <= limit - buffer.readableBytes else { throw OpenAIError.bodyTooLarge(limit: limit) }
-                buffer.writeImmutableBuffer(part)
+            // The body against a timer: whichever ends first.
+            let collected = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+                group.addTask {
+                    var buffer = ByteBuffer()
+                    for try await part in source {
+                        guard part.readableBytes <= limit - buffer.readableBytes else { throw OpenAIError.bodyTooLarge(limit: limit) }
+                        buffer.writeImmutableBuffer(part)
+                    }
+                    return buffer
+                }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(limits.timeoutSeconds))
+                    return nil
+                }
+                defer { group.cancelAll() }
+                return try await group.next() ?? nil
             }
+            guard let collected else { throw OpenAIError.bodyTimeout(seconds: limits.timeoutSeconds) }
+            buffer = collected
         } catch let error as OpenAIError {
             throw error
         } catch {

@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Connections that hold the server without finishing a request are closed on time, and a full
+/// house of them does not stop `/health` (issue 15: 200 idle, slow-header and half-body
+/// connections were still open after 60 s, and a few hundred made new connections time out).
+@Suite struct ConnectionHygieneTests {
+    @Test("idle, silent and byte-a-time-header connections are closed after the idle timeout")
+    func idleConnectionsAreClosed() async throws {
+        let server = try await ServerProcess.start(["--idle-timeout", "1"])
+        defer { server.stop() }
+        #expect(server.log.contains("idle timeout 1 s, body timeout 30 s"), "\(server.log)")
+        let silent = try RawConnection(port: server.port)
+        let keptAlive = try RawConnection(port: server.port)
+        keptAlive.send("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        let slow = try RawConnection(port: server.port)
+        for byte in "GET /health HTTP/1.1\r\nHost: loc" {
+            guard slow.send(String(byte)) else { break }
+            try await Task.sleep(for: .milliseconds(150))
+        }
+        #expect(silent.readUntilClosed().closed)
+        let answered = keptAlive.readUntilClosed()
+        #expect(answered.closed && answered.text.hasPrefix("HTTP/1.1 200"), "\(answered.text)")
+        #expect(slow.readUntilClosed().closed)
+    }
+
+    /// (The 413's connection closes at the idle timeout: the server does not read the rest of
+    /// a body it refused.)
+    @Test("a body that stops halfway gets 408 and the connection closes; an oversized one 413 and closes")
+    func unfinishedAndOversizedBodies() async throws {
+        let server = try await ServerProcess.start(["--body-timeout", "1", "--idle-timeout", "2"])
+        defer { server.stop() }
+        let half = try RawConnection(port: server.port)
+        half.send("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"prompt\": ")
+        let timedOut = half.readUntilClosed()
+        #expect(timedOut.closed && timedOut.text.hasPrefix("HTTP/1.1 408"), "\(timedOut.text)")
+        #expect(timedOut.text.contains("request_timeout") && timedOut.text.lowercased().contains("connection: close"), "\(timedOut.text)")
+
+        let big = try RawConnection(port: server.port)
+        big.send("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 5000000\r\n\r\n{\"prompt\": \"")
+        let refused = big.readUntilClosed()
+        #expect(refused.closed && refused.text.hasPrefix("HTTP/1.1 413"), "closed \(refused.closed): \(refused.text)")
+        #expect(refused.text.lowercased().contains("connection: close"), "\(refused.text)")
+        let (status, _) = try await HTTP.get(server.baseURL + "/health")
+        #expect(status == 200)
+    }
+
+    @Test("past --max-connections connections wait instead of failing; /health is answered once idle ones time out")
+    func aFullHouseStillAnswersHealth() async throws {
+        let server = try await ServerProcess.start(["--max-connections", "8", "--idle-timeout", "1"])
+        defer { server.stop() }
+        #expect(server.log.contains("connections: at most 8 open"), "\(server.log)")
+        // The start-up probe's kept-alive connection closes first: /health needs a new one.
+        try await Task.sleep(for: .milliseconds(1500))
+        let idle = try (0..<40).map { _ in try RawConnection(port: server.port) }
+        let (status, body) = try await HTTP.get(server.baseURL + "/health")
+        #expect(status == 200, "\(body)")
+        withExtendedLifetime(idle) {}
+    }
+}
