@@ -99,6 +99,7 @@ import Testing
             do {
                 var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/completions")
                 request.method = .POST
+                request.headers.add(name: "Content-Type", value: "application/json")
                 let prompt = String(repeating: "word ", count: 400)
                 let parts = [#"{"prompt": ""#, prompt, #""}"#].map { ByteBuffer(string: $0) }
                 request.body = .stream(parts.async, length: .unknown)
