@@ -49,6 +49,7 @@ public enum StrataServer {
         // Outermost first: the access log sees the response the error middleware made of any error.
         router.add(middleware: AccessLogMiddleware(metrics: metrics))
         router.add(middleware: OpenAIErrorMiddleware())
+        router.add(middleware: URILengthMiddleware())
         if HostCheckMiddleware.isLoopback(configuration.host.lowercased()) || configuration.host == "::1" {
             router.add(middleware: HostCheckMiddleware(allowed: Set(configuration.allowedHosts.map { $0.lowercased() })))
         }

@@ -54,3 +54,16 @@ import Testing
         }
     }
 }
+
+/// Over-long request targets get a JSON 414; a 404 does not echo a long path back.
+@Suite struct RequestTargetTests {
+    @Test func longURIsAreRefusedAndNotEchoed() async throws {
+        try await withServer(MockBackend()) { client in
+            let long = try await client.get("/" + String(repeating: "a", count: 9000))
+            try expectOpenAIError(long, .uriTooLong, code: "uri_too_long")
+            let notFound = try await client.get("/" + String(repeating: "b", count: 5000))
+            try expectOpenAIError(notFound, .notFound, code: "not_found")
+            #expect(notFound.body.readableBytes < 1000)
+        }
+    }
+}

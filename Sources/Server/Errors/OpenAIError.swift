@@ -100,7 +100,14 @@ extension OpenAIError {
 
     /// 404 for a path (or method) the server has no route for.
     static func unknownRoute(method: HTTPRequest.Method, path: String) -> OpenAIError {
-        OpenAIError(status: .notFound, message: "Invalid URL (\(method) \(path))", code: "not_found")
+        // A long path is shown cut: the error must not echo what the client sent at any size.
+        let shown = path.count > 200 ? path.prefix(200) + "..." : Substring(path)
+        return OpenAIError(status: .notFound, message: "Invalid URL (\(method) \(shown))", code: "not_found")
+    }
+
+    /// 414: the request target is longer than the server reads.
+    static func uriTooLong(limit: Int) -> OpenAIError {
+        OpenAIError(status: .uriTooLong, message: "The request URI is longer than \(limit) bytes.", code: "uri_too_long")
     }
 
     /// 404 for a model other than the one served.

@@ -35,3 +35,14 @@ struct HostCheckMiddleware: RouterMiddleware {
         host == "localhost" || host.hasSuffix(".localhost") || host == "[::1]" || host.hasPrefix("127.")
     }
 }
+
+/// Refuses request targets longer than `limit` bytes with 414 before any route sees them.
+struct URILengthMiddleware: RouterMiddleware {
+    typealias Context = ServerRequestContext
+    static let limit = 8192
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.uri.string.utf8.count <= Self.limit else { throw OpenAIError.uriTooLong(limit: Self.limit) }
+        return try await next(request, context)
+    }
+}
