@@ -20,6 +20,8 @@ public struct ServerConfiguration: Sendable {
     /// Open connections at most: past it the server stops accepting (they wait in the listen
     /// backlog) instead of failing `accept` once file descriptors run out.
     public var maxConnections = 1024
+    /// Origins whose web pages may call the API (CORS), `*` for any; empty: none.
+    public var allowedOrigins: [String] = []
     /// Largest request body accepted; larger ones get 413.
     public var maxBodyBytes = 1 << 20
 

@@ -50,6 +50,9 @@ public enum StrataServer {
         router.add(middleware: AccessLogMiddleware(metrics: metrics))
         router.add(middleware: OpenAIErrorMiddleware())
         router.add(middleware: URILengthMiddleware())
+        if !configuration.allowedOrigins.isEmpty {
+            router.add(middleware: CORSOriginsMiddleware(origins: Set(configuration.allowedOrigins)))
+        }
         if HostCheckMiddleware.isLoopback(configuration.host.lowercased()) || configuration.host == "::1" {
             router.add(middleware: HostCheckMiddleware(allowed: Set(configuration.allowedHosts.map { $0.lowercased() })))
         }

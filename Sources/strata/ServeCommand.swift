@@ -54,6 +54,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-connections"), help: "Open connections at most; more wait in the listen backlog (default 1024, and always below the file-descriptor limit).")
     var maxConnections: Int = 1024
 
+    @Option(name: .customLong("allowed-origins"), help: "Origins whose web pages may call the API (CORS), comma-separated, or * for any (default: none).")
+    var allowedOrigins: String?
+
     @Option(name: .customLong("allowed-hosts"), help: "Host names answered besides localhost on a loopback bind, comma-separated (a reverse proxy's); requests for others get 403.")
     var allowedHosts: String?
 
@@ -117,6 +120,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.port = port
         configuration.apiKey = apiKey
         configuration.allowedHosts = allowedHosts.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
+        configuration.allowedOrigins = allowedOrigins.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
         connectionLimits(&configuration, logger: logger)
         logger.info("chat template: \(Self.describe(service.chatTemplate, jinja: loaded.chatTemplate))")
         logger.info("serving \(service.modelID) on http://\(host):\(port) (parallel \(parallel), context \(service.contextLength), budget \(formatBytes(engine.budget.limitBytes)))")
@@ -168,6 +172,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.port = port
         configuration.apiKey = apiKey
         configuration.allowedHosts = allowedHosts.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
+        configuration.allowedOrigins = allowedOrigins.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
         connectionLimits(&configuration, logger: logger)
         logger.info("serving embeddings of \(service.modelID) (\(service.dimensions) dimensions, \(service.maxInputTokens) tokens per input) on http://\(host):\(port)")
         let app = StrataServer.makeApplication(model: .embedding(service), configuration: configuration, logger: logger)

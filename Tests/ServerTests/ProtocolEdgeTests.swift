@@ -67,3 +67,35 @@ import Testing
         }
     }
 }
+
+/// CORS is off unless origins are allowed; then their preflights and responses carry it.
+@Suite struct CORSTests {
+    static let preflight: HTTPFields = [.origin: "https://app.example", .accessControlRequestMethod: "POST",
+                                        .accessControlRequestHeaders: "content-type"]
+
+    @Test func noOriginIsAllowedByDefault() async throws {
+        try await withServer(MockBackend()) { client in
+            let response = try await client.execute(uri: "/v1/completions", method: .options, headers: Self.preflight)
+            #expect(response.headers[.accessControlAllowOrigin] == nil)
+            #expect(response.status != .noContent && response.status != .ok)
+        }
+    }
+
+    @Test func allowedOriginsGetPreflightsAndHeaders() async throws {
+        try await withServer(MockBackend(), configure: { $0.allowedOrigins = ["https://app.example"] }) { client in
+            let preflight = try await client.execute(uri: "/v1/completions", method: .options, headers: Self.preflight)
+            #expect(preflight.status == .noContent)
+            #expect(preflight.headers[.accessControlAllowOrigin] == "https://app.example")
+            #expect(preflight.headers[.accessControlAllowHeaders]?.contains("content-type") == true)
+            var headers = JSON.headers
+            headers[.origin] = "https://app.example"
+            let post = try await client.execute(uri: "/v1/completions", method: .post, headers: headers, body: JSON.body(["prompt": "hi"]))
+            #expect(post.status == .ok)
+            #expect(post.headers[.accessControlAllowOrigin] == "https://app.example")
+            var other = Self.preflight
+            other[.origin] = "https://evil.example"
+            let refused = try await client.execute(uri: "/v1/completions", method: .options, headers: other)
+            try expectOpenAIError(refused, .forbidden, code: "origin_not_allowed")
+        }
+    }
+}

@@ -58,4 +58,18 @@ import TestSupport
         #expect(status == 200, "\(body)")
         withExtendedLifetime(idle) {}
     }
+
+    @Test("SIGTERM finishes while a client holds a half-sent body: the body timeout ends it")
+    func sigtermWithAHalfSentBody() async throws {
+        let server = try await ServerProcess.start(["--body-timeout", "2"])
+        let half = try RawConnection(port: server.port)
+        half.send("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+        try await Task.sleep(for: .milliseconds(200))
+        let start = ContinuousClock.now
+        let status = server.stop()
+        #expect(status == 0)
+        // Not a timing assertion: a bound far above the 2 s timeout, below "never".
+        #expect(ContinuousClock.now - start < .seconds(30), "SIGTERM waited \(ContinuousClock.now - start)")
+        withExtendedLifetime(half) {}
+    }
 }

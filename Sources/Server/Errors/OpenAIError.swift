@@ -105,6 +105,11 @@ extension OpenAIError {
         return OpenAIError(status: .notFound, message: "Invalid URL (\(method) \(shown))", code: "not_found")
     }
 
+    /// 403: a CORS preflight from an origin not in `--allowed-origins`.
+    static func originNotAllowed(_ origin: String) -> OpenAIError {
+        OpenAIError(status: .forbidden, message: "The origin '\(origin)' is not allowed (see --allowed-origins).", code: "origin_not_allowed")
+    }
+
     /// 414: the request target is longer than the server reads.
     static func uriTooLong(limit: Int) -> OpenAIError {
         OpenAIError(status: .uriTooLong, message: "The request URI is longer than \(limit) bytes.", code: "uri_too_long")
