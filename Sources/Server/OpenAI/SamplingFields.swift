@@ -36,6 +36,7 @@ struct SamplingFields: Decodable {
     }
 
     init(from decoder: any Decoder) throws {
+        try UnsupportedFields.check(decoder)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         temperature = try container.decodeIfPresent(Double.self, forKey: .temperature)
         topP = try container.decodeIfPresent(Double.self, forKey: .topP)
