@@ -27,6 +27,13 @@ public struct ServerConfiguration: Sendable {
 
     public init() {}
 
+    /// Whether `host` (a bind address or a `Host` name without its port) is a loopback name or
+    /// address: `localhost` and its subdomains, 127.0.0.0/8, `::1`.
+    public static func isLoopback(_ host: String) -> Bool {
+        let host = host.lowercased()
+        return host == "localhost" || host.hasSuffix(".localhost") || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+
     /// What a request body may be: its size and the time it may take.
     var bodyLimits: BodyLimits { BodyLimits(maxBytes: maxBodyBytes, timeoutSeconds: bodyTimeoutSeconds) }
 }

@@ -53,7 +53,7 @@ public enum StrataServer {
         if !configuration.allowedOrigins.isEmpty {
             router.add(middleware: CORSOriginsMiddleware(origins: Set(configuration.allowedOrigins)))
         }
-        if HostCheckMiddleware.isLoopback(configuration.host.lowercased()) || configuration.host == "::1" {
+        if ServerConfiguration.isLoopback(configuration.host) {
             router.add(middleware: HostCheckMiddleware(allowed: Set(configuration.allowedHosts.map { $0.lowercased() })))
         }
 

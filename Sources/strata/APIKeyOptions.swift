@@ -35,9 +35,4 @@ struct APIKeyOptions: ParsableArguments {
         }
         return nil
     }
-
-    /// Whether `host` is a loopback name or address (only this machine can connect).
-    static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
-    }
 }

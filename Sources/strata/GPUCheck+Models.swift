@@ -32,7 +32,7 @@ extension GPUCheckCommand {
             let input = step == 0 ? tokens : [tokens[tokens.count - 1]]
             let expected = try Array(cpu.evaluate(input))
             let got = try Array(gpu.evaluate(input))
-            worst = max(worst, Self.relativeError(got, expected))
+            worst = max(worst, LogitComparison.relativeError(got, expected))
             let next = TokenID(expected.indices.max { expected[$0] < expected[$1] }!)
             if TokenID(got.indices.max { got[$0] < got[$1] }!) != next { sameGreedy = false }
             tokens.append(next)
@@ -45,13 +45,5 @@ extension GPUCheckCommand {
                     + "\(formatBytes(offload.device.uploadedWeightBytes)) uploaded in \(String(format1: upload)) s): prompt \(prompt) + 16 steps, "
                     + "max relative error \(worst), greedy \(sameGreedy ? "identical" : "DIFFERS") (\(ok ? "ok" : "FAIL"), tolerance \(tolerance))\n")
         return ok
-    }
-
-    /// max |a - b| over the standard deviation of `b`; infinity for non-finite values.
-    static func relativeError(_ a: [Float], _ b: [Float]) -> Float {
-        guard a.allSatisfy(\.isFinite), b.allSatisfy(\.isFinite), !b.isEmpty else { return .infinity }
-        let mean = b.reduce(0, +) / Float(b.count)
-        let std = (b.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(b.count)).squareRoot()
-        return zip(a, b).map { abs($0 - $1) }.max()! / max(std, .leastNormalMagnitude)
     }
 }

@@ -87,11 +87,12 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw Console.fail(error)
         }
-        if apiKey == nil, !APIKeyOptions.isLoopback(host) {
+        if apiKey == nil, !ServerConfiguration.isLoopback(host) {
             logger.warning("serving on \(host) without an API key: anyone who can reach port \(port) can use the model (set STRATA_API_KEY or --api-key-file)")
         }
+        let configuration = serverConfiguration(apiKey: apiKey, logger: logger)
         if let directory = options.embeddingModelDirectory {
-            try await serveEmbeddings(directory: directory, apiKey: apiKey, logger: logger)
+            try await serveEmbeddings(directory: directory, configuration: configuration, logger: logger)
             return
         }
         let loaded = try options.load()
@@ -115,13 +116,6 @@ struct ServeCommand: AsyncParsableCommand {
             throw Console.fail(error)
         }
         let service = GenerationService(engine: engine)
-        var configuration = ServerConfiguration()
-        configuration.host = host
-        configuration.port = port
-        configuration.apiKey = apiKey
-        configuration.allowedHosts = allowedHosts.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
-        configuration.allowedOrigins = allowedOrigins.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
-        connectionLimits(&configuration, logger: logger)
         logger.info("chat template: \(Self.describe(service.chatTemplate, jinja: loaded.chatTemplate))")
         logger.info("serving \(service.modelID) on http://\(host):\(port) (parallel \(parallel), context \(service.contextLength), budget \(formatBytes(engine.budget.limitBytes)))")
         let app = StrataServer.makeApplication(backend: service, configuration: configuration, logger: logger)
@@ -130,9 +124,17 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("stopped")
     }
 
-    /// Applies the timeouts and the connection cap, kept below the file-descriptor limit (whose
-    /// soft value is raised to the hard one first), and says what they are.
-    func connectionLimits(_ configuration: inout ServerConfiguration, logger: Logger) {
+    /// The server's configuration from the flags: address, key, allowed hosts and origins, the
+    /// timeouts and the connection cap, kept below the file-descriptor limit (whose soft value is
+    /// raised to the hard one first); logs the limits.
+    func serverConfiguration(apiKey: String?, logger: Logger) -> ServerConfiguration {
+        func list(_ flag: String?) -> [String] { flag.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? [] }
+        var configuration = ServerConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.apiKey = apiKey
+        configuration.allowedHosts = list(allowedHosts)
+        configuration.allowedOrigins = list(allowedOrigins)
         configuration.idleTimeoutSeconds = idleTimeout
         configuration.bodyTimeoutSeconds = bodyTimeout
         let descriptors = FileDescriptorLimit.raiseToHard()
@@ -143,6 +145,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         configuration.maxConnections = cap
         logger.info("connections: at most \(cap) open (file descriptors \(descriptors)), idle timeout \(idleTimeout) s, body timeout \(bodyTimeout) s")
+        return configuration
     }
 
     /// The chat format for the log: its name, and for ChatML the default system prompt, or
@@ -158,7 +161,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// Serves a BERT model directory on `/v1/embeddings`.
-    func serveEmbeddings(directory: String, apiKey: String?, logger: Logger) async throws {
+    func serveEmbeddings(directory: String, configuration: ServerConfiguration, logger: Logger) async throws {
         let service: EmbeddingService
         let budget = MemoryBudget(limitBytes: memoryBudget.flatMap(MemoryBudget.parseSize) ?? MemoryBudget.defaultLimit())
         do {
@@ -167,13 +170,6 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw Console.fail(error)
         }
-        var configuration = ServerConfiguration()
-        configuration.host = host
-        configuration.port = port
-        configuration.apiKey = apiKey
-        configuration.allowedHosts = allowedHosts.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
-        configuration.allowedOrigins = allowedOrigins.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
-        connectionLimits(&configuration, logger: logger)
         logger.info("serving embeddings of \(service.modelID) (\(service.dimensions) dimensions, \(service.maxInputTokens) tokens per input) on http://\(host):\(port)")
         let app = StrataServer.makeApplication(model: .embedding(service), configuration: configuration, logger: logger)
         try await app.runService()

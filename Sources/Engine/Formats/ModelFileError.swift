@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import StrataRuntime
 import Memory
 
@@ -118,14 +113,12 @@ public enum ModelFileError: Error, Equatable, Sendable, CustomStringConvertible 
 extension ModelFileError {
     /// Throws `.nonFiniteValues` at the first NaN or infinity among `count` floats (norms,
     /// biases, factors: small vectors, read once at load, that would poison every output).
-    /// The pages are read without the kernel's read-around (`MADV_RANDOM` for the moment):
-    /// opening a model reads these vectors, not the weights beside them.
+    /// Read without the kernel's read-around: opening a model reads these vectors, not the
+    /// weights beside them.
     static func checkFinite(_ values: UnsafePointer<Float>, count: Int, tensor: String) throws(ModelFileError) {
-        let page = Syscalls.pageSize
-        let start = UnsafeRawPointer(values) - Int(bitPattern: values) % page
-        let bytes = (UnsafeRawPointer(values + count) - start + page - 1) / page * page
-        try? Syscalls.advise(start, size: bytes, MADV_RANDOM)
-        defer { try? Syscalls.advise(start, size: bytes, MADV_NORMAL) }
-        for i in 0..<count where !values[i].isFinite { throw .nonFiniteValues(tensor: tensor, index: i) }
+        let bad = Syscalls.withoutReadAround(values, bytes: count * MemoryLayout<Float>.stride) {
+            (0..<count).first { !values[$0].isFinite }
+        }
+        if let bad { throw .nonFiniteValues(tensor: tensor, index: bad) }
     }
 }

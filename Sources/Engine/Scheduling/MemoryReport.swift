@@ -21,6 +21,8 @@ public struct MemoryReport: Sendable {
     public var coldCompressionRatio = 0.0
     /// Size of the mapped weights (not charged to the budget: clean file pages).
     public var weightBytes = 0
+    /// The KV cache's counters and block counts when the report was made.
+    public var cache = KVCacheStatistics()
 
     /// The report of an engine's budget, pools (`windowPages`: the window pages' pool, if any) and cache.
     public init(budget: MemoryBudget, pages: PagePool, windowPages: PagePool? = nil, coldStore: ColdStore, cache: PagedKVCache,
@@ -42,6 +44,7 @@ public struct MemoryReport: Sendable {
         (kvBytesPerTokenFull, kvBytesPerTokenWindow) = cache.bytesPerTokenByKind
         kvWindow = cache.plan.window
         let k = cache.statistics
+        self.cache = k
         let held = (k.hotBlocks + k.coldBlocks) * cache.layout.pageBytes + k.windowPages * (cache.windowLayout?.pageBytes ?? 0)
         kvHeldBytesPerToken = k.tokens > 0 ? Double(held) / Double(k.tokens) : 0
         self.weightBytes = weightBytes

@@ -247,7 +247,7 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
         snapshot.completedRequests = snapshot.stoppedRequests + snapshot.lengthRequests
         snapshot.cancelledRequests = finished[.cancelled, default: 0]
         snapshot.failedRequests = failures
-        let k = engine.cache.statistics
+        let k = m.cache  // read once per step, with the memory report
         snapshot.kvCompressions = k.compressions
         snapshot.kvDecompressions = k.decompressions
         snapshot.kvEvictions = k.evictions

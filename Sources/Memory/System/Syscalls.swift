@@ -60,6 +60,18 @@ public enum Syscalls {
         }
     }
 
+    /// `body`'s reads of the `bytes` at `start` (in a file mapping) without the kernel's
+    /// read-around: `MADV_RANDOM` on their pages for the call, `MADV_NORMAL` after. For a few
+    /// small reads at load (norm vectors) that must not page in the weights beside them.
+    public static func withoutReadAround<R>(_ start: UnsafeRawPointer, bytes: Int, _ body: () -> R) -> R {
+        let page = pageSize
+        let first = start - Int(bitPattern: start) % page
+        let length = (start + bytes - first + page - 1) / page * page
+        try? advise(first, size: length, MADV_RANDOM)
+        defer { try? advise(first, size: length, MADV_NORMAL) }
+        return body()
+    }
+
     /// Locks a region in RAM. The corresponding C function is `mlock`.
     public static func lock(_ base: UnsafeRawPointer, size: Int) throws(MemoryError) {
         if mlock(base, size) != 0 { throw .syscall(name: "mlock", errno: errno) }

@@ -18,7 +18,7 @@ struct HostCheckMiddleware: RouterMiddleware {
 
     private func check(_ authority: String) throws(OpenAIError) {
         let host = Self.hostName(authority)
-        guard Self.isLoopback(host) || allowed.contains(host) else { throw .hostNotAllowed(host) }
+        guard ServerConfiguration.isLoopback(host) || allowed.contains(host) else { throw .hostNotAllowed(host) }
     }
 
     /// The host of `host[:port]` or `[v6]:port`, lower-cased.
@@ -28,11 +28,6 @@ struct HostCheckMiddleware: RouterMiddleware {
             return String(lowered[lowered.startIndex...close])
         }
         return String(lowered.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
-    }
-
-    /// Loopback names and addresses: `localhost` (and its subdomains), 127.0.0.0/8, `[::1]`.
-    static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host.hasSuffix(".localhost") || host == "[::1]" || host.hasPrefix("127.")
     }
 }
 

@@ -23,14 +23,6 @@ import TestSupport
         return try ModelOffload(model: loaded.model, plan: plan, toolkit: toolkit, host: CPUBackend(pool: pool), kernelCache: kernelCache)
     }
 
-    /// max |a - b| over the standard deviation of `b` (infinity when either holds a non-finite value).
-    static func relativeError(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>) -> Float {
-        guard a.allSatisfy(\.isFinite), b.allSatisfy(\.isFinite) else { return .infinity }
-        let mean = b.reduce(0, +) / Float(b.count)
-        let std = (b.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(b.count)).squareRoot()
-        return zip(a, b).map { abs($0 - $1) }.max()! / std
-    }
-
     /// Evaluates a prompt (in chunks of 8: cuBLAS) then single tokens (GEMV) on the CPU and on
     /// the split, comparing the logits at every step; returns the worst relative error.
     /// `reference`: the model the CPU runs (by default `loaded`).
@@ -44,13 +36,13 @@ import TestSupport
         let prompt = TestModels.prompt(13, seed: 3)
         var expected = Array(try cpu.evaluate(prompt))
         var got = Array(try gpu.evaluate(prompt))
-        worst = max(worst, expected.withUnsafeBufferPointer { e in got.withUnsafeBufferPointer { relativeError($0, e) } })
+        worst = max(worst, LogitComparison.relativeError(got, expected))
         try between?(gpu, offload)
         for step in 0..<steps {
             let token = TokenID(5 + step * 31)
             expected = Array(try cpu.evaluate([token]))
             got = Array(try gpu.evaluate([token]))
-            worst = max(worst, expected.withUnsafeBufferPointer { e in got.withUnsafeBufferPointer { relativeError($0, e) } })
+            worst = max(worst, LogitComparison.relativeError(got, expected))
         }
         #expect(offload.backend.uploads > 0 && offload.backend.downloads > 0)
         return worst

@@ -127,27 +127,28 @@ struct Q8_0 {
     }
 };
 
-// Q4_0: blocks of 32 values, an F16 scale then 16 bytes: value j is the low nibble of byte j,
-// value j + 16 the high nibble, each minus 8.
+// Value j of a block of 32 in 16 bytes of nibbles: the low nibble of byte j, or for j >= 16
+// the high nibble of byte j - 16.
+__device__ __forceinline__ int nibble(const unsigned char* quants, int j) {
+    const unsigned char q = quants[j % 16];
+    return j < 16 ? (q & 0x0f) : (q >> 4);
+}
+
+// Q4_0: blocks of 32 values, an F16 scale then 16 bytes of nibbles, each minus 8.
 struct Q4_0 {
     static const int block_values = 32, block_bytes = 18;
     __device__ static float value(const unsigned char* row, int e) {
         const unsigned char* block = row + (e / 32) * 18;
-        const int j = e % 32;
-        const unsigned char q = block[2 + j % 16];
-        return block_scale(block) * (float)((j < 16 ? (q & 0x0f) : (q >> 4)) - 8);
+        return block_scale(block) * (float)(nibble(block + 2, e % 32) - 8);
     }
 };
 
-// Q4_1: blocks of 32 values, an F16 scale and an F16 minimum then 16 bytes of nibbles
-// (value j low nibble of byte j, value j + 16 its high nibble): d * q + m.
+// Q4_1: blocks of 32 values, an F16 scale and an F16 minimum then 16 bytes of nibbles: d * q + m.
 struct Q4_1 {
     static const int block_values = 32, block_bytes = 20;
     __device__ static float value(const unsigned char* row, int e) {
         const unsigned char* block = row + (e / 32) * 20;
-        const int j = e % 32;
-        const unsigned char q = block[4 + j % 16];
-        return block_scale(block) * (float)(j < 16 ? (q & 0x0f) : (q >> 4)) + block_scale(block + 2);
+        return block_scale(block) * (float)nibble(block + 4, e % 32) + block_scale(block + 2);
     }
 };
 
