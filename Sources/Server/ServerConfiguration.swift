@@ -24,6 +24,8 @@ public struct ServerConfiguration: Sendable {
     public var allowedOrigins: [String] = []
     /// Largest request body accepted; larger ones get 413.
     public var maxBodyBytes = 1 << 20
+    /// Largest header section accepted (request line and headers); larger ones get 431.
+    public var maxHeaderBytes = 64 << 10
 
     public init() {}
 

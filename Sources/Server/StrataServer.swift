@@ -1,5 +1,6 @@
 import Engine
 import Hummingbird
+import HummingbirdCore
 import Logging
 
 /// The model a server serves: a text generator or an embedding model. The endpoints of the
@@ -82,7 +83,10 @@ public enum StrataServer {
 
         return Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
+            server: HTTPServerBuilder { responder in
+                StrataHTTP1Channel(responder: responder, idleTimeout: .seconds(configuration.idleTimeoutSeconds),
+                                   maxHeaderBytes: configuration.maxHeaderBytes)
+            },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "strata/\(ServerInfo.version)",
                                  availableConnectionsDelegate: .maximum(configuration.maxConnections, logger: logger)),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },

@@ -9,6 +9,11 @@ struct GPUOptions: ParsableArguments {
             help: "Layers to run on a CUDA GPU, counted from the last (one more than the model's blocks adds the output head): N, all, or auto (as many as fit; none, with the reason, where CUDA cannot run). Libraries are searched in STRATA_CUDA_PATH, then the loader's path.")
     var gpuLayers: String = "auto"
 
+    // Here because it chooses the backend too: the GPU kernels are not batch-invariant.
+    @Flag(name: .customLong("deterministic"),
+          help: "Batch-invariant CPU kernels: a request's output never depends on what it is batched with, or on whether its KV was reused, compressed or recomputed under memory pressure (prompts on quantized weights run slower; no GPU offload).")
+    var deterministic = false
+
     func validate() throws {
         guard GPULayers(argument: gpuLayers) != nil else {
             throw ValidationError("--gpu-layers must be a count, all or auto, not '\(gpuLayers)'")
@@ -26,9 +31,16 @@ struct GPUOptions: ParsableArguments {
     /// `backend` for each of `pools` (bench's thread counts): one device, its weights uploaded
     /// once, shared by a split per pool.
     func backends(model: any DecoderModel, pools: [ThreadPool], kvType: DType, tokens: Int, sequences: Int) throws -> [any ComputeBackend] {
-        let hosts = pools.map { CPUBackend(pool: $0) }
+        let hosts = pools.map { CPUBackend(pool: $0, batchInvariant: deterministic) }
         let request = GPULayers(argument: gpuLayers)!
         if case .count(0) = request { return hosts }
+        if deterministic {
+            guard request == .auto else {
+                throw Console.fail(ValidationError("--gpu-layers \(gpuLayers) cannot be combined with --deterministic (the GPU kernels are not batch-invariant)"))
+            }
+            Console.err("gpu: none with --deterministic (the GPU kernels are not batch-invariant); running on the CPU\n")
+            return hosts
+        }
         let sizes = OffloadSizes(model: model, kvType: kvType, tokens: tokens, sequences: sequences)
         let probe = CUDAToolkit.probe()
         let decision: OffloadDecision

@@ -34,7 +34,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("memory-budget"), help: "Bytes for KV pages, compressed pages and pools, e.g. 2GiB (default: the cgroup limit, else half of RAM).")
     var memoryBudget: String?
 
-    @Option(name: .customLong("prefix-cache"), help: "Bytes of KV kept for prompt prefixes no request holds, e.g. 512MiB (default: 1GiB without --memory-budget, else the budget bounds it).")
+    @Option(name: .customLong("prefix-cache"), help: "Bytes of KV kept for prompt prefixes no request holds, e.g. 512MiB; 0 keeps none (default: 1GiB without --memory-budget, else the budget bounds it).")
     var prefixCache: String?
 
     @Option(name: .customLong("batch-tokens"), help: "Tokens per batched step: decode tokens plus prompt chunks (default 512), or embedding inputs (default 2048).")
@@ -69,7 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard (1...1_000_000).contains(maxConnections) else { throw ValidationError("--max-connections must be in 1...1000000") }
         if let batchTokens, !(1...1 << 20).contains(batchTokens) { throw ValidationError("--batch-tokens must be in 1...1048576") }
         if let ctx, ctx < 1 { throw ValidationError("--ctx must be >= 1") }
-        if let prefixCache, MemoryBudget.parseSize(prefixCache) == nil {
+        if let prefixCache, Self.prefixCacheBytes(prefixCache) == nil {
             throw ValidationError("--prefix-cache '\(prefixCache)' is not a size (e.g. 512MiB, 0)")
         }
         if let memoryBudget, MemoryBudget.parseSize(memoryBudget) == nil {
@@ -106,7 +106,7 @@ struct ServeCommand: AsyncParsableCommand {
         engineOptions.contextLength = ctx
         engineOptions.maxBatchTokens = batchTokens ?? 512
         engineOptions.memoryBudget = memoryBudget.flatMap(MemoryBudget.parseSize)
-        engineOptions.prefixCacheBytes = prefixCache.flatMap(MemoryBudget.parseSize)
+        engineOptions.prefixCacheBytes = prefixCache.flatMap(Self.prefixCacheBytes)
         let backend = try gpu.backend(model: loaded.model, pool: options.makePool(), kvType: engineOptions.kvType,
                                       tokens: loaded.model.shape.contextLength(requested: ctx), sequences: parallel)
         let engine: InferenceEngine
@@ -150,6 +150,11 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// The chat format for the log: its name, and for ChatML the default system prompt, or
     /// why one the template seems to have was not used.
+    /// `--prefix-cache`'s bytes: a size, or 0 to keep no prefix.
+    static func prefixCacheBytes(_ text: String) -> Int? {
+        text.trimmingCharacters(in: .whitespaces) == "0" ? 0 : MemoryBudget.parseSize(text)
+    }
+
     static func describe(_ template: ChatTemplate, jinja: String?) -> String {
         if case .jinja = template { return "jinja (the model's own tokenizer.chat_template)" }
         guard case .chatML(let defaultSystemPrompt) = template else { return template.description }

@@ -97,6 +97,9 @@ import Testing
         snapshot.kvCompressions = 13
         snapshot.kvDecompressions = 6
         snapshot.kvEvictions = 4
+        snapshot.prefixHitBlocks = 21
+        snapshot.budgetBytes = 1 << 20
+        snapshot.peakBytes = 900_000
         snapshot.kvCacheUsageRatio = 0.25
         snapshot.gpuBytes = 2048
         snapshot.weightBytes = 1_000_000
@@ -124,6 +127,9 @@ import Testing
             #expect(Self.value(samples, "strata_kv_compressions_total") == 13)
             #expect(Self.value(samples, "strata_kv_decompressions_total") == 6)
             #expect(Self.value(samples, "strata_kv_evictions_total") == 4)
+            #expect(Self.value(samples, "strata_kv_prefix_hits_total") == 21)
+            #expect(Self.value(samples, "strata_memory_budget_bytes") == 1_048_576)
+            #expect(Self.value(samples, "strata_memory_peak_bytes") == 900_000)
             #expect(Self.value(samples, "strata_kv_cache_usage_ratio") == 0.25)
             #expect(Self.value(samples, "strata_memory_bytes", ["tier": "gpu"]) == 2048)
             #expect(Self.value(samples, "strata_weights_bytes") == 1_000_000)

@@ -72,4 +72,42 @@ import TestSupport
         #expect(ContinuousClock.now - start < .seconds(30), "SIGTERM waited \(ContinuousClock.now - start)")
         withExtendedLifetime(half) {}
     }
+
+    /// (Issue 15: the watch for a disconnect started before the submission, consumed the
+    /// connection, and a refused request's connection closed without `Connection: close`: a
+    /// keep-alive client's retry on it failed with "connection closed".)
+    @Test("a 429 keeps the connection open for the retry; a served completion says Connection: close and closes",
+          .enabled(if: TestModels.smollm2IsPresent, Comment(rawValue: TestModels.smollm2Missing)))
+    func refusalKeepsTheConnection() async throws {
+        // SmolLM2: a stream of up to 4,000 tokens holds the one slot for as long as the test needs.
+        let server = try await ServerProcess.start(["--model", TestModels.smollm2Path, "--parallel", "1", "--queue", "1"])
+        defer { server.stop() }
+        let busy = try RawConnection(port: server.port)
+        busy.send(Self.post(#"{"prompt": "Once upon a time", "stream": true}"#))
+        #expect(String(decoding: busy.read(atLeast: 1), as: UTF8.self).hasPrefix("HTTP/1.1 200"))
+        let client = try RawConnection(port: server.port)
+        var answers = ""
+        for _ in 0..<2 {
+            #expect(client.send(Self.post(#"{"prompt": "Hello", "max_tokens": 4}"#)))
+            answers += client.read(until: "}}")  // the end of its JSON error
+        }
+        #expect(answers.components(separatedBy: "HTTP/1.1 429").count == 3, "\(answers)")
+        #expect(answers.lowercased().contains("retry-after: 1") && !answers.lowercased().contains("connection: close"), "\(answers)")
+        busy.close()
+        // Once the stream's client left, a completion is served on the same connection, and closes it.
+        var served = ""
+        for _ in 0..<300 where !served.hasPrefix("HTTP/1.1 200") {
+            try await Task.sleep(for: .milliseconds(100))
+            guard client.send(Self.post(#"{"prompt": "Hello", "max_tokens": 4}"#)) else { break }
+            served = client.read(until: "\r\n\r\n")
+            if served.hasPrefix("HTTP/1.1 429"), !served.hasSuffix("}}") { served += client.read(until: "}}") }
+        }
+        let rest = client.readUntilClosed()
+        #expect((served + rest.text).hasPrefix("HTTP/1.1 200") && (served + rest.text).lowercased().contains("connection: close"), "\(served)")
+        #expect(rest.closed)
+    }
+
+    static func post(_ body: String, path: String = "/v1/completions") -> String {
+        "POST \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+    }
 }

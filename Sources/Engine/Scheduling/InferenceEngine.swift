@@ -15,7 +15,7 @@ public struct EngineOptions: Sendable {
     public var contextLength: Int?
     /// Tokens per forward pass (decode tokens plus prompt chunks).
     public var maxBatchTokens = 512
-    /// Bytes for KV pages, compressed pages and pools (nil: `MemoryBudget.defaultLimit()`).
+    /// Bytes for KV pages, compressed pages and pools (nil: `MemoryBudget.defaultLimit(weightBytes:)`).
     public var memoryBudget: Int?
     /// Reuse KV of identical prompt prefixes.
     public var prefixCaching = true
@@ -61,7 +61,7 @@ public final class InferenceEngine {
         self.model = model
         self.backend = backend
         self.options = options
-        budget = MemoryBudget(limitBytes: options.memoryBudget ?? MemoryBudget.defaultLimit())
+        budget = MemoryBudget(limitBytes: options.memoryBudget ?? MemoryBudget.defaultLimit(weightBytes: model.fileBytes))
         let plan = KVLayerPlan(windows: c.windows)
         let layout = KVPageLayout(layers: plan.fullLayers, blockTokens: options.blockTokens, kvDim: c.kvDim, dtype: options.kvType)
         let windowLayout = plan.hasWindowPages

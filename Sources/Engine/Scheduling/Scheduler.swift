@@ -4,7 +4,8 @@ import StrataRuntime
 /// Runs many generation requests at once on one `DecoderRunner`: each step packs the next
 /// token of every running sequence (and chunks of prompts) into one batched forward pass,
 /// samples, and retires finished requests. When the KV cache cannot get a page within the
-/// memory budget it climbs a ladder: compress cached prefixes -> evict them -> preempt the
+/// memory budget it climbs a ladder (cached prefixes are also compressed ahead of need, above
+/// the budget's high watermark): compress cached prefixes -> evict them -> preempt the
 /// youngest running sequence (compress its KV, or drop it to recompute later) -> hold new
 /// admissions. Nothing accepted is lost: every request completes or ends with an error.
 public final class Scheduler {
@@ -160,6 +161,10 @@ public final class Scheduler {
     public func step() {
         guard hasWork else { return }
         statistics.steps += 1
+        // Above the high watermark, the least recently used cached prefixes go to the cold tier
+        // while the budget still has room for their compressed bytes: once it is full, a page
+        // can only be found by evicting (compressing needs room first).
+        if budget.pressure == .high { _ = cache.compressCachedBlocks(limit: 4) }
         admit()
         buildAndRunBatch()
     }

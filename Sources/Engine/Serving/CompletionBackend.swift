@@ -75,6 +75,8 @@ public struct BackendSnapshot: Sendable, Equatable {
     public var failedRequests = 0
     /// KV pages compressed into, and decompressed out of, the cold store; cached prefix blocks evicted.
     public var kvCompressions = 0, kvDecompressions = 0, kvEvictions = 0
+    /// KV blocks a prompt reused from the prefix cache instead of computing them.
+    public var prefixHitBlocks = 0
     /// KV bytes held (hot and cold) over what the budget leaves for them after pools: how full
     /// the cache is, 0...1 (what a gateway's scheduler reads).
     public var kvCacheUsageRatio = 0.0
@@ -82,6 +84,8 @@ public struct BackendSnapshot: Sendable, Equatable {
     public var generatedTokens = 0
     public var preemptions = 0
     public var hotBytes = 0, coldBytes = 0, freeBytes = 0, poolBytes = 0
+    /// The host budget, and the most bytes ever charged to it at once.
+    public var budgetBytes = 0, peakBytes = 0
     /// Device memory (offload), apart from the host tiers.
     public var gpuBytes = 0
     public var hotPages = 0, freePages = 0, coldPages = 0

@@ -251,6 +251,7 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
         snapshot.kvCompressions = k.compressions
         snapshot.kvDecompressions = k.decompressions
         snapshot.kvEvictions = k.evictions
+        snapshot.prefixHitBlocks = k.prefixHits
         let room = engine.budget.limitBytes - m.poolBytes
         snapshot.kvCacheUsageRatio = room > 0 ? min(1, Double(m.hotBytes + m.coldBytes) / Double(room)) : 1
         snapshot.promptTokens = s.promptTokens
@@ -260,6 +261,8 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
         snapshot.coldBytes = m.coldBytes
         snapshot.freeBytes = m.freeBytes
         snapshot.poolBytes = m.poolBytes
+        snapshot.budgetBytes = m.budgetBytes
+        snapshot.peakBytes = m.peakBytes
         snapshot.gpuBytes = m.gpuBytes
         snapshot.hotPages = m.hotPages
         snapshot.freePages = m.freePages

@@ -3,13 +3,21 @@ import Glibc
 #endif
 
 extension MemoryBudget {
-    /// The budget to use when the operator gives none: this process's cgroup memory limit
-    /// when one is set below physical RAM, else half of physical RAM.
-    public static func defaultLimit() -> Int {
+    /// The budget to use when the operator gives none: half of physical RAM, or within a cgroup
+    /// memory limit set below it, what the limit leaves after `weightBytes` (mapped weights count
+    /// against a cgroup too) and `cgroupHeadroom(limit:)` for everything outside the budget
+    /// (runtime, threads, HTTP buffers): the budget must never push the process into the OOM
+    /// killer. At least an eighth of the limit.
+    public static func defaultLimit(weightBytes: Int = 0) -> Int {
         let physical = physicalMemoryBytes
-        if let limit = cgroupMemoryLimit(), limit < physical { return limit }
+        if let limit = cgroupMemoryLimit(), limit < physical {
+            return max(limit / 8, limit - weightBytes - cgroupHeadroom(limit: limit))
+        }
         return max(1, physical / 2)
     }
+
+    /// What a cgroup limit keeps outside the default budget: a tenth of it, at least 128 MiB.
+    public static func cgroupHeadroom(limit: Int) -> Int { max(128 << 20, limit / 10) }
 
     /// Physical RAM in bytes (`sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE)`).
     public static var physicalMemoryBytes: Int {

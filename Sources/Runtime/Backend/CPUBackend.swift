@@ -12,10 +12,15 @@ public final class CPUBackend: ComputeBackend {
     private var attentionScratch = AlignedBuffer<Float>(count: 0)
     private var attentionFloats = 0
     private var matmulScratch: MatmulScratch?
+    /// Every token's matmuls as if it were alone in its batch (see `Kernels.matmul`): a
+    /// sequence's results then never depend on what it is batched with, or on whether its KV
+    /// was reused or recomputed. Slower prompts on quantized weights.
+    public let batchInvariant: Bool
 
     /// A backend running on `pool`'s threads.
-    public init(pool: ThreadPool) {
+    public init(pool: ThreadPool, batchInvariant: Bool = false) {
         self.pool = pool
+        self.batchInvariant = batchInvariant
     }
 
     public var scratchBytes: Int { (panels.count + attentionScratch.count) * MemoryLayout<Float>.stride }
@@ -59,11 +64,11 @@ public final class CPUBackend: ComputeBackend {
     }
 
     public func matmul(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, rows: Int, weight: Tensor) {
-        Kernels.matmul(out: out, x: x, batch: rows, weight: weight, pool: pool, scratch: matmulScratch)
+        Kernels.matmul(out: out, x: x, batch: rows, weight: weight, pool: pool, scratch: matmulScratch, batchInvariant: batchInvariant)
     }
 
     public func matmul(out: UnsafeMutablePointer<Float>, x: Q8Rows, weight: Tensor) {
-        Kernels.matmul(out: out, x: x, weight: weight, pool: pool, scratch: matmulScratch)
+        Kernels.matmul(out: out, x: x, weight: weight, pool: pool, scratch: matmulScratch, batchInvariant: batchInvariant)
     }
 
     public func copy(_ out: UnsafeMutablePointer<Float>, from x: UnsafePointer<Float>, count: Int) {
@@ -120,7 +125,7 @@ public final class CPUBackend: ComputeBackend {
             queries: Kernels.pagedAttentionTokens(group: layer.heads / layer.kvHeads) * (layer.heads / layer.kvHeads),
             blockTokens: batch.layout.blockTokens, headDim: layer.headDim), "CPUBackend: attention scratch was not reserved")
         var step = AttentionStep(out: out, q: q, batch: batch, layer: layer, scratch: attentionScratch.pointer,
-                                 scratchFloats: attentionFloats)
+                                 scratchFloats: attentionFloats, batchInvariant: batchInvariant)
         let items = batch.tiles * layer.kvHeads
         let multiplyAdds = batch.work &* 2 &* layer.heads &* layer.headDim
         let grain = multiplyAdds < Kernels.parallelWorkThreshold ? items : 1
@@ -139,6 +144,7 @@ private struct AttentionStep {
     /// [pool threads, scratchFloats]
     let scratch: UnsafeMutablePointer<Float>
     let scratchFloats: Int
+    let batchInvariant: Bool
 }
 
 /// Attention of work items `first ..< end`, each one tile of tokens for one kv head; `context`
@@ -158,6 +164,6 @@ private func attentionTiles(_ context: UnsafeRawPointer, _ first: Int, _ end: In
             tokens: Int(b.tileTokens[tile]), firstPosition: Int(b.tokenPosition[start]),
             pages: b.pages(ofToken: start, in: kv), layout: kv.layout, layer: kv.layer,
             kvHead: item % l.kvHeads, headCount: l.heads, kvHeads: l.kvHeads, headDim: l.headDim, scale: l.scale,
-            window: l.window, scratch: s.scratch + participant * s.scratchFloats)
+            window: l.window, scratch: s.scratch + participant * s.scratchFloats, batchInvariant: s.batchInvariant)
     }
 }

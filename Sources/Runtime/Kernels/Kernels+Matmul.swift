@@ -13,17 +13,26 @@ extension Kernels {
     /// least `packedMatmulMinimumBatch` tokens, float weights go through packed 16-row panels
     /// and an outer-product tile instead (`Kernels+MatmulPacked`).
     ///
+    /// With `batchInvariant`, every token is computed exactly as if it were alone in the batch
+    /// (the single-token kernel, token by token), so its result never depends on its neighbours.
+    ///
     /// - Parameters:
     ///   - out: `[batch, outDim]` F32.
     ///   - x: `[batch, inDim]` F32.
     /// - Complexity: O(batch * inDim * outDim) multiply-adds.
     public static func matmul(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, batch: Int,
-                              weight: Tensor, pool: ThreadPool, scratch: MatmulScratch? = nil) {
+                              weight: Tensor, pool: ThreadPool, scratch: MatmulScratch? = nil, batchInvariant: Bool = false) {
         precondition(batch >= 0, "matmul: negative batch \(batch)")
         let shape = MatmulShape(weight: weight, batch: batch, out: out, x: x)
         guard batch > 0, shape.outDim > 0 else { return }
         if weight.dtype.isBlockQuantized {
-            matmulQuantizing(out: out, x: x, batch: batch, weight: weight, pool: pool)
+            matmulQuantizing(out: out, x: x, batch: batch, weight: weight, pool: pool, batchInvariant: batchInvariant)
+            return
+        }
+        if batchInvariant && batch > 1 {
+            for t in 0..<batch {
+                matmul(out: out + t &* shape.outDim, x: x + t &* shape.inDim, batch: 1, weight: weight, pool: pool)
+            }
             return
         }
         if let scratch, batch >= packedMatmulMinimumBatch, shape.outDim >= panelRows,

@@ -20,17 +20,20 @@ extension Kernels {
     /// scratch, the file untouched), so one dot-product instruction works on all 8 rows at once
     /// (for Q8_0 measured 1.7x to 2.5x the tile kernels at 64 to 128 tokens on one Zen 4 core).
     ///
+    /// With `batchInvariant`, no panels and one token per tile call: every token goes through the
+    /// single-token kernels a lone decode step uses, so its result never depends on its batch.
+    ///
     /// - Parameters:
     ///   - out: `[x.rows, weight.rows]` F32.
     ///   - dot: the kernels to use; the default is the best this processor runs.
     /// - Complexity: O(x.rows * x.columns * weight.rows) multiply-adds.
     public static func matmul(out: UnsafeMutablePointer<Float>, x: Q8Rows, weight: Tensor, pool: ThreadPool,
-                              dot: IntegerDot = .best, scratch: MatmulScratch? = nil) {
+                              dot: IntegerDot = .best, scratch: MatmulScratch? = nil, batchInvariant: Bool = false) {
         precondition(weight.dtype.isWeightType && weight.dtype.activationFormat == x.format,
                      "matmul: \(x.format) activations against \(weight.dtype) weights")
         precondition(x.columns == weight.columns, "matmul: \(x.columns) activation columns against \(weight.columns) weight columns")
         guard x.rows > 0, weight.rows > 0, x.columns > 0 else { return }
-        if let scratch, x.rows >= packedQuantMatmulMinimumBatch(weight.dtype), weight.rows >= 8,
+        if let scratch, !batchInvariant, x.rows >= packedQuantMatmulMinimumBatch(weight.dtype), weight.rows >= 8,
            scratch.floatsPerThread >= packedQuantMatmulScratch(inDim: x.columns) {
             precondition(scratch.threads >= pool.threadCount, "matmul: scratch for \(scratch.threads) threads, pool of \(pool.threadCount)")
             let job = QuantPanelJob(
@@ -47,7 +50,7 @@ extension Kernels {
             operands: operands(out: out, x: x, weight: weight),
             tile: dot.tile(for: weight.dtype), batch: x.rows,
             rowTile: Swift.max(4, Swift.min(64, (64 << 10) / Swift.max(1, weight.rowBytes)) & ~3),
-            tokenBlock: Swift.max(4, Swift.min(256, (64 << 10) / x.columns) & ~3))
+            tokenBlock: batchInvariant ? 1 : Swift.max(4, Swift.min(256, (64 << 10) / x.columns) & ~3))
         let grain = rowGrain(rows: weight.rows, work: x.rows &* x.columns &* weight.rows, pool: pool,
                              rowBytes: weight.rowBytes, batch: x.rows)
         withUnsafePointer(to: job) { context in
@@ -80,11 +83,11 @@ extension Kernels {
     /// Quantizes `x` to temporary `Q8Rows`, then multiplies: for callers that multiply a float
     /// input once. It allocates for large inputs; hot paths quantize once into a `Q8Buffer`.
     static func matmulQuantizing(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, batch: Int,
-                                 weight: Tensor, pool: ThreadPool) {
+                                 weight: Tensor, pool: ThreadPool, batchInvariant: Bool = false) {
         let buffer = Q8Buffer(elements: batch &* weight.columns, format: weight.dtype.activationFormat)
         let q = buffer.rows(batch, columns: weight.columns)
         quantizeRows(x, rows: batch, columns: weight.columns, into: q)
-        matmul(out: out, x: q, weight: weight, pool: pool)
+        matmul(out: out, x: q, weight: weight, pool: pool, batchInvariant: batchInvariant)
     }
 }
 

@@ -49,6 +49,8 @@ extension Kernels {
     ///     before the first token's window are never read (they may have been released).
     ///   - scratch: `pagedAttentionScratch(queries: tokens * group, blockTokens:, headDim:)` floats
     ///     of the caller's (per thread, sized once: a few KiB).
+    ///   - batchInvariant: score each query on its own, so its result does not depend on how many
+    ///     tokens share the call (see `Kernels.matmul`).
     /// Allocation-free and single-threaded; split kv heads and token runs across a pool to
     /// parallelize. At most `pagedAttentionQueryLimit` tokens x group heads, or one token.
     /// - Complexity: O(tokens * group * (firstPosition + tokens) * headDim).
@@ -57,7 +59,7 @@ extension Kernels {
                                       tokens: Int, firstPosition: Int,
                                       pages: UnsafePointer<UnsafeMutableRawPointer>, layout: KVPageLayout, layer: Int,
                                       kvHead: Int, headCount: Int, kvHeads: Int, headDim: Int, scale: Float,
-                                      window: Int = 0, scratch: UnsafeMutablePointer<Float>) {
+                                      window: Int = 0, scratch: UnsafeMutablePointer<Float>, batchInvariant: Bool = false) {
         precondition(kvHeads > 0 && headCount % kvHeads == 0,
                      "pagedAttention: \(headCount) heads is not a multiple of \(kvHeads) kv heads")
         precondition(kvHead >= 0 && kvHead < kvHeads, "pagedAttention: kv head \(kvHead) out of 0..<\(kvHeads)")
@@ -75,7 +77,7 @@ extension Kernels {
             out: out, outStride: outStride, queries: queries, queryStride: queryStride, tokens: tokens,
             firstPosition: firstPosition, pages: pages, rowBytes: layout.rowBytes, blockTokens: layout.blockTokens,
             firstHead: kvHead &* group, group: group, headDim: headDim, scale: scale, window: window,
-            keyOffset: layer &* layout.layerBytes, start: start, scratch: scratch)
+            keyOffset: layer &* layout.layerBytes, start: start, scratch: scratch, batchInvariant: batchInvariant)
         switch layout.dtype {
         case .f32: pagedAttentionF32(job)
         case .f16: pagedAttentionF16(job)
@@ -190,8 +192,13 @@ extension Kernels {
                 decodeSlice(values + j &* headDim, base + valueOffset, first, count: headDim, Rows.self)
             }
             (keys + count &* headDim).update(repeating: 0, count: (keyRows &- count) &* headDim)
-            // (2) Scores.
-            matmulF32(scoring, MatmulTile(rows: 0..<keyRows, tokens: 0..<queryCount))
+            // (2) Scores (query by query when batch-invariant: register tiles of several queries sum
+            // in another order than a lone query's).
+            if job.batchInvariant {
+                for q in 0..<queryCount { matmulF32(scoring, MatmulTile(rows: 0..<keyRows, tokens: q..<(q &+ 1))) }
+            } else {
+                matmulF32(scoring, MatmulTile(rows: 0..<keyRows, tokens: 0..<queryCount))
+            }
             // (3) Online softmax and values. Token i sees a range of this chunk: lanes before it
             // (outside a window) and past it (scores of later or zero rows) weigh 0.
             for q in 0..<queryCount {
@@ -319,6 +326,8 @@ struct PagedAttentionJob {
     let start: Int
     /// `pagedAttentionScratch(...)` floats
     let scratch: UnsafeMutablePointer<Float>
+    /// Scores one query at a time.
+    let batchInvariant: Bool
 
     /// Query `q` (token `q / group`, head `firstHead + q % group`).
     @inline(__always)

@@ -34,6 +34,12 @@ struct OpenAIError: Error, HTTPResponseError, CustomStringConvertible {
         ErrorBody(error: .init(message: message, type: type, param: Nullable(param), code: Nullable(code)))
     }
 
+    /// `body` encoded, for the few places that answer below the router (the HTTP/1 parser's errors).
+    var jsonBody: ByteBuffer {
+        guard let data = try? JSONCoding.makeEncoder().encode(body) else { return ByteBuffer(string: #"{"error":{}}"#) }
+        return ByteBuffer(bytes: data)
+    }
+
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [:]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
@@ -120,19 +126,23 @@ extension OpenAIError {
         OpenAIError(status: .notFound, message: "The model '\(model)' does not exist.", param: "model", code: "model_not_found")
     }
 
-    /// 413: the body exceeds `maxBodyBytes`. The rest of it is not read: the connection closes.
-    static func bodyTooLarge(limit: Int) -> OpenAIError {
-        var error = OpenAIError(status: .contentTooLarge, message: "The request body exceeds the limit of \(limit) bytes.", code: "request_too_large")
+    /// This error, sent with `Connection: close` (the server closes the connection after it).
+    func closingConnection() -> OpenAIError {
+        var error = self
         error.closesConnection = true
         return error
     }
 
+    /// 413: the body exceeds `maxBodyBytes`. The rest of it is not read: the connection closes.
+    static func bodyTooLarge(limit: Int) -> OpenAIError {
+        OpenAIError(status: .contentTooLarge, message: "The request body exceeds the limit of \(limit) bytes.", code: "request_too_large")
+            .closingConnection()
+    }
+
     /// 408: the body did not arrive within the body timeout; the connection closes.
     static func bodyTimeout(seconds: Int) -> OpenAIError {
-        var error = OpenAIError(status: .requestTimeout, message: "The request body did not arrive within \(seconds) seconds.",
-                                code: "request_timeout")
-        error.closesConnection = true
-        return error
+        OpenAIError(status: .requestTimeout, message: "The request body did not arrive within \(seconds) seconds.", code: "request_timeout")
+            .closingConnection()
     }
 
     /// 415: a body that is not declared JSON (a browser's cross-origin `text/plain` POST, which

@@ -6,6 +6,8 @@ import Hummingbird
 ///
 /// Errors before any text reach the client with their own status (429, 503, ...): a stream's
 /// headers go out only with its first text. Errors after that end the stream with an error event.
+/// A refused submission leaves the connection open for the client's retry; once the completion
+/// runs, its watcher has consumed the connection, and every answer says `Connection: close`.
 struct CompletionRunner: Sendable {
     let backend: any CompletionBackend
     let metrics: ServerMetrics
@@ -19,14 +21,14 @@ struct CompletionRunner: Sendable {
         case .stopping: throw .unavailable("The server is shutting down.", retryAfter: 5)
         case .ready, .saturated: break
         }
-        let watcher = DisconnectWatcher(request: request)
         let handle: CompletionHandle
         do {
             handle = try backend.submit(prompt: prompt, parameters: parameters)
         } catch {
-            await watcher.stop()
-            throw OpenAIError(error)
+            throw OpenAIError(error)  // nothing read past the request: the connection stays usable
         }
+        // A client already gone is seen at once, and `attach` then cancels the completion.
+        let watcher = DisconnectWatcher(request: request)
         watcher.attach(handle)
         let events = CompletionEvents(handle, metrics: metrics, tokens: context.tokens)
 
@@ -37,7 +39,7 @@ struct CompletionRunner: Sendable {
         switch first {
         case .failed, .finished(.cancelled, _):
             await watcher.stop()
-            throw Self.error(ending: first, clientGone: watcher.clientGone)
+            throw Self.error(ending: first, clientGone: watcher.clientGone).closingConnection()
         case .text, .finished:
             return Response(status: .ok, headers: SSEWriter.headers, body: ResponseBody { writer in
                 do {
@@ -68,7 +70,7 @@ struct CompletionRunner: Sendable {
                     format.response(text: text, finishReason: reason.rawValue, usage: usage), headers: [.connection: "close"])
             case .finished, .failed:
                 await watcher.stop()
-                throw Self.error(ending: event, clientGone: watcher.clientGone)
+                throw Self.error(ending: event, clientGone: watcher.clientGone).closingConnection()
             }
         }
     }

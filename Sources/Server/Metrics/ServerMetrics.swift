@@ -19,6 +19,7 @@ final class ServerMetrics: Sendable {
     private let queueDepth: Gauge
     private let runningSequences: Gauge
     private let memoryHot, memoryCold, memoryFree, memoryPools, memoryGPU: Gauge
+    private let memoryBudget, memoryPeak: Gauge
     private let pagesHot, pagesCold, pagesFree, pagesCached: Gauge
     private let coldCompressionRatio: Gauge
     private let weightsBytes: Gauge
@@ -27,7 +28,7 @@ final class ServerMetrics: Sendable {
     private let preemptions: MirroredCounter
     private let cancelledRequests: MirroredCounter
     private let finishedStop, finishedLength, finishedCancelled, finishedFailed: MirroredCounter
-    private let kvCompressions, kvDecompressions, kvEvictions: MirroredCounter
+    private let kvCompressions, kvDecompressions, kvEvictions, prefixHits: MirroredCounter
     private let kvCacheUsage: Gauge
 
     private static var requestsDescriptor: MetricNameDescriptor { descriptor("requests", unit: "total", "HTTP requests by route and status.") }
@@ -52,6 +53,10 @@ final class ServerMetrics: Sendable {
         memoryFree = registry.makeGauge(descriptor: memory, labels: [("tier", "free")])
         memoryPools = registry.makeGauge(descriptor: memory, labels: [("tier", "pools")])
         memoryGPU = registry.makeGauge(descriptor: memory, labels: [("tier", "gpu")])
+        memoryBudget = registry.makeGauge(descriptor: Self.descriptor(
+            "memory_budget", unit: "bytes", "The host memory budget (hot, cold, free and pools tiers together)."))
+        memoryPeak = registry.makeGauge(descriptor: Self.descriptor(
+            "memory_peak", unit: "bytes", "The most bytes charged to the host budget at once since start."))
         let pages = Self.descriptor("kv_pages", "KV cache pages by state.")
         pagesHot = registry.makeGauge(descriptor: pages, labels: [("state", "hot")])
         pagesCold = registry.makeGauge(descriptor: pages, labels: [("state", "cold")])
@@ -77,6 +82,8 @@ final class ServerMetrics: Sendable {
             descriptor: Self.descriptor("kv_decompressions", unit: "total", "KV pages decompressed out of the cold store.")))
         kvEvictions = MirroredCounter(registry.makeCounter(
             descriptor: Self.descriptor("kv_evictions", unit: "total", "Cached prefix blocks evicted (pressure or the prefix cache's cap).")))
+        prefixHits = MirroredCounter(registry.makeCounter(
+            descriptor: Self.descriptor("kv_prefix_hits", unit: "total", "KV blocks prompts reused from the prefix cache instead of computing them.")))
         kvCacheUsage = registry.makeGauge(descriptor: Self.descriptor(
             "kv_cache_usage_ratio", "KV bytes held (hot and cold) over the budget left after pools, 0 to 1."))
         // Declare the request counter up front so that a scrape before any request shows its family.
@@ -110,6 +117,8 @@ final class ServerMetrics: Sendable {
         memoryFree.set(Int64(snapshot.freeBytes))
         memoryPools.set(Int64(snapshot.poolBytes))
         memoryGPU.set(Int64(snapshot.gpuBytes))
+        memoryBudget.set(Int64(snapshot.budgetBytes))
+        memoryPeak.set(Int64(snapshot.peakBytes))
         pagesHot.set(Int64(snapshot.hotPages))
         pagesCold.set(Int64(snapshot.coldPages))
         pagesCached.set(Int64(snapshot.cachedPages))
@@ -126,6 +135,7 @@ final class ServerMetrics: Sendable {
         kvCompressions.mirror(snapshot.kvCompressions)
         kvDecompressions.mirror(snapshot.kvDecompressions)
         kvEvictions.mirror(snapshot.kvEvictions)
+        prefixHits.mirror(snapshot.prefixHitBlocks)
         kvCacheUsage.set(snapshot.kvCacheUsageRatio)
         var bytes: [UInt8] = []
         registry.emit(into: &bytes)

@@ -8,7 +8,7 @@ import TestSupport
 /// cold pages, and no allocation in steady-state decode.
 @Suite struct SchedulerTests {
     static func engine(_ model: LoadedModel, budget: Int, sequences: Int = 16, kv: DType = .f16,
-                       pagesPerSlab: Int = 4) throws -> InferenceEngine {
+                       pagesPerSlab: Int = 4, batchInvariant: Bool = false) throws -> InferenceEngine {
         var o = EngineOptions()
         o.kvType = kv
         o.memoryBudget = budget
@@ -17,7 +17,7 @@ import TestSupport
         o.contextLength = 256
         o.maxBatchTokens = 64
         o.pagesPerSlab = pagesPerSlab
-        return try InferenceEngine(model: model, pool: ThreadPool(threads: 2), options: o)
+        return try InferenceEngine(model: model, backend: CPUBackend(pool: ThreadPool(threads: 2), batchInvariant: batchInvariant), options: o)
     }
 
     static func prompts(_ n: Int) -> [[TokenID]] {
@@ -59,6 +59,22 @@ import TestSupport
             #expect(s.preemptionsCompressed + s.preemptionsDropped + c.evictions + c.compressions > 0, "\(s) \(c)")
             #expect(s.completed == 16)
         }
+    }
+
+    /// The default kernels sum a token's products in an order that depends on its batch (register
+    /// tiles, panels), so recomputed or differently batched KV may change a greedy token of the
+    /// quantized types; batch-invariant kernels never do.
+    @Test("batch-invariant kernels: greedy sequences preempted, compressed and recomputed equal the unlimited run, every weight type",
+          arguments: [DType.q4_0, .q4_1, .q5_0, .q8_0, .f16, .f32])  // (K-quants need 256-wide rows: BatchInvarianceTests)
+    func tightBudgetBatchInvariant(_ type: DType) throws {
+        let loaded = try TestModels.random(type)
+        let prompts = Self.prompts(16)
+        let unlimited = try Self.run(try Self.engine(loaded, budget: 1 << 30, batchInvariant: true), prompts, maxTokens: 48)
+        let probe = try Self.engine(loaded, budget: 1 << 30)
+        let limit = probe.budget.used(.pools) + 16 * ((40 + 48) / 16 + 1) / 3 * probe.cache.layout.pageBytes
+        let engine = try Self.engine(loaded, budget: limit, batchInvariant: true)
+        #expect(try Self.run(engine, prompts, maxTokens: 48) == unlimited, "\(type)")
+        #expect(engine.scheduler.statistics.recomputedTokens > 0)
     }
 
     @Test("a flipped byte in a compressed page is caught and the sequence recomputed with identical output")

@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+import TestSupport
+
+extension PressureScenarios {
+    /// 64 three-turn chat sessions with idle gaps against a budget that holds about 8 sessions'
+    /// KV hot (issue 15): the rest is compressed or evicted and reused, and nothing is lost.
+    @Suite struct ManyIdleSessions {
+        static let sessions = ChatSessions(count: 64, turns: 3, maxTokens: 10)
+
+        @Test("64 idle multi-turn sessions on a tight budget: all turns complete, greedy equal to an unlimited run, budget kept",
+              .enabled(if: TestModels.smollm2IsPresent, Comment(rawValue: TestModels.smollm2Missing)))
+        func manyIdleSessions() async throws {
+            // --deterministic: batch-invariant kernels, so that KV reused, compressed or recomputed
+            // gives the same tokens (the default kernels' sums depend on the batch's shape).
+            let unlimited = try await ServerProcess.start(["--model", TestModels.smollm2Path, "--queue", "64", "--deterministic"])
+            let t0 = ContinuousClock.now
+            let reference = await Self.sessions.run(against: unlimited.baseURL)
+            print("unlimited run: \(ContinuousClock.now - t0)")
+            unlimited.stop()
+            #expect(reference.joined().allSatisfy { $0.status == 200 }, "\(reference.joined().filter { $0.status != 200 })")
+
+            // SmolLM2 holds 23,040 KV bytes per token (F16): a session's 3 turns reach ~130 tokens,
+            // 9 pages of 16 tokens, ~3.3 MB: about 9 of them hot besides the pools (~16.6 MB at --parallel 8).
+            let budget = 48 << 20
+            let server = try await ServerProcess.start(["--model", TestModels.smollm2Path, "--queue", "64", "--deterministic",
+                                                        "--memory-budget", "\(budget)"])
+            defer { server.stop() }
+            let t1 = ContinuousClock.now
+            let turns = await Self.sessions.run(against: server.baseURL)
+            print("budget run: \(ContinuousClock.now - t1)")
+            let metrics = try await PrometheusSamples.scrape(server)
+            let probe = server.probe
+
+            var report = PressureReport("many idle sessions: 64 x 3 chat turns, SmolLM2, --memory-budget 48MiB")
+            let all = turns.joined()
+            report.sent = all.count
+            report.accepted = all.filter { $0.status == 200 }.count
+            report.completed = all.filter { $0.status == 200 && ["stop", "length"].contains($0.finishReason) }.count
+            report.refused = all.filter { (400..<600).contains($0.status) }.count
+            report.lost = report.accepted - report.completed + all.filter { $0.status == 0 }.count
+            report.read(metrics, probe)
+            report.emit()
+
+            #expect(report.sent == 64 * 3 && report.completed == report.sent, "\(all.filter { $0.status != 200 })")
+            for session in 0..<turns.count where turns[session] != reference[session] {
+                Issue.record("session \(session) differs from the unlimited run:\n\(turns[session])\nvs\n\(reference[session])")
+            }
+            // The budget was tight enough to matter, and the prefix cache served later turns.
+            #expect(report.compressions > 0, "\(report)")
+            #expect(report.prefixHits > 0, "\(report)")
+            #expect(report.budgetBytes == budget)
+            #expect(report.peakAccountedBytes <= budget, "accounted \(report.peakAccountedBytes) > budget \(budget)")
+            // RSS: the budget, the weights (mapped file pages, all touched) and what the process
+            // needs outside the budget (runtime, threads, HTTP buffers): stated slack 96 MiB.
+            let weights = Int(metrics.value("strata_weights_bytes"))
+            let slack = 96 << 20
+            #expect(report.peakResidentBytes <= budget + weights + slack,
+                    "peak RSS \(report.peakResidentBytes) > budget \(budget) + weights \(weights) + slack \(slack)")
+        }
+    }
+}

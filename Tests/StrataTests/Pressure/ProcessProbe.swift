@@ -1,0 +1,38 @@
+import Foundation
+
+/// What `/proc` says about a running process: resident memory, open descriptors, CPU time.
+struct ProcessProbe {
+    let pid: Int32
+
+    /// Peak resident set size (`VmHWM`), bytes.
+    var peakResidentBytes: Int { statusKilobytes("VmHWM:") * 1024 }
+
+    /// Resident set size now (`VmRSS`), bytes.
+    var residentBytes: Int { statusKilobytes("VmRSS:") * 1024 }
+
+    /// Open file descriptors, and of those, sockets.
+    var descriptors: (all: Int, sockets: Int) {
+        let dir = "/proc/\(pid)/fd"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        let sockets = names.filter { ((try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/" + $0)) ?? "").hasPrefix("socket:") }
+        return (names.count, sockets.count)
+    }
+
+    /// User plus system CPU time the process has used, seconds.
+    var cpuSeconds: Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return 0 }
+        // Fields after the command name: state is field 3; utime and stime are fields 14 and 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    private func statusKilobytes(_ field: String) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix(field) {
+            return Int(line.dropFirst(field.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "") ?? 0
+        }
+        return 0
+    }
+}
