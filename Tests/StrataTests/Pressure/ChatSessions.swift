@@ -14,6 +14,8 @@ struct ChatSessions {
         var status: Int
         var reply: String
         var finishReason: String
+        /// Prompt plus completion tokens (`usage.total_tokens`).
+        var totalTokens = 0
     }
 
     private static let subjects = ["cats", "the sea", "bread", "trains", "the moon", "gardens", "rain", "music",
@@ -55,7 +57,9 @@ struct ChatSessions {
             let choice = ((try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any])
                 .flatMap { ($0["choices"] as? [[String: Any]])?.first }
             let reply = (choice?["message"] as? [String: Any])?["content"] as? String
-            results.append(Turn(status: status, reply: reply ?? text, finishReason: choice?["finish_reason"] as? String ?? ""))
+            let usage = ((try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any])?["usage"] as? [String: Any]
+            results.append(Turn(status: status, reply: reply ?? text, finishReason: choice?["finish_reason"] as? String ?? "",
+                                totalTokens: usage?["total_tokens"] as? Int ?? 0))
             guard status == 200, let reply else { return results }
             messages.append(["role": "assistant", "content": reply])
         }

@@ -8,31 +8,35 @@ extension PressureScenarios {
     @Suite struct ManyIdleSessions {
         static let sessions = ChatSessions(count: 64, turns: 3, maxTokens: 10)
 
+        /// stories260K (through the plain chat template) by default, so the scenario takes seconds;
+        /// STRATA_PRESSURE_MODEL=smollm2 runs it on the default chat model (docs/pressure-report.md).
+        static let model: (path: String, name: String) = ProcessInfo.processInfo.environment["STRATA_PRESSURE_MODEL"] == "smollm2"
+            ? (TestModels.smollm2Path, "SmolLM2") : (Fixtures.model("stories260K.gguf"), "stories260K")
+
         @Test("64 idle multi-turn sessions on a tight budget: all turns complete, greedy equal to an unlimited run, budget kept",
-              .enabled(if: TestModels.smollm2IsPresent, Comment(rawValue: TestModels.smollm2Missing)))
+              .enabled(if: model.name != "SmolLM2" || TestModels.smollm2IsPresent, Comment(rawValue: TestModels.smollm2Missing)))
         func manyIdleSessions() async throws {
             // --deterministic: batch-invariant kernels, so that KV reused, compressed or recomputed
             // gives the same tokens (the default kernels' sums depend on the batch's shape).
-            let unlimited = try await ServerProcess.start(["--model", TestModels.smollm2Path, "--queue", "64", "--deterministic"])
-            let t0 = ContinuousClock.now
+            let common = ["--model", Self.model.path, "--queue", "64", "--deterministic"]
+            let unlimited = try await ServerProcess.start(common)
             let reference = await Self.sessions.run(against: unlimited.baseURL)
-            print("unlimited run: \(ContinuousClock.now - t0)")
+            let unlimitedMetrics = try await PrometheusSamples.scrape(unlimited)
             unlimited.stop()
             #expect(reference.joined().allSatisfy { $0.status == 200 }, "\(reference.joined().filter { $0.status != 200 })")
 
-            // SmolLM2 holds 23,040 KV bytes per token (F16): a session's 3 turns reach ~130 tokens,
-            // 9 pages of 16 tokens, ~3.3 MB: about 9 of them hot besides the pools (~16.6 MB at --parallel 8).
-            let budget = 48 << 20
-            let server = try await ServerProcess.start(["--model", TestModels.smollm2Path, "--queue", "64", "--deterministic",
-                                                        "--memory-budget", "\(budget)"])
+            // A budget that holds the pools and about 8 sessions' KV: the longest session's
+            // tokens in whole 16-token pages, plus one page each for the page the next turn opens.
+            let pageBytes = 16 * Int(unlimitedMetrics.value("strata_kv_bytes_per_token"))
+            let sessionPages = (reference.map { $0.last?.totalTokens ?? 0 }.max() ?? 0) / 16 + 2
+            let budget = Int(unlimitedMetrics.value("strata_memory_bytes", #"tier="pools""#)) + 8 * sessionPages * pageBytes
+            let server = try await ServerProcess.start(common + ["--memory-budget", "\(budget)"])
             defer { server.stop() }
-            let t1 = ContinuousClock.now
             let turns = await Self.sessions.run(against: server.baseURL)
-            print("budget run: \(ContinuousClock.now - t1)")
             let metrics = try await PrometheusSamples.scrape(server)
             let probe = server.probe
 
-            var report = PressureReport("many idle sessions: 64 x 3 chat turns, SmolLM2, --memory-budget 48MiB")
+            var report = PressureReport("many idle sessions: 64 x 3 chat turns, \(Self.model.name), --memory-budget \(budget) (8 sessions)")
             let all = turns.joined()
             report.sent = all.count
             report.accepted = all.filter { $0.status == 200 }.count
