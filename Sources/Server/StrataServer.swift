@@ -2,6 +2,7 @@ import Engine
 import Hummingbird
 import HummingbirdCore
 import Logging
+import ServiceLifecycle
 
 /// The model a server serves: a text generator or an embedding model. The endpoints of the
 /// other kind answer 400.
@@ -104,5 +105,29 @@ public enum StrataServer {
     ) async throws {
         let app = makeApplication(model: model, configuration: configuration, logger: logger, onServerRunning: onServerRunning)
         try await app.runService()
+    }
+
+    /// Runs `app` until SIGINT or SIGTERM, then stops within `gracePeriod` whatever the clients
+    /// do: `drain` (the backend's shutdown: stop taking work, let running requests finish for up
+    /// to the grace period, end the rest with an error) runs first, so in-flight streams are over
+    /// by then; the HTTP server stops after it (requests arriving meanwhile get 503).
+    public static func run(_ app: some Service, gracePeriod: Duration, logger: Logger,
+                           drain: @escaping @Sendable (Duration) async -> Void) async throws {
+        // A service group shuts its services down in reverse order, each after the one before has returned.
+        let group = ServiceGroup(configuration: .init(
+            services: [app, BackendDrain(gracePeriod: gracePeriod, drain: drain)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// Waits for the graceful-shutdown signal, then drains the backend.
+private struct BackendDrain: Service {
+    let gracePeriod: Duration
+    let drain: @Sendable (Duration) async -> Void
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await drain(gracePeriod)
     }
 }

@@ -54,6 +54,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-connections"), help: "Open connections at most; more wait in the listen backlog (default 1024, and always below the file-descriptor limit).")
     var maxConnections: Int = 1024
 
+    @Option(name: .customLong("shutdown-grace"), help: "Seconds SIGTERM/SIGINT lets running completions finish; then they end with an error and the server exits.")
+    var shutdownGrace: Int = 10
+
     @Option(name: .customLong("allowed-origins"), help: "Origins whose web pages may call the API (CORS), comma-separated, or * for any (default: none).")
     var allowedOrigins: String?
 
@@ -67,6 +70,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard (1...3600).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be in 1...3600 seconds") }
         guard (1...3600).contains(bodyTimeout) else { throw ValidationError("--body-timeout must be in 1...3600 seconds") }
         guard (1...1_000_000).contains(maxConnections) else { throw ValidationError("--max-connections must be in 1...1000000") }
+        guard (0...3600).contains(shutdownGrace) else { throw ValidationError("--shutdown-grace must be in 0...3600 seconds") }
         if let batchTokens, !(1...1 << 20).contains(batchTokens) { throw ValidationError("--batch-tokens must be in 1...1048576") }
         if let ctx, ctx < 1 { throw ValidationError("--ctx must be >= 1") }
         if let prefixCache, Self.prefixCacheBytes(prefixCache) == nil {
@@ -119,8 +123,9 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("chat template: \(Self.describe(service.chatTemplate, jinja: loaded.chatTemplate))")
         logger.info("serving \(service.modelID) on http://\(host):\(port) (parallel \(parallel), context \(service.contextLength), budget \(formatBytes(engine.budget.limitBytes)))")
         let app = StrataServer.makeApplication(backend: service, configuration: configuration, logger: logger)
-        try await app.runService()
-        await service.shutdown(gracePeriod: .seconds(10))
+        try await StrataServer.run(app, gracePeriod: .seconds(shutdownGrace), logger: logger) { grace in
+            await service.shutdown(gracePeriod: grace)
+        }
         logger.info("stopped")
     }
 
@@ -144,7 +149,7 @@ struct ServeCommand: AsyncParsableCommand {
             logger.warning("--max-connections \(maxConnections) is more than \(descriptors) file descriptors allow: \(cap)")
         }
         configuration.maxConnections = cap
-        logger.info("connections: at most \(cap) open (file descriptors \(descriptors)), idle timeout \(idleTimeout) s, body timeout \(bodyTimeout) s")
+        logger.info("connections: at most \(cap) open (file descriptors \(descriptors)), idle timeout \(idleTimeout) s, body timeout \(bodyTimeout) s, shutdown grace \(shutdownGrace) s")
         return configuration
     }
 
@@ -177,8 +182,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         logger.info("serving embeddings of \(service.modelID) (\(service.dimensions) dimensions, \(service.maxInputTokens) tokens per input) on http://\(host):\(port)")
         let app = StrataServer.makeApplication(model: .embedding(service), configuration: configuration, logger: logger)
-        try await app.runService()
-        await service.shutdown()
+        try await StrataServer.run(app, gracePeriod: .seconds(shutdownGrace), logger: logger) { _ in await service.shutdown() }
         logger.info("stopped")
     }
 }

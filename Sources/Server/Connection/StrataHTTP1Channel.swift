@@ -41,6 +41,8 @@ struct StrataHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
 /// What RFC 9112 asks of the server that NIO and Hummingbird leave out:
 /// - an HTTP/1.0 request without `Connection: keep-alive` gets `Connection: close` added before
 ///   the router sees it, so the connection closes after its response instead of at the idle timeout;
+/// - a response that says `Connection: close` closes the connection once it is written (a 413
+///   or 408 whose body was not read stayed open until the idle timeout, waiting for the rest);
 /// - a request the parser refuses gets an OpenAI error body and `Connection: close`: 431 for a
 ///   header section over the limit, 400 for anything else malformed (Hummingbird answered an
 ///   empty 400).
@@ -52,6 +54,8 @@ final class HTTP1ProtocolHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     /// Whether a response is under way (a parse error then can only close the connection).
     private var responding = false
+    /// Whether the response under way said `Connection: close`.
+    private var closeAfterResponse = false
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var part = unwrapInboundIn(data)
@@ -64,9 +68,19 @@ final class HTTP1ProtocolHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
-        case .head: responding = true
-        case .end: responding = false
-        case .body: break
+        case .head(let head):
+            responding = true
+            closeAfterResponse = head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" }
+        case .end:
+            responding = false
+            if closeAfterResponse {
+                let written = promise ?? context.eventLoop.makePromise()
+                written.futureResult.whenComplete { _ in context.close(promise: nil) }
+                context.write(data, promise: written)
+                return
+            }
+        case .body:
+            break
         }
         context.write(data, promise: promise)
     }
