@@ -500,16 +500,32 @@ public final class PagedKVCache {
         return true
     }
 
-    /// A page for a new block from `from` (the pool, or the window pool), evicting cached blocks
-    /// until one frees.
+    /// A page for a new block from `from` (the pool, or the window pool). When the pool has none,
+    /// cached blocks make room the ladder's way: the least recently used hot one goes to the cold
+    /// tier (its page freed) while the budget holds its compressed bytes, else the least recently
+    /// used one is dropped.
     private func allocatePage(from: PagePool? = nil) -> PageID? {
         let source = from ?? pool
         while true {
             if let page = source.allocate() { return page }
             guard lruHead >= 0 else { return nil }
+            if compressOldestHotCachedBlock() { continue }
             dropIndexedBlock(lruHead)
             counters.evictions += 1
         }
+    }
+
+    /// Compresses the least recently used hot cached block among the first few of the LRU;
+    /// false when there is none or the budget cannot hold it compressed.
+    private func compressOldestHotCachedBlock() -> Bool {
+        var b = lruHead, looked = 0
+        // Cold blocks gather at the LRU's head: look past a bounded number of them.
+        while b >= 0, looked < 64 {
+            if blocks[Int(b)].page != nil { return compressBlock(b) }
+            b = blocks[Int(b)].lruNext
+            looked += 1
+        }
+        return false
     }
 
     private func newBlock() throws(KVCacheError) -> Int32 {
