@@ -4,13 +4,14 @@
 #   make test   installs what is missing, fetches SmolLM2, models/minilm and NVRTC once, runs the whole test suite
 #   make serve-embeddings  serves all-MiniLM-L6-v2 on /v1/embeddings
 #   make run    builds release and asks SmolLM2 one question through its chat template
+#   make fuzz   runs the libFuzzer targets of the file and request parsers, FUZZ_SECONDS (60) each
 SWIFT ?= swift
 APT_PACKAGES := libjemalloc-dev liblz4-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SMOLLM2 := models/SmolLM2-135M-Instruct.Q4_1.gguf
 RUN_PROMPT ?= Give me three tips for staying focused while studying.
 
-.PHONY: serve serve-embeddings run test deps test-deps models smollm2 nvrtc build release clean check-simd bench
+.PHONY: serve serve-embeddings run test deps test-deps models smollm2 nvrtc build release clean check-simd bench fuzz sanitize
 
 serve: release smollm2
 	.build/release/strata serve --model $(SMOLLM2)
@@ -88,6 +89,42 @@ check-simd: release
 # Side-by-side speed on random-weight models (Benchmarks/README.md).
 bench: release
 	Benchmarks/speed.sh
+
+# libFuzzer targets for the GGUF, safetensors, llama2.c, tokenizer.json, chat template and
+# request parsers (Fuzz/README.md): each runs FUZZ_SECONDS from a scratch copy of its seed
+# corpus; the first finding stops the run and its input is printed. FUZZ_TARGETS picks some.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS="$(FUZZ_TARGETS)" Fuzz/fuzz.sh
+
+# The suite (less the pressure scenarios) under each sanitizer in SANITIZERS, each in a scratch
+# path of its own (.build-address, .build-thread), so .build is never rebuilt with sanitizer
+# flags. STRATA_SANITIZER tells the tests which one runs (TestSupport's Sanitizer skips the few
+# that cannot run under it, saying why); SANITIZE_FILTER runs a subset (a swift test --filter
+# regex). The first report fails the run. What the environment works around:
+#  - LD_PRELOAD libstdc++: swiftc links the sanitizer runtime without its C++ part, so the C++
+#    operator new would bind to libjemalloc's (linked before libstdc++) while free is the
+#    sanitizer's: every std::string the Swift runtime frees is reported as a bad free.
+#  - LD_LIBRARY_PATH .build-nvrtc/lib: the sanitizers' dlopen interceptor drops the caller's
+#    RUNPATH, so libnvrtc no longer finds libnvrtc-builtins beside it ($$ORIGIN).
+#  - SWIFT_BACKTRACE=enable=no: on a crash the Swift backtracer reads other threads' stacks,
+#    which ASan reports instead of the crash; handle_sigill/handle_abort make the sanitizer print
+#    the stack of a Swift trap (fatalError, a failed precondition) itself.
+#  - scripts/lsan-suppressions.txt, scripts/tsan-suppressions.txt: say why each entry is there.
+SANITIZERS ?= address thread
+SANITIZE_FILTER ?=
+SANITIZE_ASAN_OPTIONS ?= halt_on_error=1:handle_sigill=1:handle_abort=1
+SANITIZE_LSAN_OPTIONS ?= suppressions=$(CURDIR)/scripts/lsan-suppressions.txt
+SANITIZE_TSAN_OPTIONS ?= halt_on_error=1:handle_sigill=1:handle_abort=1:suppressions=$(CURDIR)/scripts/tsan-suppressions.txt
+sanitize: deps test-deps models smollm2 nvrtc
+	@for s in $(SANITIZERS); do \
+	  echo "== swift test --sanitize=$$s --scratch-path .build-$$s"; \
+	  STRATA_SANITIZER=$$s SWIFT_BACKTRACE=enable=no LD_PRELOAD=libstdc++.so.6 \
+	  LD_LIBRARY_PATH="$(CURDIR)/.build-nvrtc/lib$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}" \
+	  ASAN_OPTIONS="$(SANITIZE_ASAN_OPTIONS)" LSAN_OPTIONS="$(SANITIZE_LSAN_OPTIONS)" TSAN_OPTIONS="$(SANITIZE_TSAN_OPTIONS)" \
+	    $(SWIFT) test --sanitize=$$s --scratch-path .build-$$s --skip PressureScenarios \
+	    $(if $(SANITIZE_FILTER),--filter '$(SANITIZE_FILTER)') || exit 1; \
+	done
 
 clean:
 	rm -rf .build

@@ -17,6 +17,8 @@ let package = Package(
         .executable(name: "strata", targets: ["strata"]),
         // For Benchmarks/ (a package of its own that measures the kernels).
         .library(name: "StrataRuntime", targets: ["StrataRuntime", "Memory"]),
+        // For Fuzz/ (a package of its own: libFuzzer targets for the file and request parsers).
+        .library(name: "StrataFuzzing", targets: ["Engine", "Server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

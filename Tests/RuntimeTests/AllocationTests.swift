@@ -6,7 +6,7 @@ import Testing
 /// Hot paths allocate nothing, in debug and release: jemalloc (the process allocator in this
 /// package) counts the bytes each thread allocates (`thread.allocated`); a dispatch's only
 /// allocations could happen on the calling thread (workers only run chunks).
-@Suite struct AllocationTests {
+@Suite(.enabled(if: Sanitizer.isOff, Comment(rawValue: Sanitizer.replacesAllocator))) struct AllocationTests {
     /// Float and quantized matmuls, through tiles and through packed panels (a prompt-sized
     /// batch with scratch), and a context dispatch: nothing allocates on the caller or the workers.
     @Test func matmulAndContextDispatchDoNotAllocate() {
@@ -89,7 +89,7 @@ import Testing
 }
 
 /// The pool reads its workers' allocation counters, so "no allocation on any thread" is checkable.
-@Suite struct WorkerAllocationCounterTests {
+@Suite(.enabled(if: Sanitizer.isOff, Comment(rawValue: Sanitizer.replacesAllocator))) struct WorkerAllocationCounterTests {
     @Test func allocationsOnWorkersAreCounted() {
         let pool = ThreadPool(threads: 3)
         pool.parallelFor(8) { _ in }  // workers have started and published their counters

@@ -61,13 +61,19 @@ import Testing
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(JSON.body(["messages": [["role": "user", "content": "a b c"]], "stream": true]))
-            let response = try await httpClient.execute(request, timeout: .seconds(30))
-            #expect(response.status == .ok)
-            #expect(response.headers["Content-Type"] == ["text/event-stream"])
             var received = ""
-            var body = response.body.makeAsyncIterator()
-            while !received.contains("\n\n"), let chunk = try await body.next() {
-                received += String(buffer: chunk)
+            do {
+                let response = try await httpClient.execute(request, timeout: .seconds(30))
+                #expect(response.status == .ok)
+                #expect(response.headers["Content-Type"] == ["text/event-stream"])
+                var body = response.body.makeAsyncIterator()
+                while !received.contains("\n\n"), let chunk = try await body.next() {
+                    received += String(buffer: chunk)
+                }
+            } catch {
+                // An error fails the test; an HTTPClient released without shutdown() traps the process.
+                try? await httpClient.shutdown()
+                throw error
             }
             #expect(received.hasPrefix("data: {"))
             #expect(received.contains("chat.completion.chunk"))

@@ -53,7 +53,11 @@ import TestSupport
         }
         let grown = probe.residentBytes - residentBefore
         print("hostile input: \(sent) requests, RSS grew by \(grown) bytes")
-        #expect(grown < 64 << 20, "RSS grew by \(grown) bytes over \(sent) hostile requests")
+        // Under a sanitizer the server's RSS measures the sanitizer (ASan holds up to 256 MiB of
+        // freed blocks in quarantine), not the server: the bound holds without one.
+        if Sanitizer.isOff {
+            #expect(grown < 64 << 20, "RSS grew by \(grown) bytes over \(sent) hostile requests")
+        }
         let (status, _) = try await HTTP.post(server.baseURL + "/v1/completions", json: #"{"prompt": "still here", "max_tokens": 2}"#)
         #expect(status == 200 && server.process.isRunning)
     }

@@ -106,6 +106,10 @@ import TestSupport
             #expect(response.status == .ok)
             var iterator = response.body.makeAsyncIterator()
             _ = try await iterator.next()  // the first event arrived: generation is under way
+        } catch {
+            // An error fails the test; an HTTPClient released without shutdown() traps the process.
+            try? await client.shutdown()
+            throw error
         }
         // Closing the client closes the connection mid-stream.
         try await client.shutdown()

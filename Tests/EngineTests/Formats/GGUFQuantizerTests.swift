@@ -41,8 +41,11 @@ import TestSupport
 
         let pool = ThreadPool(threads: 2)
         let prompt = TestModels.prompt(24, seed: 4)
-        let reference = Array(try EvaluationContext(model: try TestModels.stories260K(), pool: pool, kvType: .f32).evaluate(prompt))
-        let quantized = Array(try EvaluationContext(model: try ModelLoader.load(path: path), pool: pool, kvType: .f32).evaluate(prompt))
+        // Named, not temporaries: the logits live in the context, which must outlive the copy.
+        let referenceContext = try EvaluationContext(model: try TestModels.stories260K(), pool: pool, kvType: .f32)
+        let quantizedContext = try EvaluationContext(model: try ModelLoader.load(path: path), pool: pool, kvType: .f32)
+        let reference = Array(try referenceContext.evaluate(prompt))
+        let quantized = Array(try quantizedContext.evaluate(prompt))
         let worst = zip(reference, quantized).map { abs($0 - $1) }.max()!
         #expect(worst < tolerance, "max logit difference \(worst)")
     }

@@ -57,8 +57,11 @@ import TestSupport
         let loaded = try TestModels.stories260K()
         let prompt = TestModels.prompt(40, seed: 1)
         let pool = ThreadPool(threads: 2)
-        let f32 = Array(try EvaluationContext(model: loaded, pool: pool, kvType: .f32).evaluate(prompt))
-        let q8 = Array(try EvaluationContext(model: loaded, pool: pool, kvType: .q8_0).evaluate(prompt))
+        // Named, not temporaries: the logits live in the context, which must outlive the copy.
+        let f32Context = try EvaluationContext(model: loaded, pool: pool, kvType: .f32)
+        let q8Context = try EvaluationContext(model: loaded, pool: pool, kvType: .q8_0)
+        let f32 = Array(try f32Context.evaluate(prompt))
+        let q8 = Array(try q8Context.evaluate(prompt))
         let worst = zip(f32, q8).map { abs($0 - $1) }.max()!
         #expect(worst < 0.5, "max logit difference \(worst)")
         #expect(f32.indices.max { f32[$0] < f32[$1] } == q8.indices.max { q8[$0] < q8[$1] })

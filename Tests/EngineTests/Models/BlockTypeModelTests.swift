@@ -45,7 +45,7 @@ import Testing
 
     /// A decode step with K-quant weights allocates nothing on any thread (all scratch, the Q8_K
     /// activations included, was sized when the context was made).
-    @Test(arguments: [DType.q4_K, .q6_K, .iq4_xs, .q5_1])
+    @Test(.enabled(if: Sanitizer.isOff, Comment(rawValue: Sanitizer.replacesAllocator)), arguments: [DType.q4_K, .q6_K, .iq4_xs, .q5_1])
     func decodeStepDoesNotAllocate(type: DType) throws {
         let model = try TestModels.blockTwins(type).blocks
         let pool = ThreadPool(threads: 2)

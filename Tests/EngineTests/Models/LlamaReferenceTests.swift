@@ -74,7 +74,7 @@ import TestSupport
 
 /// A decode step (one token through the whole forward pass) allocates nothing: every
 /// buffer was sized when the context was made.
-@Suite struct LlamaAllocationTests {
+@Suite(.enabled(if: Sanitizer.isOff, Comment(rawValue: Sanitizer.replacesAllocator))) struct LlamaAllocationTests {
     @Test func decodeStepDoesNotAllocate() throws {
         let loaded = try ModelLoader.load(path: Fixtures.model("stories260K.gguf"))
         let pool = ThreadPool(threads: 2)

@@ -106,7 +106,7 @@ import TestSupport
         #expect(engine.scheduler.statistics.recomputedTokens > 0)
     }
 
-    @Test("steady-state decode of several sequences allocates nothing", arguments: [false, true])
+    @Test("steady-state decode of several sequences allocates nothing", .enabled(if: Sanitizer.isOff, Comment(rawValue: Sanitizer.replacesAllocator)), arguments: [false, true])
     func zeroAllocation(randomModel: Bool) throws {
         let loaded = randomModel ? try TestModels.random() : try TestModels.stories260K()
         // Slabs of 64 pages: the pool takes its only slab during warm-up.

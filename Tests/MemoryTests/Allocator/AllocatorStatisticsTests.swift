@@ -1,8 +1,9 @@
 import Memory
 import Testing
+import TestSupport
 
 /// jemalloc is the process allocator, so its statistics see Swift's allocations.
-@Suite struct AllocatorStatisticsTests {
+@Suite(.enabled(if: Sanitizer.isOff, Comment(rawValue: Sanitizer.replacesAllocator))) struct AllocatorStatisticsTests {
     @Test func snapshotIsPlausible() {
         let snapshot = AllocatorStatistics.snapshot()
         #expect(snapshot.allocated > 0)

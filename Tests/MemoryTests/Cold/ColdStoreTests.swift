@@ -2,6 +2,7 @@ import Dispatch
 import Memory
 import Synchronization
 import Testing
+import TestSupport
 
 /// Cold pages come back bit-exact, corruption is caught, the budget is honoured and a
 /// load allocates nothing once warm.
@@ -123,7 +124,7 @@ import Testing
     }
 
     /// Loading a cold page into a hot page is on the serving path: no heap once warm.
-    @Test(arguments: [true, false])
+    @Test(.enabled(if: Sanitizer.isOff, Comment(rawValue: Sanitizer.replacesAllocator)), arguments: [true, false])
     func loadAllocatesNothingAfterWarmUp(shuffle: Bool) throws {
         let store = ColdStore(budget: MemoryBudget(limitBytes: 64 << 20), shuffle: shuffle)
         var ids: [ColdPageID] = []

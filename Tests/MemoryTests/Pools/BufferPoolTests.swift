@@ -1,5 +1,6 @@
 import Memory
 import Testing
+import TestSupport
 
 /// Scratch buffers are sized once, aligned, charged to `.pools`, and lent without the heap.
 @Suite struct BufferPoolTests {
@@ -48,7 +49,7 @@ import Testing
         pool.checkInvariants()
     }
 
-    @Test func acquireAndReleaseAllocateNothingAfterWarmUp() {
+    @Test(.enabled(if: Sanitizer.isOff, Comment(rawValue: Sanitizer.replacesAllocator))) func acquireAndReleaseAllocateNothingAfterWarmUp() {
         let pool = BufferPool(count: 8, floats: 256, budget: nil)
         let held = UnsafeMutableBufferPointer<UnsafeMutablePointer<Float>?>.allocate(capacity: 8)
         held.initialize(repeating: nil)

@@ -1,6 +1,7 @@
 import Dispatch
 import Memory
 import Testing
+import TestSupport
 
 /// Objects made at start-up are lent and returned without touching the heap.
 @Suite struct ObjectPoolTests {
@@ -36,7 +37,7 @@ import Testing
         pool.checkInvariants()
     }
 
-    @Test func acquireAndReleaseAllocateNothingAfterWarmUp() throws {
+    @Test(.enabled(if: Sanitizer.isOff, Comment(rawValue: Sanitizer.replacesAllocator))) func acquireAndReleaseAllocateNothingAfterWarmUp() throws {
         let pool = ObjectPool(capacity: 8) { Record(serial: 0) }
         let held = UnsafeMutableBufferPointer<Record?>.allocate(capacity: 8)
         held.initialize(repeating: nil)

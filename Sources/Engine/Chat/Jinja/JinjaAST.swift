@@ -100,8 +100,38 @@ struct JinjaExpression: Sendable {
         case conditional(then: JinjaExpression, condition: JinjaExpression, otherwise: JinjaExpression?)
     }
 
-    var kind: Kind
-    var location: JinjaSourceLocation
+    let kind: Kind
+    let location: JinjaSourceLocation
+    /// Levels of expressions in this one, itself included (1 for a literal or a variable):
+    /// evaluating it, and freeing it, recurses this deep (the parser bounds it).
+    let depth: Int
+
+    init(kind: Kind, location: JinjaSourceLocation) {
+        self.kind = kind
+        self.location = location
+        self.depth = 1 + kind.operandDepth
+    }
+}
+
+extension JinjaExpression.Kind {
+    /// The depth of the deepest operand (0 for none).
+    var operandDepth: Int {
+        func deepest(_ expressions: [JinjaExpression?]) -> Int { expressions.reduce(0) { max($0, $1?.depth ?? 0) } }
+        switch self {
+        case .literal, .variable: return 0
+        case .list(let items): return deepest(items)
+        case .dict(let keys, let values): return max(deepest(keys), deepest(values))
+        case .attribute(let base, _), .not(let base), .negate(let base), .plus(let base): return base.depth
+        case .item(let base, let key): return max(base.depth, key.depth)
+        case .slice(let base, let start, let stop, let step): return deepest([base, start, stop, step])
+        case .call(let base, let arguments), .methodCall(let base, _, let arguments), .filter(let base, _, let arguments),
+             .test(let base, _, let arguments, _):
+            return max(base.depth, arguments.depth)
+        case .binary(_, let left, let right), .and(let left, let right), .or(let left, let right): return max(left.depth, right.depth)
+        case .comparison(let first, let operations): return max(first.depth, deepest(operations.map(\.1)))
+        case .conditional(let then, let condition, let otherwise): return deepest([then, condition, otherwise])
+        }
+    }
 }
 
 /// Call arguments: positional, then keyword.
@@ -110,6 +140,9 @@ struct JinjaArguments: Sendable {
     var keywords: [(name: String, value: JinjaExpression)] = []
 
     static let none = JinjaArguments()
+
+    /// The depth of the deepest argument (0 for none).
+    var depth: Int { max(positional.reduce(0) { max($0, $1.depth) }, keywords.reduce(0) { max($0, $1.value.depth) }) }
 }
 
 enum JinjaBinaryOperator: String, Sendable {

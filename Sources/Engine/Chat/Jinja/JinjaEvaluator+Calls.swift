@@ -60,6 +60,8 @@ extension JinjaEvaluator {
         guard macroDepth < Self.maxMacroDepth else {
             throw .runtime("macro '\(macro.name)' nests more than \(Self.maxMacroDepth) calls deep (does it recurse without end?)", location)
         }
+        // A call sets up a scope and captures the output: dearer than an expression.
+        try spend(Self.macroCallWork, at: location)
         let values = try arguments.bind(macro.parameters.map(\.name), callee: "macro '\(macro.name)'", at: location)
         pushScope(isolated: true)
         macroDepth += 1
@@ -100,10 +102,12 @@ extension JinjaEvaluator {
             }
             let (start, stop, step) = bounds.count == 1 ? (0, bounds[0], 1) : (bounds[0], bounds[1], bounds.count == 3 ? bounds[2] : 1)
             guard step != 0 else { throw .runtime("range() step must not be zero", location) }
-            let count = step > 0 ? max(0, (stop - start + step - 1) / step) : max(0, (start - stop - step - 1) / -step)
+            // In 128 bits: `stop - start` of two Ints can overflow 64.
+            let (first, last, by) = (Int128(start), Int128(stop), Int128(step))
+            let count = by > 0 ? max(0, (last - first + by - 1) / by) : max(0, (first - last - by - 1) / -by)
             // A runaway range would allocate without bound on a serving thread.
-            guard count <= 1_000_000 else { throw .runtime("range() of \(count) items is too large (at most 1000000)", location) }
-            return .array((0..<count).map { .int(start + $0 * step) })
+            guard count <= Int128(Self.maxItems) else { throw .runtime("range() of \(count) items is too large (at most \(Self.maxItems))", location) }
+            return .array((0..<Int(count)).map { .int(start + $0 * step) })
         case .namespace, .dict:
             var object = JinjaObject()
             for value in arguments.positional {
@@ -113,6 +117,7 @@ extension JinjaEvaluator {
                 for (key, item) in initial.pairs { object[key] = item }
             }
             for (name, value) in arguments.keywords { object[name] = value }
+            try checkNesting(object.values, at: location)
             guard function == .namespace else { return .object(object) }
             namespaces.append(object)
             return .runtime(JinjaRuntimeValue(.namespace(namespaces.count - 1)))

@@ -6,8 +6,13 @@ import Darwin
 
 /// Expressions: variables, literals, attribute and item access, slices, operators.
 extension JinjaEvaluator {
+    /// The value of `expression`, within the render's limits (`JinjaEvaluator+Limits.swift`).
     mutating func evaluate(_ expression: JinjaExpression) throws(JinjaError) -> JinjaValue {
         let location = expression.location
+        lastLocation = location
+        try enter(at: location)
+        defer { depth -= 1 }
+        try spend(1, at: location)
         switch expression.kind {
         case .literal(let value):
             return value
@@ -17,6 +22,7 @@ extension JinjaEvaluator {
             var values: [JinjaValue] = []
             values.reserveCapacity(items.count)
             for item in items { values.append(try evaluate(item)) }
+            try checkNesting(values, at: location)
             return .array(values)
         case .dict(let keys, let values):
             var object = JinjaObject()
@@ -26,6 +32,7 @@ extension JinjaEvaluator {
                 }
                 object[key] = try evaluate(valueExpression)
             }
+            try checkNesting(object.values, at: location)
             return .object(object)
         case .attribute(let base, let name):
             let value = try evaluate(base)
@@ -34,17 +41,28 @@ extension JinjaEvaluator {
         case .item(let base, let keyExpression):
             let value = try evaluate(base)
             if case .undefined = value { throw undefinedAccess(base, "an item", at: location) }
+            // A string's characters are counted to find the one asked for.
+            if case .string = value { try read(value, at: location) }
             return item(of: value, try evaluate(keyExpression))
         case .slice(let base, let start, let stop, let step):
-            return try slice(try evaluate(base), start: start, stop: stop, step: step, at: location)
+            let value = try evaluate(base)
+            try read(value, at: location)
+            return try built(try slice(value, start: start, stop: stop, step: step, at: location), at: location)
         case .call(let callee, let arguments):
-            return try call(callee, arguments, at: location)
+            return try built(try call(callee, arguments, at: location), at: location)
         case .methodCall(let receiver, let method, let arguments):
             let value = try evaluate(receiver)
             if case .undefined = value { throw undefinedAccess(receiver, "the method '\(method.rawValue)()'", at: location) }
-            return try callMethod(method, on: value, try evaluate(arguments), at: location)
+            let evaluated = try evaluate(arguments)
+            try read(value, at: location)
+            for argument in evaluated.positional { try read(argument, at: location) }
+            return try built(try callMethod(method, on: value, evaluated, at: location), at: location)
         case .filter(let base, let filter, let arguments):
-            return try applyFilter(filter, to: try evaluate(base), try evaluate(arguments), at: location)
+            let value = try evaluate(base)
+            let evaluated = try evaluate(arguments)
+            try read(value, at: location)
+            for argument in evaluated.positional { try read(argument, at: location) }
+            return try built(try applyFilter(filter, to: value, evaluated, at: location), at: location)
         case .test(let base, let test, let arguments, let negated):
             let holds = try applyTest(test, to: try evaluate(base), try evaluate(arguments), at: location)
             return .bool(holds != negated)
@@ -63,7 +81,7 @@ extension JinjaEvaluator {
             guard value.numeric != nil else { throw .runtime("bad operand type for unary +: '\(value.typeName)'", location) }
             return value
         case .binary(let op, let left, let right):
-            return try binary(op, try evaluate(left), try evaluate(right), at: location)
+            return try built(try binary(op, try evaluate(left), try evaluate(right), at: location), at: location)
         case .and(let left, let right):
             let value = try evaluate(left)
             return try value.isTruthy ? evaluate(right) : value
@@ -74,6 +92,8 @@ extension JinjaEvaluator {
             var left = try evaluate(first)
             for (op, rightExpression) in operations {
                 let right = try evaluate(rightExpression)
+                try readDeeply(left, at: rightExpression.location)
+                try readDeeply(right, at: rightExpression.location)
                 guard try compare(op, left, right, at: rightExpression.location) else { return .bool(false) }
                 left = right
             }
@@ -224,10 +244,15 @@ extension JinjaEvaluator {
         case (.add, .array(let x), .array(let y)): return .array(x + y)
         case (.multiply, .string(let s), _), (.multiply, _, .string(let s)):
             guard let n = (a.string == nil ? a : b).integer else { throw unsupported() }
-            return .string(String(repeating: s, count: max(0, n)))
+            let (length, overflow) = s.utf8.count.multipliedReportingOverflow(by: max(0, n))
+            try Self.checkLength(overflow ? .max : length, of: "a repeated string", at: location)
+            // Not `String(repeating:count:)`, which loops `count` times even for "".
+            return .string(length == 0 ? "" : String(repeating: s, count: n))
         case (.multiply, .array(let items), _), (.multiply, _, .array(let items)):
             guard let n = (a.array == nil ? a : b).integer else { throw unsupported() }
-            return .array(Array([[JinjaValue]](repeating: items, count: max(0, n)).joined()))
+            let (count, overflow) = items.count.multipliedReportingOverflow(by: max(0, n))
+            try Self.checkCount(overflow ? .max : count, of: "a repeated list", at: location)
+            return .array(count == 0 ? [] : Array([[JinjaValue]](repeating: items, count: n).joined()))
         default:
             break
         }

@@ -32,6 +32,14 @@ struct JinjaEvaluator {
     /// What `strftime_now` formats.
     let now: JinjaDate
     var macroDepth = 0
+    /// Statements, expressions and macro calls being evaluated, one inside the other
+    /// (`JinjaEvaluator+Limits.swift`).
+    var depth = 0
+    /// Work units spent so far, and the most a render may spend (`JinjaEvaluator+Limits.swift`).
+    var work = 0
+    var workLimit: Int
+    /// Where the expression evaluated last starts, for errors raised between expressions.
+    var lastLocation = JinjaSourceLocation(line: 1, column: 1)
 
     /// Macro calls nest at most this deep: a template that recurses without end fails with an
     /// error instead of overflowing the stack of a serving thread.
@@ -40,6 +48,7 @@ struct JinjaEvaluator {
     /// An evaluator whose top level holds the global functions, then `context`.
     init(context: JinjaObject, now: JinjaDate) {
         self.now = now
+        workLimit = Self.workLimit(for: context)
         bindings.reserveCapacity(context.count + JinjaFunction.allCases.count + 16)
         for function in JinjaFunction.allCases {
             bindings.append(Binding(name: function.rawValue, value: .runtime(JinjaRuntimeValue(.function(function)))))
@@ -103,16 +112,21 @@ struct JinjaEvaluator {
     // MARK: - Statements
 
     mutating func run(_ nodes: [JinjaNode]) throws(JinjaError) -> Flow {
+        try enter(at: nil)
+        defer { depth -= 1 }
         for node in nodes {
+            try spend(1, at: nil)
             switch node {
             case .text(let text):
-                output += text
+                try write(text, at: nil)
             case .output(let expression):
                 let value = try evaluate(expression)
                 if case .string(let s) = value {
-                    output += s
+                    try write(s, at: expression.location)
                 } else {
+                    let before = output.utf8.count
                     value.writeRepr(into: &output)
+                    try wrote(output.utf8.count - before, at: expression.location)
                 }
             case .conditional(let branches, let otherwise):
                 var chosen = otherwise
@@ -182,7 +196,9 @@ struct JinjaEvaluator {
         switch value {
         case .array(let items): return items
         case .object(let object): return object.keys.map { .string($0) }
-        case .string(let s): return s.unicodeScalars.map { .string(String($0)) }
+        case .string(let s):
+            try Self.checkCount(s.unicodeScalars.count, of: "a list of a string's characters", at: location)
+            return s.unicodeScalars.map { .string(String($0)) }
         case .undefined: return []
         default: throw .runtime("'\(value.typeName)' object is not iterable", location)
         }
@@ -201,6 +217,7 @@ struct JinjaEvaluator {
             items = kept
         }
         for index in items.indices {
+            try spend(1, at: loop.location)
             clearScope()
             try bindTargets(loop, items[index])
             assign("loop", .runtime(JinjaRuntimeValue(.loop(JinjaLoopState(items: items, index0: index)))))

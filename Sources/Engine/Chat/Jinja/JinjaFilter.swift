@@ -72,7 +72,10 @@ extension JinjaEvaluator {
         case .items:
             _ = try bind([])
             switch value {
-            case .object(let object): return .array(object.pairs.map { .array([.string($0), $1]) })
+            case .object(let object):
+                let pairs: [JinjaValue] = object.pairs.map { .array([.string($0), $1]) }
+                try checkNesting(pairs, at: location)
+                return .array(pairs)
             case .undefined: return .array([])
             default: throw wrongType()
             }
@@ -81,12 +84,7 @@ extension JinjaEvaluator {
             let separator = values[0]?.pythonString ?? ""
             var items = try iterationItems(value, at: location)
             if let attribute = values[1] { items = items.map { self.attributePath($0, attribute) } }
-            var out = ""
-            for (k, item) in items.enumerated() {
-                if k > 0 { out += separator }
-                out += item.pythonString
-            }
-            return .string(out)
+            return .string(try join(items, separator: separator, at: location))
         case .length:
             _ = try bind([])
             switch value {
@@ -149,7 +147,11 @@ extension JinjaEvaluator {
         case .replace:
             let values = try bind(["old", "new", "count"])
             guard let old = values[0], let new = values[1] else { throw .runtime("\(callee) needs the text to replace and its replacement", location) }
-            return .string(PythonText.replace(value.pythonString, old.pythonString, new.pythonString, count: values[2]?.integer ?? -1))
+            guard let replaced = PythonText.replace(value.pythonString, old.pythonString, new.pythonString, count: values[2]?.integer ?? -1,
+                                                    maxLength: Self.maxBytes) else {
+                throw .runtime("\(callee) would build a string longer than \(Self.maxBytes) bytes", location)
+            }
+            return .string(replaced)
         case .reverse:
             _ = try bind([])
             switch value {
@@ -170,7 +172,9 @@ extension JinjaEvaluator {
             let values = try bind(["ensure_ascii", "indent", "separators", "sort_keys"])
             var indent: String?
             switch values[1] {
-            case .int(let n)?: indent = String(repeating: " ", count: max(0, n))
+            case .int(let n)?:
+                try Self.checkLength(n, of: "\(callee)'s indent", at: location)
+                indent = String(repeating: " ", count: max(0, n))
             case .string(let s)?: indent = s
             case nil, .some(.none): indent = nil
             default: throw .runtime("\(callee): indent must be an integer or a string", location)
@@ -179,8 +183,9 @@ extension JinjaEvaluator {
             if case .array(let pair)? = values[2], pair.count == 2, case .string(let item) = pair[0], case .string(let key) = pair[1] {
                 separators = (item, key)
             }
+            // Written up to just past the limit, which `built` then refuses.
             guard let text = value.json(indent: indent, asciiOnly: values[0]?.isTruthy ?? false,
-                                        sortKeys: values[3]?.isTruthy ?? false, separators: separators) else {
+                                        sortKeys: values[3]?.isTruthy ?? false, separators: separators, maxLength: Self.maxBytes) else {
                 throw .runtime("a '\(Self.unserializableType(value))' value cannot be written as JSON", location)
             }
             return .string(text)

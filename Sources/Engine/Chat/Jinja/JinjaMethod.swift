@@ -45,7 +45,10 @@ extension JinjaEvaluator {
             let values = try arguments.bind(["sep", "maxsplit"], callee: callee, at: location)
             let separator = try string(values[0], "the separator")
             guard separator != "" else { throw .runtime("\(callee): empty separator", location) }
-            return .array(PythonText.split(s, separator, maxSplits: try integer(values[1], default: -1)).map { .string($0) })
+            // At most one part more than a list may hold, which `built` then refuses.
+            var maxSplits = try integer(values[1], default: -1)
+            if maxSplits < 0 || maxSplits > Self.maxItems { maxSplits = Self.maxItems }
+            return .array(PythonText.split(s, separator, maxSplits: maxSplits).map { .string($0) })
         case (.startswith, .string(let s)), (.endswith, .string(let s)):
             let values = try arguments.bind(["prefix"], callee: callee, at: location)
             let candidates: [JinjaValue]
@@ -67,7 +70,10 @@ extension JinjaEvaluator {
             guard let old = try string(values[0], "the text to replace"), let new = try string(values[1], "the replacement") else {
                 throw .runtime("\(callee) needs the text to replace and its replacement", location)
             }
-            return .string(PythonText.replace(s, old, new, count: try integer(values[2], default: -1)))
+            guard let replaced = PythonText.replace(s, old, new, count: try integer(values[2], default: -1), maxLength: Self.maxBytes) else {
+                throw .runtime("\(callee) would build a string longer than \(Self.maxBytes) bytes", location)
+            }
+            return .string(replaced)
         case (.upper, .string(let s)):
             return .string(s.uppercased())
         case (.lower, .string(let s)):
@@ -89,10 +95,12 @@ extension JinjaEvaluator {
         case (.join, .string(let separator)):
             let values = try arguments.bind(["iterable"], callee: callee, at: location)
             let items = try iterationItems(values[0] ?? .undefined, at: location)
-            return .string(items.map(\.pythonString).joined(separator: separator))
+            return .string(try join(items, separator: separator, at: location))
         case (.items, .object(let object)):
             _ = try arguments.bind([], callee: callee, at: location)
-            return .array(object.pairs.map { .array([.string($0), $1]) })
+            let pairs: [JinjaValue] = object.pairs.map { .array([.string($0), $1]) }
+            try checkNesting(pairs, at: location)
+            return .array(pairs)
         case (.keys, .object(let object)):
             _ = try arguments.bind([], callee: callee, at: location)
             return .array(object.keys.map { .string($0) })

@@ -12,22 +12,31 @@ extension JinjaParser {
             if current.kind == .outputEnd || current.kind == .statementEnd { break }
             items.append(try parseExpression())
         }
-        return JinjaExpression(kind: .list(items), location: first.location)
+        return try build(.list(items), at: first.location)
     }
 
     /// One expression; without `allowConditional`, a trailing `if` is left for the statement
     /// (`for x in xs if x`), as jinja2 parses `for` and `if` tags.
     mutating func parseExpression(allowConditional: Bool = true) throws(JinjaError) -> JinjaExpression {
-        try allowConditional ? parseConditional() : parseOr()
+        try enterNesting(at: current.location)
+        defer { nesting -= 1 }
+        return try allowConditional ? parseConditional() : parseOr()
+    }
+
+    /// An expression of `kind`, refused when it holds more than `maxNesting` levels.
+    private func build(_ kind: JinjaExpression.Kind, at location: JinjaSourceLocation) throws(JinjaError) -> JinjaExpression {
+        let expression = JinjaExpression(kind: kind, location: location)
+        guard expression.depth <= Self.maxNesting else { throw Self.tooDeep(at: location) }
+        return expression
     }
 
     private mutating func parseConditional() throws(JinjaError) -> JinjaExpression {
         var expression = try parseOr()
         while skipName("if") {
             let condition = try parseOr()
-            let otherwise = try skipName("else") ? parseConditional() : nil
-            expression = JinjaExpression(kind: .conditional(then: expression, condition: condition, otherwise: otherwise),
-                                         location: expression.location)
+            let otherwise = try skipName("else") ? parseExpression() : nil
+            expression = try build(.conditional(then: expression, condition: condition, otherwise: otherwise),
+                                         at: expression.location)
         }
         return expression
     }
@@ -36,7 +45,7 @@ extension JinjaParser {
         var left = try parseAnd()
         while skipName("or") {
             let right = try parseAnd()
-            left = JinjaExpression(kind: .or(left, right), location: left.location)
+            left = try build(.or(left, right), at: left.location)
         }
         return left
     }
@@ -45,14 +54,18 @@ extension JinjaParser {
         var left = try parseNot()
         while skipName("and") {
             let right = try parseNot()
-            left = JinjaExpression(kind: .and(left, right), location: left.location)
+            left = try build(.and(left, right), at: left.location)
         }
         return left
     }
 
     private mutating func parseNot() throws(JinjaError) -> JinjaExpression {
         let location = current.location
-        if skipName("not") { return JinjaExpression(kind: .not(try parseNot()), location: location) }
+        if skipName("not") {
+            try enterNesting(at: location)
+            defer { nesting -= 1 }
+            return try build(.not(try parseNot()), at: location)
+        }
         return try parseComparison()
     }
 
@@ -76,7 +89,7 @@ extension JinjaParser {
             }
             operations.append((op, try parseAdditive()))
         }
-        return operations.isEmpty ? first : JinjaExpression(kind: .comparison(first, operations), location: first.location)
+        return operations.isEmpty ? first : try build(.comparison(first, operations), at: first.location)
     }
 
     private mutating func parseAdditive() throws(JinjaError) -> JinjaExpression {
@@ -85,7 +98,7 @@ extension JinjaParser {
             let op: JinjaBinaryOperator = isSymbol("+") ? .add : .subtract
             advance()
             let right = try parseConcatenation()
-            left = JinjaExpression(kind: .binary(op, left, right), location: left.location)
+            left = try build(.binary(op, left, right), at: left.location)
         }
         return left
     }
@@ -94,7 +107,7 @@ extension JinjaParser {
         var left = try parseMultiplicative()
         while skipSymbol("~") {
             let right = try parseMultiplicative()
-            left = JinjaExpression(kind: .binary(.concatenate, left, right), location: left.location)
+            left = try build(.binary(.concatenate, left, right), at: left.location)
         }
         return left
     }
@@ -104,7 +117,7 @@ extension JinjaParser {
         while case .symbol(let s) = current.kind, ["*", "/", "//", "%"].contains(s), let op = JinjaBinaryOperator(rawValue: s) {
             advance()
             let right = try parsePower()
-            left = JinjaExpression(kind: .binary(op, left, right), location: left.location)
+            left = try build(.binary(op, left, right), at: left.location)
         }
         return left
     }
@@ -113,7 +126,7 @@ extension JinjaParser {
         var left = try parseUnary(withFilters: true)
         while skipSymbol("**") {
             let right = try parseUnary(withFilters: true)
-            left = JinjaExpression(kind: .binary(.power, left, right), location: left.location)
+            left = try build(.binary(.power, left, right), at: left.location)
         }
         return left
     }
@@ -123,10 +136,13 @@ extension JinjaParser {
     private mutating func parseUnary(withFilters: Bool) throws(JinjaError) -> JinjaExpression {
         let location = current.location
         var expression: JinjaExpression
-        if skipSymbol("-") {
-            expression = JinjaExpression(kind: .negate(try parseUnary(withFilters: false)), location: location)
-        } else if skipSymbol("+") {
-            expression = JinjaExpression(kind: .plus(try parseUnary(withFilters: false)), location: location)
+        if isSymbol("-") || isSymbol("+") {
+            let negates = isSymbol("-")
+            advance()
+            try enterNesting(at: location)
+            defer { nesting -= 1 }
+            let operand = try parseUnary(withFilters: false)
+            expression = try build(negates ? .negate(operand) : .plus(operand), at: location)
         } else {
             expression = try parsePrimary()
         }
@@ -163,7 +179,7 @@ extension JinjaParser {
             return JinjaExpression(kind: .literal(.double(value)), location: location)
         case .symbol("("):
             advance()
-            if skipSymbol(")") { return JinjaExpression(kind: .list([]), location: location) }
+            if skipSymbol(")") { return try build(.list([]), at: location) }
             let first = try parseExpression()
             if skipSymbol(")") { return first }
             var items = [first]
@@ -172,7 +188,7 @@ extension JinjaParser {
                 items.append(try parseExpression())
             }
             try expectSymbol(")", "to close the tuple")
-            return JinjaExpression(kind: .list(items), location: location)
+            return try build(.list(items), at: location)
         case .symbol("["):
             advance()
             var items: [JinjaExpression] = []
@@ -183,7 +199,7 @@ extension JinjaParser {
                 }
                 items.append(try parseExpression())
             }
-            return JinjaExpression(kind: .list(items), location: location)
+            return try build(.list(items), at: location)
         case .symbol("{"):
             advance()
             var keys: [JinjaExpression] = []
@@ -197,7 +213,7 @@ extension JinjaParser {
                 try expectSymbol(":", "after a dict key")
                 values.append(try parseExpression())
             }
-            return JinjaExpression(kind: .dict(keys: keys, values: values), location: location)
+            return try build(.dict(keys: keys, values: values), at: location)
         default:
             throw .syntax("expected an expression, found \(token.display)", location)
         }
@@ -212,7 +228,7 @@ extension JinjaParser {
                 if case .integer(let index) = current.kind {
                     advance()
                     let key = JinjaExpression(kind: .literal(.int(index)), location: location)
-                    expression = JinjaExpression(kind: .item(expression, key), location: expression.location)
+                    expression = try build(.item(expression, key), at: expression.location)
                     continue
                 }
                 let nameLocation = current.location
@@ -221,9 +237,9 @@ extension JinjaParser {
                     guard let method = JinjaMethod(rawValue: name) else { throw .unsupported("the method '\(name)()'", nameLocation) }
                     advance()
                     let arguments = try parseArguments()
-                    expression = JinjaExpression(kind: .methodCall(expression, method, arguments), location: location)
+                    expression = try build(.methodCall(expression, method, arguments), at: location)
                 } else {
-                    expression = JinjaExpression(kind: .attribute(expression, name), location: expression.location)
+                    expression = try build(.attribute(expression, name), at: expression.location)
                 }
             } else if skipSymbol("[") {
                 expression = try parseSubscript(expression, at: location)
@@ -233,7 +249,7 @@ extension JinjaParser {
                 }
                 advance()
                 calledNames.append((name, expression.location))
-                expression = JinjaExpression(kind: .call(expression, try parseArguments()), location: expression.location)
+                expression = try build(.call(expression, try parseArguments()), at: expression.location)
             } else {
                 return expression
             }
@@ -256,10 +272,10 @@ extension JinjaParser {
         }
         if !sliced {
             guard let key = parts[0] else { throw .syntax("an empty subscript '[]'", location) }
-            return JinjaExpression(kind: .item(base, key), location: base.location)
+            return try build(.item(base, key), at: base.location)
         }
         while parts.count < 3 { parts.append(nil) }
-        return JinjaExpression(kind: .slice(base, start: parts[0], stop: parts[1], step: parts[2]), location: base.location)
+        return try build(.slice(base, start: parts[0], stop: parts[1], step: parts[2]), at: base.location)
     }
 
     /// After `(`: positional then keyword (`name=value`) arguments, through `)`.
@@ -295,7 +311,7 @@ extension JinjaParser {
                 guard let filter = JinjaFilter(named: name) else { throw .unsupported("the filter '\(name)'", location) }
                 let arguments = try skipSymbol("(") ? parseArguments() : JinjaArguments.none
                 try checkNamedArgument(of: filter, arguments)
-                expression = JinjaExpression(kind: .filter(expression, filter, arguments), location: location)
+                expression = try build(.filter(expression, filter, arguments), at: location)
             } else if skipName("is") {
                 let negated = skipName("not")
                 let location = current.location
@@ -307,7 +323,7 @@ extension JinjaParser {
                 } else if startsBareTestArgument {
                     arguments.positional = [try parsePostfix(try parsePrimary())]
                 }
-                expression = JinjaExpression(kind: .test(expression, test, arguments, negated: negated), location: location)
+                expression = try build(.test(expression, test, arguments, negated: negated), at: location)
             } else {
                 return expression
             }

@@ -13,6 +13,14 @@ struct JinjaParser {
     var calledNames: [(String, JinjaSourceLocation)] = []
     /// How many for loops enclose the current statement (for `break`/`continue`).
     private var loopDepth = 0
+    /// How many statements and expressions enclose the one being parsed.
+    var nesting = 0
+
+    /// Statements and expressions nest at most this deep, and an expression holds at most this
+    /// many levels of operations (`a ~ b ~ c` is three): parsing, rendering and freeing a
+    /// template recurse once per level, so a deeper one would overflow the stack. Real chat
+    /// templates nest about ten.
+    static let maxNesting = 128
 
     /// The statements of `source`.
     static func parse(_ source: String) throws(JinjaError) -> [JinjaNode] {
@@ -68,6 +76,16 @@ struct JinjaParser {
         return name
     }
 
+    /// Enters one more level of nesting at `location`; the caller leaves it (`nesting -= 1`).
+    mutating func enterNesting(at location: JinjaSourceLocation) throws(JinjaError) {
+        nesting += 1
+        guard nesting <= Self.maxNesting else { throw Self.tooDeep(at: location) }
+    }
+
+    static func tooDeep(at location: JinjaSourceLocation) -> JinjaError {
+        .unsupported("statements or expressions nested more than \(maxNesting) levels deep", location)
+    }
+
     private mutating func expectStatementEnd(_ tag: String) throws(JinjaError) {
         guard current.kind == .statementEnd else {
             throw .syntax("expected '%}' to end the '\(tag)' tag, found \(current.display)", current.location)
@@ -81,6 +99,8 @@ struct JinjaParser {
     /// positioned after the name. At the end of the template: an error naming the `opener`
     /// unless `endTags` is empty.
     private mutating func parseBody(until endTags: Set<String>, opener: (String, JinjaSourceLocation)?) throws(JinjaError) -> ([JinjaNode], String?) {
+        if let (_, location) = opener { try enterNesting(at: location) }
+        defer { if opener != nil { nesting -= 1 } }
         var nodes: [JinjaNode] = []
         while true {
             let token = current

@@ -19,9 +19,17 @@ enum JinjaTest: String, Sendable {
 }
 
 extension JinjaEvaluator {
-    func applyTest(_ test: JinjaTest, to value: JinjaValue, _ arguments: JinjaCallArguments,
-                   at location: JinjaSourceLocation) throws(JinjaError) -> Bool {
+    mutating func applyTest(_ test: JinjaTest, to value: JinjaValue, _ arguments: JinjaCallArguments,
+                            at location: JinjaSourceLocation) throws(JinjaError) -> Bool {
         let callee = "the '\(test.rawValue)' test"
+        switch test {
+        case .equalto, .ne, .lt, .le, .gt, .ge, .in, .sameas:
+            // Comparisons read both sides item by item.
+            try readDeeply(value, at: location)
+            for argument in arguments.positional + arguments.keywords.map(\.value) { try readDeeply(argument, at: location) }
+        default:
+            break
+        }
         func other() throws(JinjaError) -> JinjaValue {
             guard let value = try arguments.bind(["other"], callee: callee, at: location)[0] else {
                 throw .runtime("\(callee) needs a value to compare with", location)

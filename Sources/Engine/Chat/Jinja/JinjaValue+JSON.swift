@@ -27,12 +27,13 @@ extension JinjaValue {
     /// The JSON text as Python's `json.dumps` writes it (Hugging Face's `tojson`): separators
     /// `", "` and `": "`, or `","` and `": "` with an indent; non-ASCII kept unless
     /// `asciiOnly`; keys in order unless `sortKeys`. Nil for values JSON cannot hold
-    /// (undefined, macros, ...), where Python raises.
+    /// (undefined, macros, ...), where Python raises. Past `maxLength` bytes writing stops: the
+    /// text is cut there, longer than `maxLength` (a render refuses it).
     public func json(indent: String? = nil, asciiOnly: Bool = false, sortKeys: Bool = false,
-                     separators: (item: String, key: String)? = nil) -> String? {
+                     separators: (item: String, key: String)? = nil, maxLength: Int = .max) -> String? {
         var writer = JSONWriter(indent: indent, asciiOnly: asciiOnly, sortKeys: sortKeys,
                                 itemSeparator: separators?.item ?? (indent == nil ? ", " : ","),
-                                keySeparator: separators?.key ?? ": ")
+                                keySeparator: separators?.key ?? ": ", maxLength: maxLength)
         guard writer.write(self, depth: 0) else { return nil }
         return writer.out
     }
@@ -44,15 +45,20 @@ private struct JSONWriter {
     let sortKeys: Bool
     let itemSeparator: String
     let keySeparator: String
+    let maxLength: Int
     var out = ""
+
+    /// Whether the text is past `maxLength`, so writing stops.
+    var isFull: Bool { out.utf8.count > maxLength }
 
     mutating func newline(_ depth: Int) {
         guard let indent else { return }
         out += "\n"
-        for _ in 0..<depth { out += indent }
+        for _ in 0..<depth where !isFull { out += indent }
     }
 
     mutating func write(_ value: JinjaValue, depth: Int) -> Bool {
+        if isFull { return true }
         switch value {
         case .none: out += "null"
         case .bool(let b): out += b ? "true" : "false"

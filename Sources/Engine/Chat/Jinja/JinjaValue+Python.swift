@@ -50,7 +50,10 @@ extension JinjaValue {
         return out
     }
 
+    /// Writes `repr()`, stopping once `out` is past `JinjaEvaluator.maxBytes` (a render then
+    /// refuses it): a list may hold the same big list many times.
     func writeRepr(into out: inout String) {
+        guard out.utf8.count <= JinjaEvaluator.maxBytes else { return }
         switch self {
         case .undefined: break
         case .none: out += "None"

@@ -93,20 +93,37 @@ enum PythonText {
     }
 
     /// The byte offset of the first `needle` in `haystack` at or after `start`.
+    /// - Complexity: O(n + m) (Knuth-Morris-Pratt): a naive search takes O(n * m) on
+    ///   `aaa…a` for `aa…ab`, which a template can build.
     static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int = 0) -> Int? {
-        guard let first = needle.first else { return start <= haystack.count ? start : nil }
-        guard haystack.count >= needle.count else { return nil }
-        var k = start
-        let last = haystack.count - needle.count
-        while k <= last {
-            if haystack[k] == first {
-                var n = 1
-                while n < needle.count, haystack[k + n] == needle[n] { n += 1 }
-                if n == needle.count { return k }
-            }
-            k += 1
+        guard !needle.isEmpty else { return start <= haystack.count ? start : nil }
+        guard start >= 0, haystack.count - start >= needle.count else { return nil }
+        // fallback[k]: the length of the longest proper prefix of needle[...k] that ends there.
+        var fallback = [Int](repeating: 0, count: needle.count)
+        var matched = 0
+        for k in 1..<max(1, needle.count) {
+            while matched > 0, needle[k] != needle[matched] { matched = fallback[matched - 1] }
+            if needle[k] == needle[matched] { matched += 1 }
+            fallback[k] = matched
+        }
+        matched = 0
+        for k in start..<haystack.count {
+            while matched > 0, haystack[k] != needle[matched] { matched = fallback[matched - 1] }
+            if haystack[k] == needle[matched] { matched += 1 }
+            if matched == needle.count { return k - needle.count + 1 }
         }
         return nil
+    }
+
+    /// Non-overlapping occurrences of `needle` (not empty) in `text`, as Python's `str.count`.
+    static func countOccurrences(of needle: String, in text: String) -> Int {
+        let haystack = Array(text.utf8), pattern = Array(needle.utf8)
+        var count = 0, start = 0
+        while let found = find(pattern, in: haystack, from: start) {
+            count += 1
+            start = found + pattern.count
+        }
+        return count
     }
 
     /// Whether `needle` occurs in `text` (Python's `in` on strings).
@@ -114,9 +131,14 @@ enum PythonText {
         find(Array(needle.utf8), in: Array(text.utf8)) != nil
     }
 
-    /// `text.replace(old, new, count)`.
-    static func replace(_ text: String, _ old: String, _ new: String, count: Int = -1) -> String {
+    /// `text.replace(old, new, count)`; nil when the result would be longer than `maxLength`
+    /// bytes (checked before it is built).
+    static func replace(_ text: String, _ old: String, _ new: String, count: Int = -1, maxLength: Int = .max) -> String? {
         guard count != 0 else { return text }
+        let occurrences = old.isEmpty ? text.unicodeScalars.count + 1 : countOccurrences(of: old, in: text)
+        let replaced = count < 0 ? occurrences : min(count, occurrences)
+        let (grown, overflow) = replaced.multipliedReportingOverflow(by: new.utf8.count)
+        guard !overflow, grown <= maxLength, text.utf8.count + grown - replaced * old.utf8.count <= maxLength else { return nil }
         if old.isEmpty {
             // Python inserts `new` between every character and at both ends.
             var out = new

@@ -68,7 +68,8 @@ public final class EvaluationContext {
     }
 
     /// Appends `tokens` to the sequence and returns the logits after the last one.
-    /// The buffer is valid until the next call.
+    /// The buffer belongs to the context: it is valid until the next call and only while the
+    /// context lives (`Array(try EvaluationContext(...).evaluate(p))` reads freed memory).
     public func evaluate(_ tokens: [TokenID]) throws(EvaluationError) -> UnsafeBufferPointer<Float> {
         precondition(!tokens.isEmpty, "evaluate needs at least one token")
         guard position + tokens.count <= capacity else {

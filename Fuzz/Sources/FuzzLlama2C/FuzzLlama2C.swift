@@ -1,0 +1,21 @@
+import Engine
+import FuzzSupport
+
+// A llama2.c checkpoint as `ModelLoader` opens it: the seven-int32 header, the tensor layout
+// it implies checked against the file's size, then the Llama model over those tensors.
+// Every refusal must be a `ModelFileError`.
+
+private let file = MemoryFile("llama2c")
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    file.write(data, size)
+    do {
+        let checkpoint = try Llama2CCheckpoint(path: file.path)
+        _ = ModelInspector.report(checkpoint: checkpoint)
+        _ = try LlamaModel(table: checkpoint, config: checkpoint.config)
+    } catch {
+        _ = error.description
+    }
+    return 0
+}

@@ -1,0 +1,21 @@
+import Engine
+import FuzzSupport
+
+// A Hugging Face `tokenizer.json` as a BERT model directory's is read (`WordPieceTokenizer`:
+// model, vocabulary, normalizer, added tokens), then an encode and a truncation.
+// Every refusal must be a `ModelFileError`.
+
+private let file = MemoryFile("tokenizer-json")
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    file.write(data, size)
+    do {
+        let tokenizer = try WordPieceTokenizer(path: file.path)
+        let ids = tokenizer.encode(sampleText)
+        _ = tokenizer.truncate(ids, to: 8)
+    } catch {
+        _ = error.description
+    }
+    return 0
+}
