@@ -106,10 +106,12 @@ fuzz: deps
 #    operator new would bind to libjemalloc's (linked before libstdc++) while free is the
 #    sanitizer's: every std::string the Swift runtime frees is reported as a bad free.
 #  - LD_LIBRARY_PATH .build-nvrtc/lib: the sanitizers' dlopen interceptor drops the caller's
-#    RUNPATH, so libnvrtc no longer finds libnvrtc-builtins beside it ($$ORIGIN).
+#    RUNPATH, so libnvrtc no longer finds libnvrtc-builtins beside it ($ORIGIN).
 #  - SWIFT_BACKTRACE=enable=no: on a crash the Swift backtracer reads other threads' stacks,
 #    which ASan reports instead of the crash; handle_sigill/handle_abort make the sanitizer print
 #    the stack of a Swift trap (fatalError, a failed precondition) itself.
+#  - scripts/tsan-mutex.c (TSan only, preloaded): shows TSan the lock handoff of a contended
+#    Synchronization.Mutex, which happens in uninstrumented runtime code (see the file).
 #  - scripts/lsan-suppressions.txt, scripts/tsan-suppressions.txt: say why each entry is there.
 SANITIZERS ?= address thread
 SANITIZE_FILTER ?=
@@ -119,7 +121,12 @@ SANITIZE_TSAN_OPTIONS ?= halt_on_error=1:handle_sigill=1:handle_abort=1:suppress
 sanitize: deps test-deps models smollm2 nvrtc
 	@for s in $(SANITIZERS); do \
 	  echo "== swift test --sanitize=$$s --scratch-path .build-$$s"; \
-	  STRATA_SANITIZER=$$s SWIFT_BACKTRACE=enable=no LD_PRELOAD=libstdc++.so.6 \
+	  preload=libstdc++.so.6; \
+	  if [ $$s = thread ]; then \
+	    mkdir -p .build-thread && clang -shared -fPIC -O2 -o .build-thread/tsan-mutex.so scripts/tsan-mutex.c -ldl || exit 1; \
+	    preload="$$preload $(CURDIR)/.build-thread/tsan-mutex.so"; \
+	  fi; \
+	  STRATA_SANITIZER=$$s SWIFT_BACKTRACE=enable=no LD_PRELOAD="$$preload" \
 	  LD_LIBRARY_PATH="$(CURDIR)/.build-nvrtc/lib$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}" \
 	  ASAN_OPTIONS="$(SANITIZE_ASAN_OPTIONS)" LSAN_OPTIONS="$(SANITIZE_LSAN_OPTIONS)" TSAN_OPTIONS="$(SANITIZE_TSAN_OPTIONS)" \
 	    $(SWIFT) test --sanitize=$$s --scratch-path .build-$$s --skip PressureScenarios \

@@ -99,17 +99,17 @@ public final class SafetensorsFile: @unchecked Sendable {
             throw .malformedJSON(file: object.source, reason: "unknown dtype '\(dtypeName)'")
         }
         let rawShape = try object.array("shape")
-        var shape: [Int] = []
+        // Every dimension checked before any product, so that the error below can list them all.
+        let shape = rawShape.compactMap { JSONObject.integer($0) }.filter { $0 >= 0 }
+        guard shape.count == rawShape.count else {
+            throw .malformedJSON(file: object.source, reason: "shape \(rawShape) holds a non-integer or negative dimension")
+        }
         var elements = 1
-        for dimension in rawShape {
-            guard let d = JSONObject.integer(dimension), d >= 0 else {
-                throw .malformedJSON(file: object.source, reason: "shape \(rawShape) holds a non-integer or negative dimension")
-            }
+        for d in shape {
             let (product, overflow) = elements.multipliedReportingOverflow(by: d)
             guard !overflow, product <= dataBytes else {
-                throw .badDimensions(tensor: name, dims: rawShape.compactMap { JSONObject.integer($0).map(UInt64.init) }, reason: "more elements than the file holds")
+                throw .badDimensions(tensor: name, dims: shape.map(UInt64.init), reason: "more elements than the file holds")
             }
-            shape.append(d)
             elements = product
         }
         let offsets = try object.array("data_offsets")

@@ -49,6 +49,10 @@ import TestSupport
         ("fractional dimension", file(header: #"{"a":{"dtype":"F32","shape":[2.5],"data_offsets":[0,16]}}"#), .malformedJSON),
         ("boolean dimension", file(header: #"{"a":{"dtype":"F32","shape":[true],"data_offsets":[0,4]}}"#), .malformedJSON),
         ("overflowing shape", file(header: #"{"a":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,16]}}"#), .badDimensions),
+        // Fuzz finding (FuzzSafetensors): dimensions too big for the file before a negative one;
+        // the error listing the shape converted -240 to UInt64 and trapped.
+        ("too big, then negative", file(header: #"{"a":{"dtype":"F32","shape":[4,224,-240],"data_offsets":[0,16]}}"#), .malformedJSON),
+        ("negative, then too big", file(header: #"{"a":{"dtype":"F32","shape":[-1,4294967296,4294967296]}}"#), .malformedJSON),
         ("offsets reversed", file(header: #"{"a":{"dtype":"F32","shape":[4],"data_offsets":[16,0]}}"#), .malformedJSON),
         ("one offset", file(header: #"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0]}}"#), .malformedJSON),
         ("offsets past the data", file(header: #"{"a":{"dtype":"F32","shape":[8],"data_offsets":[0,32]}}"#), .tensorOutOfBounds),
