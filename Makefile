@@ -101,36 +101,48 @@ fuzz: deps
 # path of its own (.build-address, .build-thread), so .build is never rebuilt with sanitizer
 # flags. STRATA_SANITIZER tells the tests which one runs (TestSupport's Sanitizer skips the few
 # that cannot run under it, saying why); SANITIZE_FILTER runs a subset (a swift test --filter
-# regex). The first report fails the run. What the environment works around:
+# regex). Reports go to .build-<s>/sanitizer-reports, from the test process and from every
+# process it starts (the strata servers the end-to-end tests run), and any report fails the run.
+# What the environment works around:
 #  - LD_PRELOAD libstdc++: swiftc links the sanitizer runtime without its C++ part, so the C++
 #    operator new would bind to libjemalloc's (linked before libstdc++) while free is the
 #    sanitizer's: every std::string the Swift runtime frees is reported as a bad free.
 #  - LD_LIBRARY_PATH .build-nvrtc/lib: the sanitizers' dlopen interceptor drops the caller's
 #    RUNPATH, so libnvrtc no longer finds libnvrtc-builtins beside it ($ORIGIN).
 #  - SWIFT_BACKTRACE=enable=no: on a crash the Swift backtracer reads other threads' stacks,
-#    which ASan reports instead of the crash; handle_sigill/handle_abort make the sanitizer print
-#    the stack of a Swift trap (fatalError, a failed precondition) itself.
+#    which ASan reports instead of the crash (a trap's message is still printed). The sanitizers
+#    do not handle SIGILL either: the exit tests trap on purpose.
+#  - SWIFT_DEBUG_CONCURRENCY_ENABLE_COOPERATIVE_QUEUES=0: the tests that wait on a child process
+#    block their thread; at sanitizer speed they held the cooperative pool (one thread a core)
+#    for minutes and starved every async test past its time limit.
 #  - scripts/tsan-mutex.c (TSan only, preloaded): shows TSan the lock handoff of a contended
 #    Synchronization.Mutex, which happens in uninstrumented runtime code (see the file).
 #  - scripts/lsan-suppressions.txt, scripts/tsan-suppressions.txt: say why each entry is there.
 SANITIZERS ?= address thread
 SANITIZE_FILTER ?=
-SANITIZE_ASAN_OPTIONS ?= halt_on_error=1:handle_sigill=1:handle_abort=1
+SANITIZE_ASAN_OPTIONS ?= halt_on_error=1
 SANITIZE_LSAN_OPTIONS ?= suppressions=$(CURDIR)/scripts/lsan-suppressions.txt
-SANITIZE_TSAN_OPTIONS ?= halt_on_error=1:handle_sigill=1:handle_abort=1:suppressions=$(CURDIR)/scripts/tsan-suppressions.txt
+SANITIZE_TSAN_OPTIONS ?= halt_on_error=1:suppressions=$(CURDIR)/scripts/tsan-suppressions.txt
 sanitize: deps test-deps models smollm2 nvrtc
 	@for s in $(SANITIZERS); do \
 	  echo "== swift test --sanitize=$$s --scratch-path .build-$$s"; \
+	  reports=$(CURDIR)/.build-$$s/sanitizer-reports; \
+	  rm -rf $$reports && mkdir -p $$reports || exit 1; \
 	  preload=libstdc++.so.6; \
 	  if [ $$s = thread ]; then \
-	    mkdir -p .build-thread && clang -shared -fPIC -O2 -o .build-thread/tsan-mutex.so scripts/tsan-mutex.c -ldl || exit 1; \
+	    clang -shared -fPIC -O2 -o .build-thread/tsan-mutex.so scripts/tsan-mutex.c -ldl || exit 1; \
 	    preload="$$preload $(CURDIR)/.build-thread/tsan-mutex.so"; \
 	  fi; \
-	  STRATA_SANITIZER=$$s SWIFT_BACKTRACE=enable=no LD_PRELOAD="$$preload" \
-	  LD_LIBRARY_PATH="$(CURDIR)/.build-nvrtc/lib$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}" \
-	  ASAN_OPTIONS="$(SANITIZE_ASAN_OPTIONS)" LSAN_OPTIONS="$(SANITIZE_LSAN_OPTIONS)" TSAN_OPTIONS="$(SANITIZE_TSAN_OPTIONS)" \
+	  STRATA_SANITIZER=$$s SWIFT_BACKTRACE=enable=no SWIFT_DEBUG_CONCURRENCY_ENABLE_COOPERATIVE_QUEUES=0 \
+	  LD_PRELOAD="$$preload" LD_LIBRARY_PATH="$(CURDIR)/.build-nvrtc/lib$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}" \
+	  ASAN_OPTIONS="$(SANITIZE_ASAN_OPTIONS):log_path=$$reports/asan" LSAN_OPTIONS="$(SANITIZE_LSAN_OPTIONS)" \
+	  TSAN_OPTIONS="$(SANITIZE_TSAN_OPTIONS):log_path=$$reports/tsan" \
 	    $(SWIFT) test --sanitize=$$s --scratch-path .build-$$s --skip PressureScenarios \
-	    $(if $(SANITIZE_FILTER),--filter '$(SANITIZE_FILTER)') || exit 1; \
+	    $(if $(SANITIZE_FILTER),--filter '$(SANITIZE_FILTER)'); \
+	  status=$$?; \
+	  found=$$(grep -l "SUMMARY: " $$reports/* 2>/dev/null); \
+	  if [ -n "$$found" ]; then cat $$found; echo "== $$s: sanitizer reports above ($$found)"; exit 1; fi; \
+	  [ $$status = 0 ] || exit $$status; \
 	done
 
 clean:

@@ -97,7 +97,9 @@ import TestSupport
                 "\(r.stdout)")
     }
 
-    @Test("serve --gpu-layers all on the emulated device: concurrent greedy completions equal the CPU's, the gpu tier in /metrics")
+    @Test("serve --gpu-layers all on the emulated device: concurrent greedy completions equal the CPU's, the gpu tier in /metrics",
+          .enabled(if: Sanitizer.name != "address",
+                   "under ASan every fiber switch of the host emulation (_longjmp) goes through ASan's no-return handler: four served completions outlast the client's 90 s read timeout"))
     func serveOnTheEmulatedDevice() async throws {
         let prompts = ["Once upon a time", "The little dog", "Lily and Ben went to", "A big red ball"]
         func complete(_ server: ServerProcess) async throws -> [String] {

@@ -5,6 +5,7 @@
 // so a read of something never written shows in the results. Counters for the tests:
 // fake_cuda_counters. Device size: STRATA_FAKE_CUDA_MIB (default 4096).
 #include <map>
+#include <mutex>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -20,6 +21,9 @@ static Counters counters;
 static thread_local bool contextCurrent = false;
 #define NEEDS_CONTEXT if (!fake::contextCurrent) return 201
 static std::map<uint64_t, size_t> allocations;
+// Guards `allocations` and `counters.allocatedBytes`: like the real driver's, these entry points
+// may be called from any thread (device buffers are freed wherever their owner is released).
+static std::mutex allocationLock;
 
 static uint64_t totalBytes() {
     const char* mib = getenv("STRATA_FAKE_CUDA_MIB");
@@ -101,6 +105,7 @@ int cuDeviceTotalMem_v2(size_t* bytes, int) { *bytes = fake::totalBytes(); retur
 int cuDeviceGetAttribute(int* value, int attribute, int) { *value = attribute == 75 ? 8 : 0; return 0; }
 int cuMemGetInfo_v2(size_t* free, size_t* total) {
     NEEDS_CONTEXT;
+    std::lock_guard<std::mutex> lock(fake::allocationLock);
     *total = fake::totalBytes();
     *free = *total - fake::counters.allocatedBytes;
     return 0;
@@ -112,6 +117,7 @@ int cuCtxSynchronize() { return 0; }
 
 int cuMemAlloc_v2(uint64_t* address, size_t bytes) {
     NEEDS_CONTEXT;
+    std::lock_guard<std::mutex> lock(fake::allocationLock);
     if (fake::counters.allocatedBytes + bytes > fake::totalBytes()) return 2;
     void* p = aligned_alloc(256, (bytes + 255) / 256 * 256);
     if (!p) return 2;
@@ -122,6 +128,7 @@ int cuMemAlloc_v2(uint64_t* address, size_t bytes) {
     return 0;
 }
 int cuMemFree_v2(uint64_t address) {
+    std::lock_guard<std::mutex> lock(fake::allocationLock);
     auto found = fake::allocations.find(address);
     if (found == fake::allocations.end()) return 1;
     fake::counters.allocatedBytes -= found->second;
