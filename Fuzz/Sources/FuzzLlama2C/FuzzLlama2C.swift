@@ -9,13 +9,9 @@ private let file = MemoryFile("llama2c")
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    file.write(data, size)
-    do {
-        let checkpoint = try Llama2CCheckpoint(path: file.path)
+    file.run(data, size) { path in
+        let checkpoint = try Llama2CCheckpoint(path: path)
         _ = ModelInspector.report(checkpoint: checkpoint)
         _ = try LlamaModel(table: checkpoint, config: checkpoint.config)
-    } catch {
-        _ = error.description
     }
-    return 0
 }

@@ -32,6 +32,19 @@ public final class MemoryFile {
             if n > 0 { done += n }
         }
     }
+
+    /// One fuzz input for a parser that opens a path: writes the input to this file and runs
+    /// `body` on its path. A thrown error is the expected refusal; its message is built as a
+    /// user would see it, so a fault in building the message is found too.
+    public func run(_ data: UnsafePointer<UInt8>, _ size: Int, _ body: (String) throws -> Void) -> CInt {
+        write(data, size)
+        do {
+            try body(path)
+        } catch {
+            _ = String(describing: error)
+        }
+        return 0
+    }
 }
 
 /// The input as text, as a server or a loader gets it: invalid UTF-8 repaired with U+FFFD.

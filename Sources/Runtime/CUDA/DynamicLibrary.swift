@@ -4,8 +4,10 @@ import Glibc
 import Musl
 #endif
 
-/// A shared library opened with `dlopen` and closed when released, so a binary built without
-/// CUDA can use it where it is installed and run without it where it is not.
+/// A shared library opened with `dlopen`, so a binary built without CUDA can use it where it is
+/// installed and run without it where it is not. Releasing it drops the handle, but the library
+/// stays mapped (`RTLD_NODELETE`): CUDA's libraries are not made to be unloaded, and NVRTC,
+/// which carries its own libstdc++, lost its 71 KiB exception pool at every unload (LeakSanitizer).
 public final class DynamicLibrary: @unchecked Sendable {
     /// The name or path that opened it.
     public let path: String
@@ -27,7 +29,7 @@ public final class DynamicLibrary: @unchecked Sendable {
         let candidates = directories.flatMap { directory in names.map { directory + "/" + $0 } } + names
         for candidate in candidates {
             tried.append(candidate)
-            if let handle = dlopen(candidate, RTLD_NOW | RTLD_LOCAL) {
+            if let handle = dlopen(candidate, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) {
                 return DynamicLibrary(path: candidate, handle: handle)
             }
             if reason == nil, let message = dlerror() { reason = String(cString: message) }
