@@ -18,6 +18,21 @@ struct ProcessProbe {
         return (names.count, sockets.count)
     }
 
+    /// What each open descriptor is ("socket", "pipe", "anon_inode:[eventfd]", a path), counted:
+    /// where a count differs from a baseline, this says which kind stayed open.
+    var descriptorKinds: [String: Int] {
+        let dir = "/proc/\(pid)/fd"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        var kinds: [String: Int] = [:]
+        for name in names {
+            let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/" + name)) ?? "?"
+            // socket:[12345] and pipe:[678] by kind; paths and anon inodes as they are.
+            let kind = target.hasPrefix("socket:") || target.hasPrefix("pipe:") ? String(target.prefix { $0 != ":" }) : target
+            kinds[kind, default: 0] += 1
+        }
+        return kinds
+    }
+
     /// User plus system CPU time the process has used, seconds.
     var cpuSeconds: Double {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
