@@ -4,7 +4,7 @@ public struct ServerConfiguration: Sendable {
     public var host = "127.0.0.1"
     /// TCP port; 0 picks a free one (reported through `onServerRunning`).
     public var port = 8080
-    /// When set, every `/v1` route requires `Authorization: Bearer <apiKey>`; `/health` and `/metrics` stay open.
+    /// When set, every `/v1` route, `/tokenize` and `/detokenize` require `Authorization: Bearer <apiKey>`; `/health` and `/metrics` stay open.
     public var apiKey: String? = nil
     /// Host names (the `Host` header, without its port) answered besides loopback ones; on a
     /// loopback bind every other is refused with 403 (a web page reaching the local server

@@ -66,8 +66,14 @@ public enum StrataServer {
         if let apiKey = configuration.apiKey {
             v1.add(middleware: APIKeyMiddleware(apiKey: apiKey))
         }
+        // llama-server's tokenizer endpoints, at the root as there, behind the same key as /v1.
+        let root = router.group()
+        if let apiKey = configuration.apiKey {
+            root.add(middleware: APIKeyMiddleware(apiKey: apiKey))
+        }
         switch model {
         case .completion(let completion):
+            TokenizeRoute(backend: completion, bodyLimits: configuration.bodyLimits).register(on: root)
             let runner = CompletionRunner(backend: completion, metrics: metrics)
             CompletionsRoute(backend: completion, runner: runner, bodyLimits: configuration.bodyLimits).register(on: v1)
             ChatCompletionsRoute(backend: completion, runner: runner, bodyLimits: configuration.bodyLimits).register(on: v1)

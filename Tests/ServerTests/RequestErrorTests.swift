@@ -42,7 +42,9 @@ import Testing
         .init(name: "stream_options without stream", body: #"{"prompt": "hi", "stream_options": {"include_usage": true}}"#, param: "stream_options"),
         .init(name: "logprobs", body: #"{"prompt": "hi", "logprobs": 3}"#, param: "logprobs"),
         // Accepted and silently ignored before (issue 15): refused by name until implemented.
-        .init(name: "logit_bias", body: #"{"prompt": "hi", "logit_bias": {"50256": -100}}"#, param: "logit_bias", code: "unsupported_value"),
+        .init(name: "logit_bias with a word for a token", body: #"{"prompt": "hi", "logit_bias": {"hello": -100}}"#, param: "logit_bias"),
+        .init(name: "logit_bias out of range", body: #"{"prompt": "hi", "logit_bias": {"5": 200}}"#, param: "logit_bias"),
+        .init(name: "logit_bias outside the vocabulary", body: #"{"prompt": "hi", "logit_bias": {"50256": -100}}"#, param: "logit_bias"),
         .init(name: "json response_format", body: #"{"prompt": "hi", "response_format": {"type": "json_object"}}"#,
               param: "response_format", code: "unsupported_value"),
         .init(name: "suffix", body: #"{"prompt": "hi", "suffix": "end"}"#, param: "suffix", code: "unsupported_value"),

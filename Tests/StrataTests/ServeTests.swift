@@ -35,6 +35,13 @@ import TestSupport
         try Self.runPythonCheck("openai_client_check.py", against: server)
     }
 
+    @Test("the openai Python client: /tokenize, token-id prompts, echo, logit_bias, stop_token_ids, stop strings as stops (issue 16)")
+    func openaiClientAPIBreadth() async throws {
+        let server = try await ServerProcess.start()
+        defer { server.stop() }
+        try Self.runPythonCheck("openai_api_breadth_check.py", against: server)
+    }
+
     /// Runs `Tests/StrataTests/<script> BASE_URL` with python3; it must exit 0 and print OK.
     static func runPythonCheck(_ script: String, against server: ServerProcess) throws {
         let python = Process()

@@ -8,10 +8,12 @@ public enum StopReason: String, Sendable {
     case length
     /// The context window is full.
     case contextFull
-    /// Ended from outside (client gone, stop string, shutdown).
+    /// Ended from outside (client gone, shutdown).
     case cancelled
     /// The text reached one of the request's stop strings (it ends before it).
     case stopString
+    /// The model produced one of the request's stop tokens (its text is left out).
+    case stopToken
 }
 
 /// One generated token and the text it completes (possibly empty while a multi-byte

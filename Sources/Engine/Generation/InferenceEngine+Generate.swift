@@ -24,7 +24,6 @@ extension InferenceEngine {
         var stats = GenerationStats()
         stats.promptTokens = prompt.count
         let clock = ContinuousClock()
-        var stopped = false
         let start = clock.now
         while scheduler.phase(of: id) != .finished {
             let generatedBefore = scheduler.generated(by: id).count
@@ -44,15 +43,12 @@ extension InferenceEngine {
             let finished = scheduler.phase(of: id) == .finished
             let (piece, matched) = text.advance(generated, finished: finished)
             if !piece.isEmpty { onText(piece) }
-            if matched {
-                scheduler.cancel(id)
-                stopped = true
-            }
+            if matched { scheduler.stopAtString(id) }
         }
         if let error = scheduler.error(of: id) { throw error }
         let tokens = Array(scheduler.generated(by: id))
         stats.generatedTokens = tokens.count
-        var reason = stopped ? .stopString : scheduler.stopReason(of: id) ?? .length
+        var reason = scheduler.stopReason(of: id) ?? .length
         if reason == .length, limit < maxTokens, tokens.count == limit { reason = .contextFull }
         return GenerationResult(tokens: tokens, stopReason: reason, stats: stats)
     }

@@ -3,8 +3,8 @@ import Memory
 import Glibc
 #endif
 
-/// Chooses the next token from logits: penalties, then top-k, top-p and min-p on the
-/// model's distribution, then temperature and a seeded draw (llama.cpp's default chain).
+/// Chooses the next token from logits: penalties and logit biases, then top-k, top-p and min-p
+/// on the model's distribution, then temperature and a seeded draw (llama.cpp's default chain).
 /// Candidate storage is sized to the vocabulary once.
 public final class Sampler {
     /// A token and its (adjusted) logit.
@@ -20,7 +20,7 @@ public final class Sampler {
 
     /// A sampler for `vocabularySize` logits; throws on impossible parameters.
     public init(parameters: SamplingParameters, vocabularySize: Int) throws(SamplingError) {
-        try parameters.validate()
+        try parameters.validate(vocabularySize: vocabularySize)
         self.parameters = parameters
         var system = SystemRandomNumberGenerator()
         self.random = SeededGenerator(seed: parameters.seed ?? system.next())
@@ -29,7 +29,7 @@ public final class Sampler {
 
     /// Reuses this sampler (and its candidate storage) for new parameters; allocates nothing.
     public func reset(parameters: SamplingParameters) throws(SamplingError) {
-        try parameters.validate()
+        try parameters.validate(vocabularySize: candidates.count)
         self.parameters = parameters
         var system = SystemRandomNumberGenerator()
         random = SeededGenerator(seed: parameters.seed ?? system.next())
@@ -42,6 +42,9 @@ public final class Sampler {
         let c = candidates.unsafeBuffer
         for i in 0..<c.count { c[i] = Candidate(id: Int32(i), logit: logits[i]) }
         applyPenalties(c, recent: recent)
+        for (token, bias) in p.logitBias {
+            c[Int(token)].logit = bias <= SamplingParameters.banningBias ? -.infinity : c[Int(token)].logit + bias
+        }
 
         if p.temperature <= 0 { return argmax(c) }
 

@@ -18,6 +18,9 @@ public struct SamplingParameters: Equatable, Sendable {
     public var penaltyWindow: Int = 64
     /// Seed of the random generator; nil draws one from the system.
     public var seed: UInt64?
+    /// Added to a token's logit after the penalties (OpenAI's `logit_bias`, -100...100);
+    /// -100 bans the token.
+    public var logitBias: [TokenID: Float] = [:]
 
     public init() {}
 
@@ -28,8 +31,12 @@ public struct SamplingParameters: Equatable, Sendable {
         return p
     }
 
-    /// Checks every parameter's range.
-    public func validate() throws(SamplingError) {
+    /// The bias that bans a token.
+    public static let banningBias: Float = -100
+
+    /// Checks every parameter's range, and with `vocabularySize` that every biased token is in
+    /// the vocabulary.
+    public func validate(vocabularySize: Int? = nil) throws(SamplingError) {
         guard temperature.isFinite, temperature >= 0 else { throw .outOfRange(name: "temperature", value: "\(temperature)", allowed: ">= 0") }
         guard topK >= 0 else { throw .outOfRange(name: "top_k", value: "\(topK)", allowed: ">= 0") }
         guard topP.isFinite, topP > 0, topP <= 1 else { throw .outOfRange(name: "top_p", value: "\(topP)", allowed: "(0, 1]") }
@@ -44,6 +51,15 @@ public struct SamplingParameters: Equatable, Sendable {
             throw .outOfRange(name: "presence_penalty", value: "\(presencePenalty)", allowed: "[-2, 2]")
         }
         guard penaltyWindow >= 0 else { throw .outOfRange(name: "repeat_last_n", value: "\(penaltyWindow)", allowed: ">= 0") }
+        for (token, bias) in logitBias {
+            guard bias.isFinite, abs(bias) <= 100 else {
+                throw .outOfRange(name: "logit_bias", value: "\(bias) for token \(token)", allowed: "-100 to 100")
+            }
+            if token < 0 || vocabularySize.map({ Int(token) >= $0 }) == true {
+                let allowed = vocabularySize.map { "token ids 0 to \($0 - 1)" } ?? "token ids >= 0"
+                throw .outOfRange(name: "logit_bias", value: "token \(token)", allowed: allowed)
+            }
+        }
     }
 }
 

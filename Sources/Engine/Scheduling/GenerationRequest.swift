@@ -3,10 +3,13 @@ public struct GenerationRequest: Sendable {
     public var prompt: [TokenID]
     public var maxTokens: Int
     public var sampling: SamplingParameters
+    /// Tokens that end the request (`.stopToken`) beside the model's end-of-generation ones.
+    public var stopTokens: [TokenID]
 
-    public init(prompt: [TokenID], maxTokens: Int, sampling: SamplingParameters = .greedy) {
+    public init(prompt: [TokenID], maxTokens: Int, sampling: SamplingParameters = .greedy, stopTokens: [TokenID] = []) {
         self.prompt = prompt
         self.maxTokens = maxTokens
         self.sampling = sampling
+        self.stopTokens = stopTokens
     }
 }

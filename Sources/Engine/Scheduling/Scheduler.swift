@@ -25,6 +25,8 @@ public final class Scheduler {
         var history: [TokenID] = []
         var promptCount = 0
         var maxTokens = 0
+        /// The request's own stop tokens.
+        var stopTokens: [TokenID] = []
         /// Admission order: larger is younger.
         var admittedAt = 0
         var stopReason: StopReason?
@@ -78,8 +80,11 @@ public final class Scheduler {
         let capacity = cache.maxTokensPerSequence
         let vocab = runner.model.shape.vocabularySize
         guard !request.prompt.isEmpty else { throw .invalidPrompt("it has no tokens") }
-        if let bad = request.prompt.first(where: { $0 < 0 || Int($0) >= vocab }) {
+        if let bad = request.prompt.firstOutside(vocabularySize: vocab) {
             throw .invalidPrompt("token \(bad) is outside the vocabulary of \(vocab)")
+        }
+        if let bad = request.stopTokens.firstOutside(vocabularySize: vocab) {
+            throw .invalidStopToken(bad, vocabularySize: vocab)
         }
         guard request.maxTokens >= 0, request.prompt.count + request.maxTokens <= capacity else {
             throw .tooLong(promptTokens: request.prompt.count, maxTokens: request.maxTokens, capacity: capacity)
@@ -101,6 +106,7 @@ public final class Scheduler {
         requests[i].history.append(contentsOf: request.prompt)
         requests[i].promptCount = request.prompt.count
         requests[i].maxTokens = request.maxTokens
+        requests[i].stopTokens = request.stopTokens
         if request.maxTokens > 0 { queue.append(slot) }
         return RequestID(raw: slot)
     }
@@ -120,14 +126,23 @@ public final class Scheduler {
     /// The KV sequence a request holds, if any (for diagnostics and fault-injection tests).
     public func sequence(of id: RequestID) -> SequenceID? { requests[Int(id.raw)].sequence }
 
-    /// Ends a request now, whatever its phase (the client went away, or a stop string
-    /// matched): its KV is released at once and it reads as finished with `.cancelled`.
+    /// Ends a request now, whatever its phase (the client went away, or shutdown): its KV is
+    /// released at once and it reads as finished with `.cancelled`.
     public func cancel(_ id: RequestID) {
         let r = Int(id.raw)
         guard requests[r].inUse, requests[r].phase != .finished else { return }
         requests[r].stopReason = .cancelled
         retire(r)
         statistics.cancelled += 1
+    }
+
+    /// Ends a request whose text reached one of its stop strings (`GeneratedText` watches the
+    /// text; the token-level rules are `step()`'s): finished with `.stopString`, counted as
+    /// completed, its KV released at once.
+    public func stopAtString(_ id: RequestID) {
+        let r = Int(id.raw)
+        guard requests[r].inUse, requests[r].phase != .finished else { return }
+        finish(r, .stopString)
     }
 
     /// Requests waiting or preempted in the queue.
@@ -286,8 +301,11 @@ public final class Scheduler {
             requests[r].history.append(token)
             statistics.generatedTokens += 1
             let generated = requests[r].history.count - requests[r].promptCount
+            // The token-level stop rules (the text-level one is `stopAtString`).
             if isEndOfGeneration(token) {
                 finish(r, .endOfGeneration)
+            } else if requests[r].stopTokens.contains(token) {
+                finish(r, .stopToken)
             } else if generated >= requests[r].maxTokens {
                 finish(r, .length)
             } else if requests[r].history.count >= cache.maxTokensPerSequence {

@@ -5,11 +5,15 @@ public struct CompletionParameters: Sendable, Equatable {
     public var sampling: SamplingParameters
     /// Generation stops before any of these strings; the text returned excludes it.
     public var stop: [String]
+    /// Generation stops at any of these tokens, beside the model's end-of-generation ones; the
+    /// text returned excludes it.
+    public var stopTokens: [TokenID]
 
-    public init(maxTokens: Int = 16, sampling: SamplingParameters = SamplingParameters(), stop: [String] = []) {
+    public init(maxTokens: Int = 16, sampling: SamplingParameters = SamplingParameters(), stop: [String] = [], stopTokens: [TokenID] = []) {
         self.maxTokens = maxTokens
         self.sampling = sampling
         self.stop = stop
+        self.stopTokens = stopTokens
     }
 }
 
@@ -21,6 +25,15 @@ public enum FinishReason: String, Sendable, Equatable {
     case length
     /// The client went away or the server is shutting down.
     case cancelled
+
+    /// The OpenAI reason for how the scheduler ended a request.
+    public init(_ reason: StopReason) {
+        switch reason {
+        case .endOfGeneration, .stopString, .stopToken: self = .stop
+        case .length, .contextFull: self = .length
+        case .cancelled: self = .cancelled
+        }
+    }
 }
 
 /// Token counts of one completion.
@@ -104,8 +117,15 @@ public struct BackendSnapshot: Sendable, Equatable {
 public protocol CompletionBackend: ModelBackend {
     /// Tokens one sequence may hold (prompt plus completion).
     var contextLength: Int { get }
-    /// Tokenizes a plain prompt (BOS added as the model expects; special tokens not parsed).
-    func tokenize(_ text: String) -> [TokenID]
+    /// Tokenizes text: with `addSpecial` BOS comes first where the model adds one; with
+    /// `parseSpecial` the texts of special tokens become those tokens.
+    func tokenize(_ text: String, addSpecial: Bool, parseSpecial: Bool) -> [TokenID]
+    /// Token ids are 0 up to this.
+    var vocabularySize: Int { get }
+    /// The text of `tokens` (all within the vocabulary), special tokens as their text.
+    func detokenize(_ tokens: [TokenID]) -> String
+    /// The bytes a token stands for (empty for control tokens).
+    func pieceBytes(_ token: TokenID) -> [UInt8]
     /// Renders and tokenizes a chat with the model's template, ready for the assistant's turn.
     func tokenizeChat(_ messages: [ChatMessage]) throws(ChatTemplateError) -> [TokenID]
     /// Queues a completion; throws `.queueFull`, `.tooLong`, `.invalidPrompt` or `.sampling` at once.
@@ -116,6 +136,11 @@ public protocol CompletionBackend: ModelBackend {
 
 extension CompletionBackend {
     public var chatStopStrings: [String] { [] }
+
+    /// Tokenizes a plain prompt (BOS added as the model expects; special tokens not parsed).
+    public func tokenize(_ text: String) -> [TokenID] {
+        tokenize(text, addSpecial: true, parseSpecial: false)
+    }
 }
 
 /// One message of a chat.

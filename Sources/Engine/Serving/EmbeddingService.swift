@@ -120,7 +120,7 @@ public final class EmbeddingService: EmbeddingBackend, @unchecked Sendable {
         for (index, ids) in inputs.enumerated() {
             guard !ids.isEmpty else { throw .emptyInput(index: index) }
             guard ids.count <= maxInputTokens else { throw .tooLong(index: index, tokens: ids.count, limit: maxInputTokens) }
-            if let bad = ids.first(where: { $0 < 0 || Int($0) >= vocabulary }) {
+            if let bad = ids.firstOutside(vocabularySize: vocabulary) {
                 throw .invalidToken(index: index, token: Int(bad), vocabularySize: vocabulary)
             }
         }

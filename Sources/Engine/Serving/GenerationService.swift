@@ -66,8 +66,18 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
 
     // MARK: - CompletionBackend
 
-    public func tokenize(_ text: String) -> [TokenID] {
-        tokenizer.encode(text, addBOS: tokenizer.vocabulary.addBOS)
+    public func tokenize(_ text: String, addSpecial: Bool, parseSpecial: Bool) -> [TokenID] {
+        tokenizer.encode(text, addBOS: addSpecial && tokenizer.vocabulary.addBOS, parseSpecial: parseSpecial)
+    }
+
+    public var vocabularySize: Int { engine.model.model.shape.vocabularySize }
+
+    public func detokenize(_ tokens: [TokenID]) -> String {
+        tokenizer.decode(tokens, renderSpecial: true)
+    }
+
+    public func pieceBytes(_ token: TokenID) -> [UInt8] {
+        tokenizer.isSpecial(token) ? Array(tokenizer.vocabulary.tokens[Int(token)].utf8) : tokenizer.pieceBytes(token)
     }
 
     public func tokenizeChat(_ messages: [ChatMessage]) throws(ChatTemplateError) -> [TokenID] {
@@ -77,15 +87,18 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
     public func submit(prompt: [TokenID], parameters: CompletionParameters) throws(SchedulerError) -> CompletionHandle {
         guard !stopping.load(ordering: .acquiring) else { throw .shuttingDown }
         guard !prompt.isEmpty else { throw .invalidPrompt("it has no tokens") }
-        let vocab = engine.model.model.shape.vocabularySize
-        if let bad = prompt.first(where: { $0 < 0 || Int($0) >= vocab }) {
+        let vocab = vocabularySize
+        if let bad = prompt.firstOutside(vocabularySize: vocab) {
             throw .invalidPrompt("token \(bad) is outside the vocabulary of \(vocab)")
+        }
+        if let bad = parameters.stopTokens.firstOutside(vocabularySize: vocab) {
+            throw .invalidStopToken(bad, vocabularySize: vocab)
         }
         guard parameters.maxTokens >= 0, prompt.count + parameters.maxTokens <= contextLength else {
             throw .tooLong(promptTokens: prompt.count, maxTokens: parameters.maxTokens, capacity: contextLength)
         }
         do {
-            try parameters.sampling.validate()
+            try parameters.sampling.validate(vocabularySize: vocab)
         } catch {
             throw .sampling(error)
         }
@@ -171,7 +184,8 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
     }
 
     private func admit(_ s: Submission) {
-        let request = GenerationRequest(prompt: s.prompt, maxTokens: s.parameters.maxTokens, sampling: s.parameters.sampling)
+        let request = GenerationRequest(prompt: s.prompt, maxTokens: s.parameters.maxTokens, sampling: s.parameters.sampling,
+                                        stopTokens: s.parameters.stopTokens)
         do {
             let id = try engine.scheduler.submit(request)
             active[s.key] = Active(
@@ -193,18 +207,17 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
         for key in Array(active.keys) {
             guard var a = active[key] else { continue }
             let phase = scheduler.phase(of: a.id)
-            let (text, stopped) = a.text.advance(scheduler.generated(by: a.id), finished: phase == .finished)
+            var generated = scheduler.generated(by: a.id)
+            if phase == .finished, scheduler.stopReason(of: a.id) == .stopToken { generated = generated.dropLast() }
+            let (text, stopped) = a.text.advance(generated, finished: phase == .finished)
             if stopped || phase == .finished {
                 if !text.isEmpty { a.continuation.yield(.text(text)) }
                 active[key] = a
-                if stopped {
-                    scheduler.cancel(a.id)
-                    complete(key, with: .finished(.stop, usage(a)))
-                } else if let error = scheduler.error(of: a.id) {
+                if stopped { scheduler.stopAtString(a.id) }
+                if let error = scheduler.error(of: a.id) {
                     complete(key, with: .failed(error.description))
                 } else {
-                    let reason: FinishReason = scheduler.stopReason(of: a.id) == .endOfGeneration ? .stop : .length
-                    complete(key, with: .finished(reason, usage(a)))
+                    complete(key, with: .finished(FinishReason(scheduler.stopReason(of: a.id) ?? .length), usage(a)))
                 }
                 continue
             }
@@ -241,7 +254,7 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
         snapshot.queued = engine.scheduler.queuedCount
         snapshot.running = engine.scheduler.runningCount
         snapshot.queueCapacity = capacity
-        // The service's own counts: the scheduler counts a stop string's end as a cancellation.
+        // By OpenAI's finish reason (the scheduler's statistics do not split stop from length).
         snapshot.stoppedRequests = finished[.stop, default: 0]
         snapshot.lengthRequests = finished[.length, default: 0]
         snapshot.completedRequests = snapshot.stoppedRequests + snapshot.lengthRequests

@@ -25,3 +25,10 @@ public enum TokenType: Int32, Sendable {
         }
     }
 }
+
+extension Sequence<TokenID> {
+    /// The first id that is not a token of a vocabulary of `vocabularySize` (ids 0 up to it), if any.
+    public func firstOutside(vocabularySize: Int) -> TokenID? {
+        first { $0 < 0 || Int($0) >= vocabularySize }
+    }
+}

@@ -12,6 +12,8 @@ extension OpenAIError {
                 type: "rate_limit_exceeded", code: "rate_limit_exceeded", retryAfter: 1)
         case .invalidPrompt(let why):
             self = .invalidValue("prompt", "Invalid prompt: \(why).")
+        case .invalidStopToken:
+            self = .invalidValue("stop_token_ids", "Invalid stop_token_ids: \(error.description).")
         case .tooLong(let promptTokens, let maxTokens, let capacity):
             self = .contextLengthExceeded(promptTokens: promptTokens, maxTokens: maxTokens, contextLength: capacity)
         case .sampling(let samplingError):

@@ -40,12 +40,14 @@ struct CompletionIdentity: Sendable {
 /// `text_completion` responses and events.
 struct TextCompletionFormat: CompletionFormat {
     var identity: CompletionIdentity
+    /// `echo`: the prompt's text, before the completion's (empty without echo).
+    var echo = ""
 
     func response(text: String, finishReason: String, usage: CompletionUsage) -> CompletionResponse {
-        make([.init(text: text, finishReason: Nullable(finishReason))], usage: Nullable(Usage(usage)))
+        make([.init(text: echo + text, finishReason: Nullable(finishReason))], usage: Nullable(Usage(usage)))
     }
 
-    func openingChunk() -> CompletionResponse? { nil }
+    func openingChunk() -> CompletionResponse? { echo.isEmpty ? nil : textChunk(echo) }
 
     func textChunk(_ text: String) -> CompletionResponse {
         make([.init(text: text, finishReason: .null)], usage: streamUsage)

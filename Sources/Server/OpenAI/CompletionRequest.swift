@@ -1,9 +1,19 @@
+import Engine
+
 /// The body of `POST /v1/completions`.
 struct CompletionRequest: Decodable {
+    /// A prompt as text, or as token ids (OpenAI accepts both).
+    enum Prompt: Equatable {
+        case text(String)
+        case tokens([TokenID])
+    }
+
     /// Optional here: a missing model means the one served.
     var model: String?
-    var prompt: String
+    var prompt: Prompt
     var maxTokens: Int?
+    /// Whether the response's text starts with the prompt's.
+    var echo: Bool
     var sampling: SamplingFields
 
     enum CodingKeys: String, CodingKey {
@@ -20,21 +30,25 @@ struct CompletionRequest: Decodable {
         if let logprobs = try container.decodeIntegerIfPresent(Int.self, forKey: .logprobs), logprobs > 0 {
             throw OpenAIError.unsupported("logprobs", "logprobs are not supported by this server.")
         }
-        if try container.decodeIfPresent(Bool.self, forKey: .echo) == true {
-            throw OpenAIError.unsupported("echo", "echo is not supported by this server.")
-        }
+        echo = try container.decodeIfPresent(Bool.self, forKey: .echo) ?? false
     }
 
-    /// `prompt`: a string, or an array holding one string.
-    private static func decodePrompt(_ container: KeyedDecodingContainer<CodingKeys>) throws -> String {
+    /// `prompt`: a string, an array of token ids, or an array holding one of those.
+    private static func decodePrompt(_ container: KeyedDecodingContainer<CodingKeys>) throws -> Prompt {
         guard container.contains(.prompt) else { throw OpenAIError.missing("prompt") }
-        if let text = try? container.decode(String.self, forKey: .prompt) { return text }
+        if let text = try? container.decode(String.self, forKey: .prompt) { return .text(text) }
+        if let tokens = try? container.decode([TokenID].self, forKey: .prompt), !tokens.isEmpty { return .tokens(tokens) }
+        let prompts: [Prompt]
         if let texts = try? container.decode([String].self, forKey: .prompt) {
-            guard texts.count == 1 else {
-                throw OpenAIError.unsupported("prompt", "'prompt' holds \(texts.count) strings; this server completes one prompt per request.")
-            }
-            return texts[0]
+            prompts = texts.map { .text($0) }
+        } else if let lists = try? container.decode([[TokenID]].self, forKey: .prompt), !lists.contains(where: \.isEmpty) {
+            prompts = lists.map { .tokens($0) }
+        } else {
+            throw OpenAIError.invalidType("prompt", expected: "a string, an array of token ids, or an array of one of those")
         }
-        throw OpenAIError.invalidType("prompt", expected: "a string or an array of one string")
+        guard prompts.count == 1 else {
+            throw OpenAIError.unsupported("prompt", "'prompt' holds \(prompts.count) prompts; this server completes one prompt per request.")
+        }
+        return prompts[0]
     }
 }

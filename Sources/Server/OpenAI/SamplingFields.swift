@@ -11,11 +11,15 @@ struct SamplingFields: Decodable {
     var minP: Double?
     var seed: Int64?
     var stop: [String]
+    /// Extension (vLLM's name): token ids that end the completion, left out of its text.
+    var stopTokenIDs: [TokenID]
     var presencePenalty: Double?
     var frequencyPenalty: Double?
     /// Extension (llama.cpp's name): divides logits of recently seen tokens.
     var repeatPenalty: Double?
     var n: Int?
+    /// Token id (as a decimal string, OpenAI's shape) to a bias of -100...100.
+    var logitBias: [String: Double]
     var stream: Bool
     var includeUsage: Bool?
 
@@ -28,6 +32,8 @@ struct SamplingFields: Decodable {
         case frequencyPenalty = "frequency_penalty"
         case repeatPenalty = "repeat_penalty"
         case streamOptions = "stream_options"
+        case logitBias = "logit_bias"
+        case stopTokenIDs = "stop_token_ids"
     }
 
     private struct StreamOptions: Decodable {
@@ -50,6 +56,8 @@ struct SamplingFields: Decodable {
         stream = try container.decodeIfPresent(Bool.self, forKey: .stream) ?? false
         includeUsage = try container.decodeIfPresent(StreamOptions.self, forKey: .streamOptions).map { $0.includeUsage ?? false }
         stop = try Self.decodeStop(container)
+        logitBias = try container.decodeIfPresent([String: Double].self, forKey: .logitBias) ?? [:]
+        stopTokenIDs = try container.decodeIfPresent([TokenID].self, forKey: .stopTokenIDs) ?? []
     }
 
     /// `stop`: a string, an array of strings, or null.
@@ -61,8 +69,10 @@ struct SamplingFields: Decodable {
     }
 
     /// Checks every range and builds the engine's parameters.
-    /// - Parameter maxTokens: tokens to generate, already checked by the route.
-    func completionParameters(maxTokens: Int) throws(OpenAIError) -> CompletionParameters {
+    /// - Parameters:
+    ///   - maxTokens: tokens to generate, already checked by the route.
+    ///   - vocabularySize: the model's, for the token ids of `logit_bias`.
+    func completionParameters(maxTokens: Int, vocabularySize: Int) throws(OpenAIError) -> CompletionParameters {
         if let n, n != 1 {
             throw .unsupported("n", "n = \(n) is not supported: this server returns one choice per request (n = 1).")
         }
@@ -71,6 +81,9 @@ struct SamplingFields: Decodable {
         }
         guard stop.count <= 4 else { throw .invalidValue("stop", "'stop' holds \(stop.count) sequences; at most 4 are allowed.") }
         guard !stop.contains("") else { throw .invalidValue("stop", "'stop' sequences must not be empty.") }
+        if let bad = stopTokenIDs.firstOutside(vocabularySize: vocabularySize) {
+            throw .invalidValue("stop_token_ids", "Stop token \(bad) is outside the vocabulary (ids 0 to \(vocabularySize - 1)).")
+        }
 
         var sampling = SamplingParameters()
         sampling.temperature = try Self.float(temperature ?? 1, "temperature", in: 0...2)
@@ -81,12 +94,29 @@ struct SamplingFields: Decodable {
         sampling.repetitionPenalty = try Self.float(repeatPenalty ?? 1, "repeat_penalty", in: 0...Double(Float.greatestFiniteMagnitude))
         sampling.topK = topK ?? 0
         sampling.seed = seed.map { UInt64(bitPattern: $0) }
+        sampling.logitBias = try Self.tokenBiases(logitBias)
         do {
-            try sampling.validate()
+            try sampling.validate(vocabularySize: vocabularySize)
         } catch {
             throw OpenAIError(error)
         }
-        return CompletionParameters(maxTokens: maxTokens, sampling: sampling, stop: stop)
+        return CompletionParameters(maxTokens: maxTokens, sampling: sampling, stop: stop, stopTokens: stopTokenIDs)
+    }
+
+    /// `logit_bias` keys are token ids written as strings; the vocabulary's range is the backend's check.
+    private static func tokenBiases(_ bias: [String: Double]) throws(OpenAIError) -> [TokenID: Float] {
+        var out: [TokenID: Float] = [:]
+        out.reserveCapacity(bias.count)
+        for (key, value) in bias {
+            guard let token = TokenID(key), token >= 0 else {
+                throw .invalidValue("logit_bias", "'logit_bias' keys must be token ids (non-negative integers); '\(key.prefix(40))' is not one.")
+            }
+            guard value.isFinite, (-100...100).contains(value) else {
+                throw .invalidValue("logit_bias", "The bias \(value) for token \(token) is out of range (allowed: -100 to 100).")
+            }
+            out[token] = Float(value)
+        }
+        return out
     }
 
     private static func float(_ value: Double, _ name: String, in range: ClosedRange<Double>) throws(OpenAIError) -> Float {

@@ -20,10 +20,6 @@ enum UnsupportedFields {
         func refuse(_ name: String, _ what: String) -> OpenAIError {
             .unsupported(name, "'\(name)' is not supported by this server yet: \(what).")
         }
-        for name in ["logit_bias"] where has(name) {
-            if let bias = try? container.decode([String: Double].self, forKey: Key(stringValue: name)), bias.isEmpty { continue }
-            throw refuse(name, "token biases are not applied")
-        }
         if has("response_format") {
             struct Format: Decodable { var type: String? }
             let format = try? container.decode(Format.self, forKey: Key(stringValue: "response_format"))

@@ -27,7 +27,7 @@ struct ChatCompletionsRoute: Sendable {
         let maxTokens = try CompletionLength.resolve(
             requested: body.maxTokens, defaultTokens: .max, promptTokens: prompt.count,
             contextLength: backend.contextLength, param: body.maxTokensParam)
-        var parameters = try body.sampling.completionParameters(maxTokens: maxTokens)
+        var parameters = try body.sampling.completionParameters(maxTokens: maxTokens, vocabularySize: backend.vocabularySize)
         // The chat format's own turn markers end the assistant's turn too.
         parameters.stop += backend.chatStopStrings.filter { !parameters.stop.contains($0) }
         let identity = CompletionIdentity(prefix: "chatcmpl", model: backend.modelID, includeUsage: body.sampling.includeUsage ?? false)

@@ -1,7 +1,7 @@
 import Engine
 import Hummingbird
 
-/// `POST /v1/completions`: a plain prompt, tokenized with `CompletionBackend.tokenize`.
+/// `POST /v1/completions`: a plain prompt, tokenized with `CompletionBackend.tokenize`, or token ids.
 struct CompletionsRoute: Sendable {
     let backend: any CompletionBackend
     let runner: CompletionRunner
@@ -17,14 +17,25 @@ struct CompletionsRoute: Sendable {
         var request = request
         let body = try await request.decodeJSONBody(as: CompletionRequest.self, limits: bodyLimits)
         if let model = body.model, model != backend.modelID { throw .modelNotFound(model) }
-        let prompt = backend.tokenize(body.prompt)
+        let prompt: [TokenID]
+        let promptText: String
+        switch body.prompt {
+        case .text(let text):
+            (prompt, promptText) = (backend.tokenize(text), text)
+        case .tokens(let tokens):
+            let size = backend.vocabularySize
+            if let bad = tokens.firstOutside(vocabularySize: size) {
+                throw .invalidValue("prompt", "Token \(bad) of the prompt is outside the vocabulary (ids 0 to \(size - 1)).")
+            }
+            (prompt, promptText) = (tokens, body.echo ? backend.detokenize(tokens) : "")
+        }
         let maxTokens = try CompletionLength.resolve(
             requested: body.maxTokens, defaultTokens: 16, promptTokens: prompt.count,
             contextLength: backend.contextLength, param: "max_tokens")
-        let parameters = try body.sampling.completionParameters(maxTokens: maxTokens)
+        let parameters = try body.sampling.completionParameters(maxTokens: maxTokens, vocabularySize: backend.vocabularySize)
         let identity = CompletionIdentity(prefix: "cmpl", model: backend.modelID, includeUsage: body.sampling.includeUsage ?? false)
         return try await runner.run(
             prompt: prompt, parameters: parameters, stream: body.sampling.stream,
-            format: TextCompletionFormat(identity: identity), request: request, context: context)
+            format: TextCompletionFormat(identity: identity, echo: body.echo ? promptText : ""), request: request, context: context)
     }
 }

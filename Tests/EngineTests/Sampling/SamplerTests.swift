@@ -1,4 +1,5 @@
 import Engine
+import Foundation
 import Testing
 
 /// The sampler's filters and draw, on hand-made logits with known distributions.
@@ -149,6 +150,38 @@ import Testing
             return n == name
         }
     }
-}
 
-import Foundation
+    @Test("logit_bias: -100 bans a token whatever its logit, +100 makes a token near certain, small biases shift odds (issue 16)")
+    func logitBias() throws {
+        var p = SamplingParameters.greedy
+        p.logitBias = [1: -100]
+        #expect(try Self.sample([0.1, 9, -2, 2.9], p) == 3)
+        var hot = Self.params(temp: 1, topK: 2)
+        hot.logitBias = [2: 100]
+        #expect(try Self.histogram([0, 5, -3, 4], hot, n: 200)[2] == 200)
+        // +ln 3 on one of two equal tokens: about 3 to 1 (1,000 draws: 750 expected, sd 14).
+        var shift = Self.params(temp: 1)
+        shift.logitBias = [0: logf(3)]
+        let counts = try Self.histogram([1, 1, -.infinity], shift, n: 1000)
+        #expect((680...820).contains(counts[0]), "\(counts)")
+        // Banned under top-p and min-p too.
+        var banned = Self.params(temp: 1, topP: 0.9, minP: 0.01)
+        banned.logitBias = [0: -100, 2: -100]
+        #expect(try Self.histogram([5, 1, 4, 0], banned, n: 300)[0] == 0)
+    }
+
+    @Test("logit_bias outside the vocabulary or beyond +-100 is refused, naming logit_bias")
+    func logitBiasRefusals() throws {
+        var p = SamplingParameters.greedy
+        p.logitBias = [4: 1]
+        #expect(throws: SamplingError.outOfRange(name: "logit_bias", value: "token 4", allowed: "token ids 0 to 3")) {
+            try Self.sample([0, 1, 2, 3], p)
+        }
+        p.logitBias = [-1: 1]
+        #expect(throws: SamplingError.self) { try p.validate() }
+        p.logitBias = [0: 101]
+        #expect(throws: SamplingError.outOfRange(name: "logit_bias", value: "101.0 for token 0", allowed: "-100 to 100")) { try p.validate() }
+        p.logitBias = [0: .nan]
+        #expect(throws: SamplingError.self) { try p.validate() }
+    }
+}

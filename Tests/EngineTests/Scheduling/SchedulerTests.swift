@@ -151,4 +151,22 @@ import TestSupport
         bad.topP = 0
         #expect(throws: SchedulerError.self) { try engine.scheduler.submit(GenerationRequest(prompt: [1], maxTokens: 4, sampling: bad)) }
     }
+
+    @Test("a stop string ends a request as completed with .stopString, a cancellation as cancelled (issue 16)")
+    func stopStringIsNotACancellation() throws {
+        let engine = try Self.engine(try TestModels.stories260K(), budget: 1 << 30)
+        let scheduler = engine.scheduler
+        let stopped = try scheduler.submit(GenerationRequest(prompt: [1, 5, 9], maxTokens: 20))
+        let cancelled = try scheduler.submit(GenerationRequest(prompt: [1, 7, 3], maxTokens: 20))
+        scheduler.step()
+        scheduler.step()
+        scheduler.stopAtString(stopped)
+        scheduler.cancel(cancelled)
+        #expect(scheduler.stopReason(of: stopped) == .stopString && FinishReason(.stopString) == .stop)
+        #expect(scheduler.stopReason(of: cancelled) == .cancelled)
+        #expect(scheduler.statistics.completed == 1 && scheduler.statistics.cancelled == 1, "\(scheduler.statistics)")
+        #expect(!scheduler.hasWork && scheduler.sequence(of: stopped) == nil && scheduler.sequence(of: cancelled) == nil)
+        scheduler.stopAtString(stopped)  // a finished request stays as it ended
+        #expect(scheduler.statistics.completed == 1)
+    }
 }

@@ -142,6 +142,50 @@ import TestSupport
         await service.shutdown()
     }
 
+    @Test("a stop token ends the completion as stop, its text left out but counted; logit_bias -100 bans a token (issue 16)")
+    func stopTokensAndBias() async throws {
+        let service = try Self.service()
+        let prompt = service.tokenize("Once upon a time")
+        let engine = try InferenceEngine(model: try TestModels.stories260K(), pool: ThreadPool(threads: 1), options: {
+            var o = EngineOptions()
+            o.contextLength = 512
+            return o
+        }())
+        let tokens = try engine.generate(prompt: prompt, maxTokens: 20).tokens
+        let stopAt = 5
+        let tokenizer = engine.model.tokenizer
+        // The first occurrence ends it: the generation up to there.
+        let first = tokens.firstIndex(of: tokens[stopAt])!
+        var parameters = Self.greedy(20)
+        parameters.stopTokens = [tokens[stopAt]]
+        let stopped = await Self.collect(try service.submit(prompt: prompt, parameters: parameters))
+        var expected = GeneratedText(tokenizer: tokenizer, after: prompt, stops: [])
+        #expect(stopped.text == expected.advance(tokens[..<first], finished: true).text)
+        #expect(stopped.end == .finished(.stop, CompletionUsage(promptTokens: prompt.count, completionTokens: first + 1)))
+
+        // Banning the greedy first token: another first token, and the banned one never appears.
+        var ban = SamplingParameters.greedy
+        ban.logitBias = [tokens[0]: -100]
+        let other = try engine.generate(prompt: prompt, sampling: ban, maxTokens: 20).tokens
+        #expect(other[0] != tokens[0] && !other.contains(tokens[0]), "\(other) vs \(tokens)")
+        var banned = Self.greedy(20)
+        banned.sampling = ban
+        let served = await Self.collect(try service.submit(prompt: prompt, parameters: banned))
+        expected = GeneratedText(tokenizer: tokenizer, after: prompt, stops: [])
+        #expect(served.text == expected.advance(other[...], finished: true).text)
+
+        // Out of the vocabulary: refused at once.
+        var bad = Self.greedy(4)
+        bad.stopTokens = [TokenID(service.vocabularySize)]
+        #expect(throws: SchedulerError.invalidStopToken(TokenID(service.vocabularySize), vocabularySize: service.vocabularySize)) {
+            try service.submit(prompt: prompt, parameters: bad)
+        }
+        bad = Self.greedy(4)
+        bad.sampling.logitBias = [-3: 1]
+        #expect(throws: SchedulerError.self) { try service.submit(prompt: prompt, parameters: bad) }
+        await service.shutdown()
+    }
+
     @Test("a full queue refuses with queueFull; bad requests are refused at once")
     func backPressure() async throws {
         let service = try Self.service(parallel: 2, queue: 3)

@@ -75,8 +75,19 @@ final class MockBackend: CompletionBackend {
 
     // MARK: - CompletionBackend
 
-    func tokenize(_ text: String) -> [TokenID] {
-        [1] + text.utf8.map { TokenID($0) + 2 }
+    /// BOS is 1, byte b is b + 2 (no special tokens to parse).
+    func tokenize(_ text: String, addSpecial: Bool, parseSpecial: Bool) -> [TokenID] {
+        (addSpecial ? [1] : []) + text.utf8.map { TokenID($0) + 2 }
+    }
+
+    var vocabularySize: Int { 258 }
+
+    func detokenize(_ tokens: [TokenID]) -> String {
+        String(decoding: tokens.flatMap(pieceBytes), as: UTF8.self)
+    }
+
+    func pieceBytes(_ token: TokenID) -> [UInt8] {
+        token >= 2 && token < 258 ? [UInt8(token - 2)] : []
     }
 
     func tokenizeChat(_ messages: [ChatMessage]) throws(ChatTemplateError) -> [TokenID] {
@@ -94,7 +105,7 @@ final class MockBackend: CompletionBackend {
         }
         if case .refuse(let error) = script { throw error }
         do {
-            try parameters.sampling.validate()
+            try parameters.sampling.validate(vocabularySize: vocabularySize)
         } catch {
             throw .sampling(error)
         }

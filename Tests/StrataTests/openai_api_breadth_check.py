@@ -1,0 +1,90 @@
+"""Issue 16's API features through the official openai Python client against `strata serve`.
+
+Usage: python3 openai_api_breadth_check.py BASE_URL
+Exits 0 and prints OK when every check passes; otherwise raises with a message.
+"""
+import json
+import sys
+import urllib.request
+
+import openai
+
+base = sys.argv[1]
+client = openai.OpenAI(base_url=base + "/v1", api_key="unused", max_retries=0, timeout=120)
+model = client.models.list().data[0].id
+
+
+def post(path, body):
+    request = urllib.request.Request(base + path, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as response:
+        return json.loads(response.read())
+
+
+def metric(name):
+    with urllib.request.urlopen(base + "/metrics") as response:
+        for line in response.read().decode().splitlines():
+            if line.startswith(name + " ") or line.startswith(name + "{"):
+                return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+prompt = "Once upon a time"
+greedy = client.completions.create(model=model, prompt=prompt, max_tokens=12, temperature=0)
+text = greedy.choices[0].text
+assert text, greedy
+
+# /tokenize and /detokenize round-trip, with pieces.
+ids = post("/tokenize", {"content": text})["tokens"]
+assert ids and all(isinstance(i, int) for i in ids), ids
+assert post("/detokenize", {"tokens": ids})["content"].strip() == text.strip()
+with_bos = post("/tokenize", {"content": prompt, "add_special": True})["tokens"]
+pieces = post("/tokenize", {"content": prompt, "with_pieces": True})["tokens"]
+assert [p["id"] for p in pieces] == with_bos[len(with_bos) - len(pieces):], (pieces, with_bos)
+
+# A prompt of token ids completes as its text does.
+by_ids = client.completions.create(model=model, prompt=with_bos, max_tokens=12, temperature=0)
+assert by_ids.choices[0].text == text, (by_ids.choices[0].text, text)
+assert by_ids.usage.prompt_tokens == len(with_bos), by_ids.usage
+
+# echo: the prompt's text first, plain and streamed.
+echoed = client.completions.create(model=model, prompt=prompt, max_tokens=12, temperature=0, echo=True)
+assert echoed.choices[0].text == prompt + text, echoed.choices[0].text
+streamed = "".join(c.choices[0].text for c in client.completions.create(
+    model=model, prompt=prompt, max_tokens=12, temperature=0, echo=True, stream=True) if c.choices)
+assert streamed == prompt + text, streamed
+
+# The completion's own tokens: the prompt's and its text's tokenized together, less the prompt's.
+generated = post("/tokenize", {"content": prompt + text, "add_special": True})["tokens"][len(with_bos):]
+assert post("/detokenize", {"tokens": with_bos + generated})["content"].endswith(prompt + text)
+
+# logit_bias: -100 bans the greedy first token, on both endpoints.
+first = generated[0]
+banned = client.completions.create(model=model, prompt=prompt, max_tokens=12, temperature=0, logit_bias={str(first): -100})
+banned_ids = post("/tokenize", {"content": banned.choices[0].text})["tokens"]
+assert banned.choices[0].text != text and first not in banned_ids[:1], (banned.choices[0].text, text)
+messages = [{"role": "user", "content": "Tell me a story."}]
+chat = client.chat.completions.create(model=model, messages=messages, max_tokens=8, temperature=0)
+chat_first = post("/tokenize", {"content": chat.choices[0].message.content})["tokens"][0]
+chat_banned = client.chat.completions.create(model=model, messages=messages, max_tokens=8, temperature=0,
+                                             logit_bias={str(chat_first): -100})
+assert chat_banned.choices[0].message.content != chat.choices[0].message.content
+try:
+    client.completions.create(model=model, prompt=prompt, max_tokens=4, logit_bias={"99999999": 5})
+    raise AssertionError("a logit_bias token outside the vocabulary was accepted")
+except openai.BadRequestError as e:
+    assert "logit_bias" in str(e), e
+
+# stop_token_ids (vLLM's extension, through extra_body): ends there, finish_reason stop, its text left out.
+stop_id = generated[3]
+stopped = client.completions.create(model=model, prompt=prompt, max_tokens=12, temperature=0, extra_body={"stop_token_ids": [stop_id]})
+assert stopped.choices[0].finish_reason == "stop", stopped
+assert text.startswith(stopped.choices[0].text) and len(stopped.choices[0].text) < len(text), (stopped.choices[0].text, text)
+
+# A stop string ends a request as stopped, never as cancelled.
+cancelled_before = metric("strata_requests_cancelled_total")
+word = " " + text.split()[2]
+s = client.completions.create(model=model, prompt=prompt, max_tokens=12, temperature=0, stop=[word])
+assert s.choices[0].finish_reason == "stop" and word not in s.choices[0].text, s
+assert metric("strata_requests_cancelled_total") == cancelled_before
+
+print("OK")
