@@ -40,7 +40,7 @@ import Testing
         .init(name: "stop of the wrong type", body: #"{"prompt": "hi", "stop": 3}"#, param: "stop", code: "invalid_type"),
         .init(name: "seed too large", body: #"{"prompt": "hi", "seed": 1e30}"#, param: "seed"),
         .init(name: "stream_options without stream", body: #"{"prompt": "hi", "stream_options": {"include_usage": true}}"#, param: "stream_options"),
-        .init(name: "logprobs", body: #"{"prompt": "hi", "logprobs": 3}"#, param: "logprobs"),
+        .init(name: "logprobs above 20", body: #"{"prompt": "hi", "logprobs": 30}"#, param: "logprobs"),
         // Accepted and silently ignored before (issue 15): refused by name until implemented.
         .init(name: "logit_bias with a word for a token", body: #"{"prompt": "hi", "logit_bias": {"hello": -100}}"#, param: "logit_bias"),
         .init(name: "logit_bias out of range", body: #"{"prompt": "hi", "logit_bias": {"5": 200}}"#, param: "logit_bias"),
@@ -58,8 +58,8 @@ import Testing
             name: "chat forced tool", path: "/v1/chat/completions",
             body: #"{"messages": [{"role": "user", "content": "x"}], "tool_choice": "required"}"#, param: "tool_choice", code: "unsupported_value"),
         .init(
-            name: "chat top_logprobs", path: "/v1/chat/completions",
-            body: #"{"messages": [{"role": "user", "content": "x"}], "top_logprobs": 5}"#, param: "top_logprobs", code: "unsupported_value"),
+            name: "chat top_logprobs without logprobs", path: "/v1/chat/completions",
+            body: #"{"messages": [{"role": "user", "content": "x"}], "top_logprobs": 5}"#, param: "top_logprobs", code: "invalid_value"),
         .init(name: "chat without messages", path: "/v1/chat/completions", body: #"{"model": "mock-model"}"#, param: "messages"),
         .init(name: "chat message without role", path: "/v1/chat/completions", body: #"{"messages": [{"content": "x"}]}"#, param: "messages[0].role"),
         .init(

@@ -87,4 +87,30 @@ s = client.completions.create(model=model, prompt=prompt, max_tokens=12, tempera
 assert s.choices[0].finish_reason == "stop" and word not in s.choices[0].text, s
 assert metric("strata_requests_cancelled_total") == cancelled_before
 
+# logprobs on chat (top_logprobs 3), plain and streamed: one entry per token, the greedy token
+# first in its own list, the tokens spelling the text, the stream carrying the same values.
+lp = client.chat.completions.create(model=model, messages=messages, max_tokens=10, temperature=0, logprobs=True, top_logprobs=3)
+content = lp.choices[0].logprobs.content
+assert len(content) == lp.usage.completion_tokens or lp.choices[0].finish_reason == "stop", (len(content), lp.usage)
+assert "".join(t.token for t in content) == lp.choices[0].message.content, (content, lp.choices[0].message.content)
+for t in content:
+    assert len(t.top_logprobs) == 3 and t.top_logprobs[0].token == t.token, t
+    assert abs(t.top_logprobs[0].logprob - t.logprob) < 1e-6 and t.logprob <= 0, t
+    assert bytes(t.bytes).decode("utf-8", "replace") == t.token
+streamed = []
+for chunk in client.chat.completions.create(model=model, messages=messages, max_tokens=10, temperature=0, logprobs=True,
+                                            top_logprobs=3, stream=True):
+    if chunk.choices and chunk.choices[0].logprobs and chunk.choices[0].logprobs.content:
+        streamed += chunk.choices[0].logprobs.content
+assert [(t.token, round(t.logprob, 5)) for t in streamed] == [(t.token, round(t.logprob, 5)) for t in content], streamed
+plain = client.chat.completions.create(model=model, messages=messages, max_tokens=10, temperature=0)
+assert plain.choices[0].logprobs is None and plain.choices[0].message.content == lp.choices[0].message.content
+
+# logprobs on completions (the legacy shape): tokens spell the text, offsets count up, top lists hold 2.
+c = client.completions.create(model=model, prompt=prompt, max_tokens=12, temperature=0, logprobs=2)
+l = c.choices[0].logprobs
+assert "".join(l.tokens) == c.choices[0].text == text, (l.tokens, c.choices[0].text)
+assert l.text_offset == [sum(len(t) for t in l.tokens[:i]) for i in range(len(l.tokens))], l.text_offset
+assert all(len(top) <= 2 and max(top.values()) == lp_ for top, lp_ in zip(l.top_logprobs, l.token_logprobs)), l.top_logprobs
+
 print("OK")

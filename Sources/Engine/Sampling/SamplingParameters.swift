@@ -21,6 +21,12 @@ public struct SamplingParameters: Equatable, Sendable {
     /// Added to a token's logit after the penalties (OpenAI's `logit_bias`, -100...100);
     /// -100 bans the token.
     public var logitBias: [TokenID: Float] = [:]
+    /// With a value k (0...`maxTopLogprobs`), each draw also yields the chosen token's
+    /// log-probability and the k most likely tokens' (`Sampler.lastLogprobs`); nil computes none.
+    public var logprobs: Int?
+
+    /// The most alternatives `logprobs` may ask for (OpenAI's limit for `top_logprobs`).
+    public static let maxTopLogprobs = 20
 
     public init() {}
 
@@ -51,6 +57,9 @@ public struct SamplingParameters: Equatable, Sendable {
             throw .outOfRange(name: "presence_penalty", value: "\(presencePenalty)", allowed: "[-2, 2]")
         }
         guard penaltyWindow >= 0 else { throw .outOfRange(name: "repeat_last_n", value: "\(penaltyWindow)", allowed: ">= 0") }
+        if let logprobs, !(0...Self.maxTopLogprobs).contains(logprobs) {
+            throw .outOfRange(name: "top_logprobs", value: "\(logprobs)", allowed: "0 to \(Self.maxTopLogprobs)")
+        }
         for (token, bias) in logitBias {
             guard bias.isFinite, abs(bias) <= 100 else {
                 throw .outOfRange(name: "logit_bias", value: "\(bias) for token \(token)", allowed: "-100 to 100")

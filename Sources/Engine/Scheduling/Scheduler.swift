@@ -27,6 +27,11 @@ public final class Scheduler {
         var maxTokens = 0
         /// The request's own stop tokens.
         var stopTokens: [TokenID] = []
+        /// With `sampling.logprobs` = k: per generated token its log-probability, and k
+        /// alternatives each (padded with token -1 where fewer tokens were possible).
+        var logprobs: [TokenLogprob] = []
+        var alternatives: [TokenLogprob] = []
+        var alternativeCount = -1
         /// Admission order: larger is younger.
         var admittedAt = 0
         var stopReason: StopReason?
@@ -107,6 +112,14 @@ public final class Scheduler {
         requests[i].promptCount = request.prompt.count
         requests[i].maxTokens = request.maxTokens
         requests[i].stopTokens = request.stopTokens
+        requests[i].logprobs.removeAll(keepingCapacity: true)
+        requests[i].alternatives.removeAll(keepingCapacity: true)
+        requests[i].alternativeCount = request.sampling.logprobs ?? -1
+        if let k = request.sampling.logprobs {
+            // Reserved here, so that recording them allocates nothing per step.
+            requests[i].logprobs.reserveCapacity(request.maxTokens)
+            requests[i].alternatives.reserveCapacity(request.maxTokens * k)
+        }
         if request.maxTokens > 0 { queue.append(slot) }
         return RequestID(raw: slot)
     }
@@ -120,6 +133,15 @@ public final class Scheduler {
     }
 
     public func stopReason(of id: RequestID) -> StopReason? { requests[Int(id.raw)].stopReason }
+
+    /// The log-probabilities of the tokens generated so far when the request's sampling asked
+    /// for them: per token the chosen one, and `k` alternatives each in `alternatives` (most
+    /// likely first; token -1 pads where fewer tokens were possible).
+    public func logprobs(of id: RequestID) -> (chosen: ArraySlice<TokenLogprob>, alternatives: ArraySlice<TokenLogprob>, k: Int)? {
+        let r = requests[Int(id.raw)]
+        guard r.alternativeCount >= 0 else { return nil }
+        return (r.logprobs[...], r.alternatives[...], r.alternativeCount)
+    }
 
     public func error(of id: RequestID) -> SchedulerError? { requests[Int(id.raw)].error }
 
@@ -299,6 +321,7 @@ public final class Scheduler {
             guard entry >= 0 else { index += 1; continue }
             let token = samplers[r].sample(runner.logits(entry: entry), recent: requests[r].history)
             requests[r].history.append(token)
+            if requests[r].alternativeCount >= 0 { recordLogprobs(r) }
             statistics.generatedTokens += 1
             let generated = requests[r].history.count - requests[r].promptCount
             // The token-level stop rules (the text-level one is `stopAtString`).
@@ -313,6 +336,15 @@ public final class Scheduler {
             } else {
                 index += 1
             }
+        }
+    }
+
+    private func recordLogprobs(_ r: Int) {
+        let k = requests[r].alternativeCount
+        samplers[r].withLastLogprobs { chosen, top in
+            requests[r].logprobs.append(chosen)
+            requests[r].alternatives.append(contentsOf: top)
+            for _ in top.count..<k { requests[r].alternatives.append(TokenLogprob(token: -1, logprob: -.infinity)) }
         }
     }
 

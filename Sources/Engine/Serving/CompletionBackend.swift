@@ -48,10 +48,30 @@ public struct CompletionUsage: Sendable, Equatable {
     }
 }
 
-/// What a completion stream yields, in order: text deltas, then exactly one `finished` or `failed`.
+/// One generated token's log-probability, and the most likely tokens at its place with theirs
+/// (most likely first; as many as the request's `logprobs` asked, fewer where fewer were possible).
+public struct TokenLogprobs: Sendable, Equatable {
+    public var token: TokenID
+    public var logprob: Float
+    public var top: [TokenLogprob]
+
+    public init(token: TokenID, logprob: Float, top: [TokenLogprob]) {
+        self.token = token
+        self.logprob = logprob
+        self.top = top
+    }
+}
+
+/// What a completion stream yields, in order: text deltas (each, when the request asked for
+/// log-probabilities, after the `logprobs` of the tokens it holds), then exactly one `finished`
+/// or `failed`.
 public enum CompletionEvent: Sendable, Equatable {
     /// New text (valid UTF-8; may be empty while a character or a possible stop string is held back).
     case text(String)
+    /// Log-probabilities of the next generated tokens, in order, sent before the text they
+    /// begin. Tokens whose text is held back (a possible stop string) come later; those of a
+    /// matched stop string never.
+    case logprobs([TokenLogprobs])
     /// The completion ended normally.
     case finished(FinishReason, CompletionUsage)
     /// The completion could not be completed (out of memory, shutting down, ...).

@@ -47,6 +47,8 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
         let continuation: AsyncStream<CompletionEvent>.Continuation
         var text: GeneratedText
         let promptCount: Int
+        /// Generated tokens whose log-probabilities were sent.
+        var logprobsSent = 0
     }
 
     // Engine-thread state.
@@ -208,8 +210,12 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
             guard var a = active[key] else { continue }
             let phase = scheduler.phase(of: a.id)
             var generated = scheduler.generated(by: a.id)
-            if phase == .finished, scheduler.stopReason(of: a.id) == .stopToken { generated = generated.dropLast() }
+            // An end-of-generation or stop token ends the text without being part of it.
+            if phase == .finished, let reason = scheduler.stopReason(of: a.id), reason == .stopToken || reason == .endOfGeneration {
+                generated = generated.dropLast()
+            }
             let (text, stopped) = a.text.advance(generated, finished: phase == .finished)
+            sendLogprobs(&a)
             if stopped || phase == .finished {
                 if !text.isEmpty { a.continuation.yield(.text(text)) }
                 active[key] = a
@@ -226,6 +232,22 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
         }
     }
 
+    /// Sends the log-probabilities of the tokens whose text was released since the last call
+    /// (none for a held-back possible stop string, nor for one that matched).
+    private func sendLogprobs(_ a: inout Active) {
+        guard let (chosen, alternatives, k) = engine.scheduler.logprobs(of: a.id) else { return }
+        let end = a.text.releasedTokens
+        guard end > a.logprobsSent else { return }
+        let entries = (a.logprobsSent..<end).map { i in
+            let base = alternatives.startIndex + i * k
+            let token = chosen[chosen.startIndex + i]
+            return TokenLogprobs(token: token.token, logprob: token.logprob,
+                                 top: alternatives[base..<base + k].filter { $0.token >= 0 })
+        }
+        a.logprobsSent = end
+        a.continuation.yield(.logprobs(entries))
+    }
+
     private func usage(_ a: Active) -> CompletionUsage {
         CompletionUsage(promptTokens: a.promptCount, completionTokens: engine.scheduler.generated(by: a.id).count)
     }
@@ -240,7 +262,7 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
         switch event {
         case .finished(let reason, _): finished[reason, default: 0] += 1
         case .failed: failures += 1
-        case .text: break
+        case .text, .logprobs: break
         }
         a.continuation.yield(event)
         a.continuation.finish()

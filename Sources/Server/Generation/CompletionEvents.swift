@@ -37,6 +37,8 @@ final class CompletionEvents: @unchecked Sendable {
                 usage, timeToFirstToken: firstText.map { $0 - submitted }, decodeTime: firstText.map { now - $0 })
         case .failed:
             ended = true
+        case .logprobs:
+            break
         }
         return event
     }

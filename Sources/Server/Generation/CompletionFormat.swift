@@ -7,12 +7,12 @@ protocol CompletionFormat: Sendable {
     associatedtype Chunk: Encodable
 
     var identity: CompletionIdentity { get }
-    /// The response when not streaming.
-    func response(text: String, finishReason: String, usage: CompletionUsage) -> Whole
+    /// The response when not streaming; `logprobs` nil when the request asked for none.
+    func response(text: String, logprobs: [ShownLogprob]?, finishReason: String, usage: CompletionUsage) -> Whole
     /// The event before any text (chat's `role`), if the format has one.
     func openingChunk() -> Chunk?
-    /// One piece of generated text.
-    func textChunk(_ text: String) -> Chunk
+    /// One piece of generated text, with its tokens' log-probabilities when asked for.
+    func textChunk(_ text: String, logprobs: [ShownLogprob]?) -> Chunk
     /// The event that carries `finish_reason`.
     func finishChunk(_ finishReason: String) -> Chunk
     /// The last event when `stream_options.include_usage`: empty choices and the usage.
@@ -43,14 +43,15 @@ struct TextCompletionFormat: CompletionFormat {
     /// `echo`: the prompt's text, before the completion's (empty without echo).
     var echo = ""
 
-    func response(text: String, finishReason: String, usage: CompletionUsage) -> CompletionResponse {
-        make([.init(text: echo + text, finishReason: Nullable(finishReason))], usage: Nullable(Usage(usage)))
+    func response(text: String, logprobs: [ShownLogprob]?, finishReason: String, usage: CompletionUsage) -> CompletionResponse {
+        make([.init(text: echo + text, finishReason: Nullable(finishReason), logprobs: Nullable(logprobs.map(CompletionLogprobs.init)))],
+             usage: Nullable(Usage(usage)))
     }
 
-    func openingChunk() -> CompletionResponse? { echo.isEmpty ? nil : textChunk(echo) }
+    func openingChunk() -> CompletionResponse? { echo.isEmpty ? nil : textChunk(echo, logprobs: nil) }
 
-    func textChunk(_ text: String) -> CompletionResponse {
-        make([.init(text: text, finishReason: .null)], usage: streamUsage)
+    func textChunk(_ text: String, logprobs: [ShownLogprob]?) -> CompletionResponse {
+        make([.init(text: text, finishReason: .null, logprobs: Nullable(logprobs.map(CompletionLogprobs.init)))], usage: streamUsage)
     }
 
     func finishChunk(_ finishReason: String) -> CompletionResponse {
@@ -73,18 +74,19 @@ struct TextCompletionFormat: CompletionFormat {
 struct ChatCompletionFormat: CompletionFormat {
     var identity: CompletionIdentity
 
-    func response(text: String, finishReason: String, usage: CompletionUsage) -> ChatCompletionResponse {
+    func response(text: String, logprobs: [ShownLogprob]?, finishReason: String, usage: CompletionUsage) -> ChatCompletionResponse {
         ChatCompletionResponse(
             id: identity.id, created: identity.created, model: identity.model,
-            choices: [.init(message: .init(content: text), finishReason: finishReason)], usage: Usage(usage))
+            choices: [.init(message: .init(content: text), logprobs: Nullable(logprobs.map(ChatLogprobs.init)), finishReason: finishReason)],
+            usage: Usage(usage))
     }
 
     func openingChunk() -> ChatCompletionChunk? {
         make([.init(delta: .init(role: "assistant", content: ""), finishReason: .null)], usage: streamUsage)
     }
 
-    func textChunk(_ text: String) -> ChatCompletionChunk {
-        make([.init(delta: .init(content: text), finishReason: .null)], usage: streamUsage)
+    func textChunk(_ text: String, logprobs: [ShownLogprob]?) -> ChatCompletionChunk {
+        make([.init(delta: .init(content: text), logprobs: Nullable(logprobs.map(ChatLogprobs.init)), finishReason: .null)], usage: streamUsage)
     }
 
     func finishChunk(_ finishReason: String) -> ChatCompletionChunk {

@@ -12,9 +12,10 @@ struct CompletionRunner: Sendable {
     let backend: any CompletionBackend
     let metrics: ServerMetrics
 
+    /// - Parameter logprobs: set when the request asked for log-probabilities (its offset after any echo).
     func run<Format: CompletionFormat>(
         prompt: [TokenID], parameters: CompletionParameters, stream: Bool, format: Format,
-        request: Request, context: ServerRequestContext
+        logprobs: LogprobRenderer? = nil, request: Request, context: ServerRequestContext
     ) async throws(OpenAIError) -> Response {
         switch backend.health {
         case .loading: throw .unavailable("The model is still loading; retry shortly.", retryAfter: 5)
@@ -33,17 +34,17 @@ struct CompletionRunner: Sendable {
         let events = CompletionEvents(handle, metrics: metrics, tokens: context.tokens)
 
         guard stream else {
-            return try await collect(events, format: format, watcher: watcher)
+            return try await collect(events, format: format, logprobs: logprobs, watcher: watcher)
         }
         let first = await events.nextNonEmpty()
         switch first {
         case .failed, .finished(.cancelled, _):
             await watcher.stop()
             throw Self.error(ending: first, clientGone: watcher.clientGone).closingConnection()
-        case .text, .finished:
+        case .text, .logprobs, .finished:
             return Response(status: .ok, headers: SSEWriter.headers, body: ResponseBody { writer in
                 do {
-                    try await Self.stream(from: first, events, format: format, watcher: watcher, to: &writer)
+                    try await Self.stream(from: first, events, format: format, logprobs: logprobs, watcher: watcher, to: &writer)
                 } catch {
                     handle.cancel()
                     await watcher.stop()
@@ -55,19 +56,23 @@ struct CompletionRunner: Sendable {
 
     /// Reads the whole completion and answers with one JSON object.
     private func collect<Format: CompletionFormat>(
-        _ events: CompletionEvents, format: Format, watcher: DisconnectWatcher
+        _ events: CompletionEvents, format: Format, logprobs renderer: LogprobRenderer?, watcher: DisconnectWatcher
     ) async throws(OpenAIError) -> Response {
         var text = ""
+        var renderer = renderer
+        var shown: [ShownLogprob]? = renderer == nil ? nil : []
         while true {
             let event = await events.next()
             switch event {
             case .text(let piece):
                 text += piece
+            case .logprobs(let entries):
+                if let rendered = renderer?.render(entries) { shown?.append(contentsOf: rendered) }
             case .finished(let reason, let usage) where reason != .cancelled:
                 await watcher.stop()
                 // The watch consumed the connection's inbound stream: the server closes it after this response.
                 return JSONCoding.response(
-                    format.response(text: text, finishReason: reason.rawValue, usage: usage), headers: [.connection: "close"])
+                    format.response(text: text, logprobs: shown, finishReason: reason.rawValue, usage: usage), headers: [.connection: "close"])
             case .finished, .failed:
                 await watcher.stop()
                 throw Self.error(ending: event, clientGone: watcher.clientGone).closingConnection()
@@ -77,19 +82,28 @@ struct CompletionRunner: Sendable {
 
     /// Writes the events from `first` on, then `[DONE]`.
     private static func stream<Format: CompletionFormat>(
-        from first: CompletionEvent, _ events: CompletionEvents, format: Format, watcher: DisconnectWatcher,
-        to writer: inout any ResponseBodyWriter
+        from first: CompletionEvent, _ events: CompletionEvents, format: Format, logprobs renderer: LogprobRenderer?,
+        watcher: DisconnectWatcher, to writer: inout any ResponseBodyWriter
     ) async throws {
         let sse = SSEWriter()
         if let opening = format.openingChunk() {
             try await sse.write(opening, to: &writer)
         }
+        var renderer = renderer
+        // Log-probabilities go out with the text of their tokens (the event after them).
+        var pending: [ShownLogprob] = []
         var event = first
         loop: while true {
             switch event {
+            case .logprobs(let entries):
+                pending += renderer?.render(entries) ?? []
             case .text(let text):
-                if !text.isEmpty { try await sse.write(format.textChunk(text), to: &writer) }
+                if !text.isEmpty || !pending.isEmpty {
+                    try await sse.write(format.textChunk(text, logprobs: renderer == nil ? nil : pending), to: &writer)
+                    pending.removeAll()
+                }
             case .finished(let reason, let usage) where reason != .cancelled:
+                if !pending.isEmpty { try await sse.write(format.textChunk("", logprobs: pending), to: &writer) }
                 try await sse.write(format.finishChunk(reason.rawValue), to: &writer)
                 if format.identity.includeUsage { try await sse.write(format.usageChunk(usage), to: &writer) }
                 try await writer.write(SSEWriter.done)
@@ -113,7 +127,7 @@ struct CompletionRunner: Sendable {
             return .unavailable("The completion failed: \(why).")
         case .finished(.cancelled, _):
             return clientGone ? .clientClosedRequest : .unavailable("The completion was cancelled: the server is stopping.")
-        case .text, .finished:
+        case .text, .logprobs, .finished:
             return .internalError("The completion ended unexpectedly.")
         }
     }

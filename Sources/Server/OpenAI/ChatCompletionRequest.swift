@@ -10,9 +10,12 @@ struct ChatCompletionRequest: Decodable {
     /// Which of the two names `maxTokens` came from, for error messages.
     var maxTokensParam = "max_tokens"
     var sampling: SamplingFields
+    /// With `logprobs: true`: how many alternatives per token (`top_logprobs`, 0...20); nil for none.
+    var logprobs: Int?
 
     enum CodingKeys: String, CodingKey {
         case model, messages, logprobs
+        case topLogprobs = "top_logprobs"
         case maxTokens = "max_tokens"
         case maxCompletionTokens = "max_completion_tokens"
     }
@@ -28,8 +31,14 @@ struct ChatCompletionRequest: Decodable {
             maxTokens = try container.decodeIntegerIfPresent(Int.self, forKey: .maxTokens)
         }
         sampling = try SamplingFields(from: decoder)
+        let top = try container.decodeIntegerIfPresent(Int.self, forKey: .topLogprobs)
         if try container.decodeIfPresent(Bool.self, forKey: .logprobs) == true {
-            throw OpenAIError.unsupported("logprobs", "logprobs are not supported by this server.")
+            logprobs = top ?? 0
+        } else if top != nil {
+            throw OpenAIError.invalidValue("top_logprobs", "'top_logprobs' needs 'logprobs' set to true.")
+        }
+        if let logprobs, !(0...SamplingParameters.maxTopLogprobs).contains(logprobs) {
+            throw OpenAIError.invalidValue("top_logprobs", "'top_logprobs' = \(logprobs) is out of range (allowed: 0 to \(SamplingParameters.maxTopLogprobs)).")
         }
     }
 

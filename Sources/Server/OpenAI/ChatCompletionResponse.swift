@@ -9,7 +9,7 @@ struct ChatCompletionResponse: Encodable {
     struct Choice: Encodable {
         var index = 0
         var message: Message
-        var logprobs = Nullable<String>.null
+        var logprobs = Nullable<ChatLogprobs>.null
         var finishReason: String
 
         enum CodingKeys: String, CodingKey {
@@ -38,7 +38,7 @@ struct ChatCompletionChunk: Encodable {
     struct Choice: Encodable {
         var index = 0
         var delta: Delta
-        var logprobs = Nullable<String>.null
+        var logprobs = Nullable<ChatLogprobs>.null
         var finishReason: Nullable<String>
 
         enum CodingKeys: String, CodingKey {

@@ -14,6 +14,8 @@ struct CompletionRequest: Decodable {
     var maxTokens: Int?
     /// Whether the response's text starts with the prompt's.
     var echo: Bool
+    /// `logprobs`: how many alternatives per token (0...20); nil for none.
+    var logprobs: Int?
     var sampling: SamplingFields
 
     enum CodingKeys: String, CodingKey {
@@ -27,10 +29,14 @@ struct CompletionRequest: Decodable {
         maxTokens = try container.decodeIntegerIfPresent(Int.self, forKey: .maxTokens)
         sampling = try SamplingFields(from: decoder)
         prompt = try Self.decodePrompt(container)
-        if let logprobs = try container.decodeIntegerIfPresent(Int.self, forKey: .logprobs), logprobs > 0 {
-            throw OpenAIError.unsupported("logprobs", "logprobs are not supported by this server.")
-        }
         echo = try container.decodeIfPresent(Bool.self, forKey: .echo) ?? false
+        logprobs = try container.decodeIntegerIfPresent(Int.self, forKey: .logprobs)
+        if let logprobs, !(0...SamplingParameters.maxTopLogprobs).contains(logprobs) {
+            throw OpenAIError.invalidValue("logprobs", "'logprobs' = \(logprobs) is out of range (allowed: 0 to \(SamplingParameters.maxTopLogprobs)).")
+        }
+        if echo, logprobs != nil {
+            throw OpenAIError.unsupported("echo", "'echo' with 'logprobs' is not supported yet: the prompt's log-probabilities are not computed.")
+        }
     }
 
     /// `prompt`: a string, an array of token ids, or an array holding one of those.

@@ -6,7 +6,7 @@ struct CompletionResponse: Encodable {
         var text: String
         /// "stop" or "length"; null in stream chunks before the last.
         var finishReason: Nullable<String>
-        var logprobs = Nullable<String>.null
+        var logprobs = Nullable<CompletionLogprobs>.null
 
         enum CodingKeys: String, CodingKey {
             case index, text, logprobs

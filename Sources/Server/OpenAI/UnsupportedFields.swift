@@ -33,9 +33,6 @@ enum UnsupportedFields {
             if let choice = try? container.decode(String.self, forKey: Key(stringValue: name)), choice == "none" || choice == "auto" { continue }
             throw refuse(name, "a tool cannot be forced")
         }
-        if has("top_logprobs"), (try? container.decode(Int.self, forKey: Key(stringValue: "top_logprobs"))) != 0 {
-            throw refuse("top_logprobs", "logprobs are not computed")
-        }
         if has("best_of"), (try? container.decode(Int.self, forKey: Key(stringValue: "best_of"))) != 1 {
             throw refuse("best_of", "one candidate is generated per request")
         }

@@ -28,11 +28,13 @@ struct ChatCompletionsRoute: Sendable {
             requested: body.maxTokens, defaultTokens: .max, promptTokens: prompt.count,
             contextLength: backend.contextLength, param: body.maxTokensParam)
         var parameters = try body.sampling.completionParameters(maxTokens: maxTokens, vocabularySize: backend.vocabularySize)
+        parameters.sampling.logprobs = body.logprobs
         // The chat format's own turn markers end the assistant's turn too.
         parameters.stop += backend.chatStopStrings.filter { !parameters.stop.contains($0) }
         let identity = CompletionIdentity(prefix: "chatcmpl", model: backend.modelID, includeUsage: body.sampling.includeUsage ?? false)
         return try await runner.run(
             prompt: prompt, parameters: parameters, stream: body.sampling.stream,
-            format: ChatCompletionFormat(identity: identity), request: request, context: context)
+            format: ChatCompletionFormat(identity: identity),
+            logprobs: body.logprobs.map { _ in LogprobRenderer(backend: backend, textOffset: 0) }, request: request, context: context)
     }
 }

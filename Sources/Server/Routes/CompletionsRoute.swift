@@ -32,10 +32,12 @@ struct CompletionsRoute: Sendable {
         let maxTokens = try CompletionLength.resolve(
             requested: body.maxTokens, defaultTokens: 16, promptTokens: prompt.count,
             contextLength: backend.contextLength, param: "max_tokens")
-        let parameters = try body.sampling.completionParameters(maxTokens: maxTokens, vocabularySize: backend.vocabularySize)
+        var parameters = try body.sampling.completionParameters(maxTokens: maxTokens, vocabularySize: backend.vocabularySize)
+        parameters.sampling.logprobs = body.logprobs
         let identity = CompletionIdentity(prefix: "cmpl", model: backend.modelID, includeUsage: body.sampling.includeUsage ?? false)
         return try await runner.run(
             prompt: prompt, parameters: parameters, stream: body.sampling.stream,
-            format: TextCompletionFormat(identity: identity, echo: body.echo ? promptText : ""), request: request, context: context)
+            format: TextCompletionFormat(identity: identity, echo: body.echo ? promptText : ""),
+            logprobs: body.logprobs.map { _ in LogprobRenderer(backend: backend, textOffset: 0) }, request: request, context: context)
     }
 }

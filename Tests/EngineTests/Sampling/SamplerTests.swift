@@ -184,4 +184,47 @@ import Testing
         p.logitBias = [0: .nan]
         #expect(throws: SamplingError.self) { try p.validate() }
     }
+
+    /// log softmax in Double, for checking.
+    static func logSoftmax(_ logits: [Float]) -> [Double] {
+        let m = Double(logits.max()!)
+        let z = m + log(logits.reduce(0.0) { $0 + exp(Double($1) - m) })
+        return logits.map { Double($0) - z }
+    }
+
+    @Test("logprobs: the chosen token's and the k most likely, from the logits after penalties and bias, before temperature (issue 16)")
+    func logprobs() throws {
+        var random = SeededGenerator(seed: 11)
+        let logits = (0..<5000).map { _ in Float(random.nextUnitFloat() * 20 - 10) }
+        let expected = Self.logSoftmax(logits)
+        let order = expected.indices.sorted { expected[$0] > expected[$1] }
+        for (temperature, k) in [(Float(0), 5), (0.7, 20), (1.5, 0), (1, 1)] {
+            var p = Self.params(temp: temperature, topK: 40)
+            p.logprobs = k
+            let sampler = try Sampler(parameters: p, vocabularySize: logits.count)
+            let token = logits.withUnsafeBufferPointer { sampler.sample($0) }
+            sampler.withLastLogprobs { chosen, top in
+                #expect(chosen.token == token)
+                #expect(abs(Double(chosen.logprob) - expected[Int(token)]) < 1e-4, "\(chosen) vs \(expected[Int(token)])")
+                #expect(top.map { Int($0.token) } == Array(order.prefix(k)), "temperature \(temperature), k \(k)")
+                for t in top { #expect(abs(Double(t.logprob) - expected[Int(t.token)]) < 1e-4) }
+            }
+            if temperature == 0 { #expect(Int(token) == order[0]) }
+        }
+        // Penalties and bias are in the distribution the logprobs describe; a banned token is in no list.
+        var p = SamplingParameters.greedy
+        p.logprobs = 3
+        p.presencePenalty = 1
+        p.logitBias = [2: -100, 3: 0.5]
+        let small: [Float] = [1, 2, 3, 0.5, -1]
+        let sampler = try Sampler(parameters: p, vocabularySize: small.count)
+        let token = small.withUnsafeBufferPointer { sampler.sample($0, recent: [1, 1]) }
+        let adjusted: [Float] = [1, 1, -.infinity, 1, -1]  // token 1 less the presence penalty, 3 plus its bias
+        let reference = Self.logSoftmax(adjusted.map { $0 == -.infinity ? -1000 : $0 })
+        #expect(token == 0)  // the first of the ties at 1
+        sampler.withLastLogprobs { chosen, top in
+            #expect(abs(Double(chosen.logprob) - reference[0]) < 1e-5)
+            #expect(top.map(\.token) == [0, 1, 3] && abs(Double(top[2].logprob) - reference[3]) < 1e-5, "\(top.map { $0 })")
+        }
+    }
 }

@@ -106,12 +106,29 @@ import TestSupport
         #expect(engine.scheduler.statistics.recomputedTokens > 0)
     }
 
-    @Test("steady-state decode of several sequences allocates nothing", .enabled(if: Sanitizer.isOff, Comment(rawValue: Sanitizer.replacesAllocator)), arguments: [false, true])
-    func zeroAllocation(randomModel: Bool) throws {
+    /// Greedy; greedy with 20 logprobs and logit biases; llama.cpp's default sampling chain
+    /// (top-k 40, top-p 0.95, min-p 0.05, temperature 0.8); top-p alone (a sort of the whole vocabulary).
+    static let samplingModes: [SamplingParameters] = {
+        var logprobs = SamplingParameters.greedy
+        logprobs.logprobs = SamplingParameters.maxTopLogprobs
+        logprobs.logitBias = [3: -100, 7: 2]
+        var chain = SamplingParameters()
+        chain.seed = 5
+        var topP = SamplingParameters()
+        topP.topK = 0
+        topP.minP = 0
+        topP.seed = 6
+        return [.greedy, logprobs, chain, topP]
+    }()
+
+    @Test("steady-state decode of several sequences allocates nothing, whatever the sampling",
+          .enabled(if: Sanitizer.isOff, Comment(rawValue: Sanitizer.replacesAllocator)), arguments: [false, true], 0..<4)
+    func zeroAllocation(randomModel: Bool, mode: Int) throws {
         let loaded = randomModel ? try TestModels.random() : try TestModels.stories260K()
         // Slabs of 64 pages: the pool takes its only slab during warm-up.
         let engine = try Self.engine(loaded, budget: 1 << 30, sequences: 4, pagesPerSlab: 64)
-        for p in Self.prompts(4) { _ = try engine.scheduler.submit(GenerationRequest(prompt: p, maxTokens: 200)) }
+        let sampling = Self.samplingModes[mode]
+        for p in Self.prompts(4) { _ = try engine.scheduler.submit(GenerationRequest(prompt: p, maxTokens: 200, sampling: sampling)) }
         // Warm-up: prompts, the first blocks of decode, lazy runtime metadata.
         for _ in 0..<40 { engine.scheduler.step() }
         let pool = (engine.backend as! CPUBackend).pool

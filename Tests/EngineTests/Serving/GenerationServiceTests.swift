@@ -1,4 +1,5 @@
 import Engine
+import Foundation
 import StrataRuntime
 import Testing
 import TestSupport
@@ -183,6 +184,52 @@ import TestSupport
         bad = Self.greedy(4)
         bad.sampling.logitBias = [-3: 1]
         #expect(throws: SchedulerError.self) { try service.submit(prompt: prompt, parameters: bad) }
+        await service.shutdown()
+    }
+
+    /// Collects a completion's text, its log-probabilities and its final event.
+    static func collectLogprobs(_ handle: CompletionHandle) async -> (text: String, logprobs: [TokenLogprobs], end: CompletionEvent?) {
+        var text = "", logprobs: [TokenLogprobs] = [], end: CompletionEvent?
+        for await event in handle.events {
+            switch event {
+            case .text(let t): text += t
+            case .logprobs(let l): logprobs += l
+            default: end = event
+            }
+        }
+        return (text, logprobs, end)
+    }
+
+    @Test("logprobs: one entry per generated token, the greedy choice first in its list, none for a stop string's tokens (issue 16)")
+    func logprobsPerToken() async throws {
+        let service = try Self.service()
+        let tokenizer = try TestModels.stories260K().tokenizer
+        let prompt = service.tokenize("Once upon a time")
+        var parameters = Self.greedy(24)
+        parameters.sampling.logprobs = 4
+        let full = await Self.collectLogprobs(try service.submit(prompt: prompt, parameters: parameters))
+        #expect(full.logprobs.count == 24 && full.end == .finished(.length, CompletionUsage(promptTokens: prompt.count, completionTokens: 24)))
+        var text = GeneratedText(tokenizer: tokenizer, after: prompt, stops: [])
+        #expect(text.advance(full.logprobs.map(\.token)[...], finished: true).text == full.text)
+        for entry in full.logprobs {
+            #expect(entry.top.count == 4 && entry.top[0].token == entry.token && entry.top[0].logprob == entry.logprob)
+            #expect(entry.logprob <= 0 && zip(entry.top, entry.top.dropFirst()).allSatisfy { $0.logprob >= $1.logprob })
+            #expect(entry.top.reduce(0) { $0 + exp($1.logprob) } <= 1.0001)
+        }
+        // Without logprobs, none are sent; the text is the same.
+        let plain = await Self.collectLogprobs(try service.submit(prompt: prompt, parameters: Self.greedy(24)))
+        #expect(plain.logprobs.isEmpty && plain.text == full.text)
+
+        // A stop string: the tokens before it have entries; the stop string's do not.
+        let words = full.text.split(separator: " ")
+        let stop = " " + words[4]
+        var stopping = parameters
+        stopping.stop = [stop]
+        let stopped = await Self.collectLogprobs(try service.submit(prompt: prompt, parameters: stopping))
+        let kept = stopped.logprobs.map(\.token)
+        #expect(Array(full.logprobs.map(\.token).prefix(kept.count)) == kept)
+        text = GeneratedText(tokenizer: tokenizer, after: prompt, stops: [])
+        #expect(text.advance(kept[...], finished: true).text == stopped.text, "\(kept) \(stopped.text.debugDescription)")
         await service.shutdown()
     }
 

@@ -2,6 +2,7 @@ import Engine
 import Synchronization
 
 /// A `CompletionBackend` for the server's tests: no model, deterministic text.
+/// With `logprobs`, each word comes after a `.logprobs` event for its first byte's token.
 ///
 /// Tokens are the prompt's UTF-8 bytes after a BOS. The completion echoes the prompt's words, one
 /// word per token (`"a b c"` completes as `"a b c"`), finishing with `stop` when the words run out or
@@ -208,6 +209,12 @@ private final class Completion: Sendable {
             let word = words.isEmpty ? "x" : words[emitted % words.count]
             text += (emitted == 0 ? "" : " ") + word
             emitted += 1
+            if let k = parameters.sampling.logprobs {
+                // The word's first byte stands for its token: logprob -0.5, then k alternatives 1 nat apart.
+                let id = TokenID(word.utf8.first ?? UInt8(ascii: "x")) + 2
+                events.yield(.logprobs([TokenLogprobs(
+                    token: id, logprob: -0.5, top: (0..<k).map { TokenLogprob(token: id + TokenID($0), logprob: -0.5 - Float($0)) })]))
+            }
             if let stop = parameters.stop.compactMap({ text.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) {
                 send(upTo: text.distance(from: text.startIndex, to: stop.lowerBound))
                 events.yield(.finished(.stop, usage()))
