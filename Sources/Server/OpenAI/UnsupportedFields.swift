@@ -42,6 +42,14 @@ enum UnsupportedFields {
         for name in ["grammar", "json_schema"] where has(name) {
             throw refuse(name, "constrained sampling is not implemented")
         }
+        if has("modalities"), (try? container.decode([String].self, forKey: Key(stringValue: "modalities"))) != ["text"] {
+            throw refuse("modalities", "only [\"text\"] output is produced")
+        }
+        for (name, what) in [("audio", "audio output is not produced"), ("web_search_options", "there is no web search"),
+                             ("reasoning_effort", "the served model has no reasoning effort to set"),
+                             ("verbosity", "the reply's verbosity cannot be set")] where has(name) {
+            throw refuse(name, what)
+        }
     }
 
     /// Any JSON value, decoded only to count array elements.
