@@ -31,7 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("queue"), help: "Requests queued or running at once; more get 429.")
     var queue: Int = 64
 
-    @Option(name: .customLong("memory-budget"), help: "Bytes for KV pages, compressed pages and pools, e.g. 2GiB (default: the cgroup limit, else half of RAM).")
+    @Option(name: .customLong("memory-budget"), help: "Bytes for KV pages, compressed pages and pools, e.g. 2GiB (default: in a memory cgroup, its limit less the weights and max(128MiB, a tenth of it); else half of RAM).")
     var memoryBudget: String?
 
     @Option(name: .customLong("prefix-cache"), help: "Bytes of KV kept for prompt prefixes no request holds, e.g. 512MiB; 0 keeps none (default: 1GiB without --memory-budget, else the budget bounds it).")
@@ -173,9 +173,12 @@ struct ServeCommand: AsyncParsableCommand {
     /// Serves a BERT model directory on `/v1/embeddings`.
     func serveEmbeddings(directory: String, configuration: ServerConfiguration, logger: Logger) async throws {
         let service: EmbeddingService
-        let budget = MemoryBudget(limitBytes: memoryBudget.flatMap(MemoryBudget.parseSize) ?? MemoryBudget.defaultLimit())
+        let model = try ModelOptions.loadEmbeddingModel(directory)
+        // In a cgroup, the mapped weights count against the limit too, as for a completion model.
+        let budget = MemoryBudget(limitBytes: memoryBudget.flatMap(MemoryBudget.parseSize)
+                                  ?? MemoryBudget.defaultLimit(weightBytes: model.file.file.size))
         do {
-            service = try EmbeddingService(model: ModelOptions.loadEmbeddingModel(directory), pool: options.makePool(),
+            service = try EmbeddingService(model: model, pool: options.makePool(),
                                            maxBatchTokens: batchTokens ?? 2048, capacity: queue, budget: budget)
         } catch {
             throw Console.fail(error)

@@ -205,6 +205,8 @@ public final class EmbeddingService: EmbeddingBackend, @unchecked Sendable {
         snapshot.promptTokens = embeddedTokens
         snapshot.poolBytes = encoder.scratchBytes
         snapshot.weightBytes = model.file.file.size
+        snapshot.budgetBytes = budget.limitBytes
+        snapshot.peakBytes = budget.peakUsed
         published.withLock { $0 = snapshot }
     }
 }

@@ -114,5 +114,20 @@ extension PressureScenarios {
             #expect(budget > 0 && budget <= Self.limit - weights - (128 << 20), "budget \(budget)")
             #expect(report.compressions + report.preemptions > 0, "the load never pressed the budget: \(report)")
         }
-    }
+    
+        @Test("an embedding model's default budget in a cgroup leaves its weights outside it too",
+              .enabled(if: FileManager.default.fileExists(atPath: Fixtures.model("minilm") + "/model.safetensors"), "models/minilm is not fetched"),
+              .enabled(if: cgroup != nil, "this machine does not let the tests create a memory cgroup (needs root and a writable cgroup fs)"))
+        func embeddingBudget() async throws {
+            let cgroup = try #require(MemoryCGroup(limit: Self.limit))
+            defer { cgroup.remove() }
+            let server = try await ServerProcess.start(["--model", Fixtures.model("minilm")], cgroup: cgroup.path)
+            let metrics = try server.scrapeClosing()
+            _ = server.stop()
+            let budget = Int(metrics.value("strata_memory_budget_bytes"))
+            let weights = Int(metrics.value("strata_weights_bytes"))
+            // The limit less the weights (~90 MB) and the headroom, as for a completion model.
+            #expect(weights > 80_000_000 && budget == Self.limit - weights - max(128 << 20, Self.limit / 10), "budget \(budget), weights \(weights)")
+        }
+}
 }
