@@ -39,6 +39,13 @@ extension OpenAIError {
         }
     }
 
+    /// 400: the first of `tokens` outside a vocabulary of `vocabularySize`, if any.
+    static func checkVocabulary(_ tokens: [TokenID], _ param: String, vocabularySize: Int) throws(OpenAIError) {
+        if let bad = tokens.firstOutside(vocabularySize: vocabularySize) {
+            throw .invalidValue(param, "Token \(bad) in '\(param)' is outside the vocabulary (ids 0 to \(vocabularySize - 1)).")
+        }
+    }
+
     /// 400: the served model does not do what this endpoint does.
     static func wrongModelKind(model: String, endpoint: String, use: String) -> OpenAIError {
         OpenAIError(status: .badRequest, message: "The model '\(model)' does not support \(endpoint); use \(use).",

@@ -81,9 +81,7 @@ struct SamplingFields: Decodable {
         }
         guard stop.count <= 4 else { throw .invalidValue("stop", "'stop' holds \(stop.count) sequences; at most 4 are allowed.") }
         guard !stop.contains("") else { throw .invalidValue("stop", "'stop' sequences must not be empty.") }
-        if let bad = stopTokenIDs.firstOutside(vocabularySize: vocabularySize) {
-            throw .invalidValue("stop_token_ids", "Stop token \(bad) is outside the vocabulary (ids 0 to \(vocabularySize - 1)).")
-        }
+        try OpenAIError.checkVocabulary(stopTokenIDs, "stop_token_ids", vocabularySize: vocabularySize)
 
         var sampling = SamplingParameters()
         sampling.temperature = try Self.float(temperature ?? 1, "temperature", in: 0...2)

@@ -23,10 +23,7 @@ struct CompletionsRoute: Sendable {
         case .text(let text):
             (prompt, promptText) = (backend.tokenize(text), text)
         case .tokens(let tokens):
-            let size = backend.vocabularySize
-            if let bad = tokens.firstOutside(vocabularySize: size) {
-                throw .invalidValue("prompt", "Token \(bad) of the prompt is outside the vocabulary (ids 0 to \(size - 1)).")
-            }
+            try OpenAIError.checkVocabulary(tokens, "prompt", vocabularySize: backend.vocabularySize)
             (prompt, promptText) = (tokens, body.echo ? backend.detokenize(tokens) : "")
         }
         let maxTokens = try CompletionLength.resolve(

@@ -23,10 +23,7 @@ struct TokenizeRoute: Sendable {
         group.post("detokenize") { request, _ throws(OpenAIError) in
             var request = request
             let body = try await request.decodeJSONBody(as: DetokenizeRequest.self, limits: bodyLimits)
-            let size = backend.vocabularySize
-            if let bad = body.tokens.firstOutside(vocabularySize: size) {
-                throw .invalidValue("tokens", "Token \(bad) is outside the vocabulary (ids 0 to \(size - 1)).")
-            }
+            try OpenAIError.checkVocabulary(body.tokens, "tokens", vocabularySize: backend.vocabularySize)
             return JSONCoding.response(DetokenizeResponse(content: backend.detokenize(body.tokens)))
         }
     }

@@ -12,10 +12,8 @@ struct ProcessProbe {
 
     /// Open file descriptors, and of those, sockets.
     var descriptors: (all: Int, sockets: Int) {
-        let dir = "/proc/\(pid)/fd"
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-        let sockets = names.filter { ((try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/" + $0)) ?? "").hasPrefix("socket:") }
-        return (names.count, sockets.count)
+        let kinds = descriptorKinds
+        return (kinds.values.reduce(0, +), kinds["socket"] ?? 0)
     }
 
     /// What each open descriptor is ("socket", "pipe", "anon_inode:[eventfd]", a path), counted:
