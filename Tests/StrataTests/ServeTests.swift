@@ -35,9 +35,9 @@ import TestSupport
         try Self.runPythonCheck("openai_client_check.py", against: server)
     }
 
-    @Test("the openai Python client: /tokenize, token-id prompts, echo, logit_bias, stop_token_ids, stop strings as stops (issue 16)")
+    @Test("the openai Python client: /tokenize, token-id prompts, echo, logit_bias, stop_token_ids, stop strings as stops, n (issue 16)")
     func openaiClientAPIBreadth() async throws {
-        let server = try await ServerProcess.start()
+        let server = try await ServerProcess.start(["--deterministic"])
         defer { server.stop() }
         try Self.runPythonCheck("openai_api_breadth_check.py", against: server)
     }

@@ -113,4 +113,35 @@ assert "".join(l.tokens) == c.choices[0].text == text, (l.tokens, c.choices[0].t
 assert l.text_offset == [sum(len(t) for t in l.tokens[:i]) for i in range(len(l.tokens))], l.text_offset
 assert all(len(top) <= 2 and max(top.values()) == lp_ for top, lp_ in zip(l.top_logprobs, l.token_logprobs)), l.top_logprobs
 
+# n = 4: one prefill, four choices seeded seed + i (each what that seed gives alone), indexed,
+# the prompt counted once in usage, its full KV pages shared (the server runs --deterministic,
+# so a choice's logits do not depend on what shares its batch).
+story = prompt + " there was a little girl. She liked to play in the park with her friends every day."
+story_ids = post("/tokenize", {"content": story, "add_special": True})["tokens"]
+shared_before = metric("strata_kv_fork_shared_pages_total")
+four = client.completions.create(model=model, prompt=story, max_tokens=10, temperature=1.0, seed=5, n=4)
+assert [c.index for c in four.choices] == [0, 1, 2, 3], four.choices
+assert four.usage.prompt_tokens == len(story_ids), (four.usage, len(story_ids))
+assert metric("strata_kv_fork_shared_pages_total") > shared_before, "n = 4 shared no pages"
+for i, choice in enumerate(four.choices):
+    alone = client.completions.create(model=model, prompt=story, max_tokens=10, temperature=1.0, seed=5 + i)
+    assert alone.choices[0].text == choice.text, (i, alone.choices[0].text, choice.text)
+    assert four.usage.completion_tokens >= alone.usage.completion_tokens
+assert len({c.text for c in four.choices}) > 1, four.choices
+two = client.chat.completions.create(model=model, messages=messages, max_tokens=8, temperature=1.0, seed=3, n=2)
+texts = ["", ""]
+finishes = [None, None]
+for chunk in client.chat.completions.create(model=model, messages=messages, max_tokens=8, temperature=1.0, seed=3, n=2,
+                                            stream=True):
+    for choice in chunk.choices:
+        texts[choice.index] += choice.delta.content or ""
+        finishes[choice.index] = choice.finish_reason or finishes[choice.index]
+assert texts == [c.message.content for c in two.choices], (texts, two.choices)
+assert finishes == [c.finish_reason for c in two.choices], finishes
+try:
+    client.completions.create(model=model, prompt=prompt, max_tokens=4, n=64)
+    raise AssertionError("n beyond --parallel was accepted")
+except openai.BadRequestError as e:
+    assert "n = 64" in str(e), e
+
 print("OK")

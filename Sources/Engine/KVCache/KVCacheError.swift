@@ -52,6 +52,9 @@ public struct KVCacheStatistics: Sendable, Equatable {
     public var windowPagesReleased = 0
     /// Blocks reused from the prefix cache instead of being computed.
     public var prefixHits = 0
+    /// Full blocks forks share with their source instead of holding copies: the pages n > 1
+    /// choices save against n separate requests.
+    public var forkSharedBlocks = 0
     /// Pages copied because a shared block was written (copy-on-write).
     public var copiesOnWrite = 0
     /// Blocks compressed into the cold store.

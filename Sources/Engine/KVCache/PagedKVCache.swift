@@ -203,6 +203,8 @@ public final class PagedKVCache {
         }
         sequences[Int(slot)].tokens.append(contentsOf: sequences[s].tokens)
         sequences[Int(slot)].windowFloor = sequences[s].windowFloor
+        // A partial last block is copied on its first write; the full ones stay shared.
+        counters.forkSharedBlocks += sequences[s].tokens.count / blockTokens
         return SequenceID(raw: slot)
     }
 

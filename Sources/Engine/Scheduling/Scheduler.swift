@@ -41,6 +41,12 @@ public final class Scheduler {
         var entry = -1
         /// Whether it is in the batch being built (its KV must not be touched).
         var inBatch = false
+        /// An extra choice (n > 1) waiting to fork from this request's prompt, or -1.
+        var forkOf: Int32 = -1
+        /// Extra choices waiting to fork from this request once its prompt is evaluated.
+        var pendingForks = 0
+        /// Whether its prompt was already counted in `statistics.promptTokens` (an extra choice's is its first's).
+        var promptCounted = false
     }
 
     private var requests: [Request]
@@ -82,6 +88,15 @@ public final class Scheduler {
 
     /// Queues a request; it runs in later `step()`s.
     public func submit(_ request: GenerationRequest) throws(SchedulerError) -> RequestID {
+        try submit(request, choices: 1)[0]
+    }
+
+    /// Queues `choices` completions of one prompt (OpenAI's `n`; at most `maxRunning`), choice i
+    /// seeded `seed + i`. The prompt is evaluated once: when its last chunk has run, the other
+    /// choices fork its KV (sharing its pages copy-on-write) and sample their first tokens from
+    /// the same logits. A choice that finds no sequence slot then queues as its own request,
+    /// reusing the prompt's cached blocks.
+    public func submit(_ request: GenerationRequest, choices: Int) throws(SchedulerError) -> [RequestID] {
         let capacity = cache.maxTokensPerSequence
         let vocab = runner.model.shape.vocabularySize
         guard !request.prompt.isEmpty else { throw .invalidPrompt("it has no tokens") }
@@ -94,14 +109,30 @@ public final class Scheduler {
         guard request.maxTokens >= 0, request.prompt.count + request.maxTokens <= capacity else {
             throw .tooLong(promptTokens: request.prompt.count, maxTokens: request.maxTokens, capacity: capacity)
         }
-        guard let slot = freeSlots.last else { throw .queueFull(limit: maxRequests) }
+        guard choices >= 1, choices <= maxRunning else { throw .tooManyChoices(choices, limit: maxRunning) }
+        guard freeSlots.count >= choices else { throw .queueFull(limit: maxRequests) }
         do {
-            try samplers[Int(slot)].reset(parameters: request.sampling)
+            try request.sampling.validate(vocabularySize: vocab)
         } catch {
             throw .sampling(error)
         }
-        freeSlots.removeLast()
-        let i = Int(slot)
+        var ids: [RequestID] = []
+        ids.reserveCapacity(choices)
+        for choice in 0..<choices {
+            var sampling = request.sampling
+            sampling.seed = request.sampling.seed.map { $0 &+ UInt64(choice) }
+            let slot = freeSlots.removeLast()
+            try! samplers[Int(slot)].reset(parameters: sampling)  // validated above
+            place(request, in: Int(slot), forkOf: choice == 0 ? -1 : ids[0].raw)
+            ids.append(RequestID(raw: slot))
+        }
+        if request.maxTokens > 0 { requests[Int(ids[0].raw)].pendingForks = choices - 1 }
+        return ids
+    }
+
+    /// Fills slot `i` with a new request; one with `forkOf` >= 0 waits for that request's prompt
+    /// outside the queue.
+    private func place(_ request: GenerationRequest, in i: Int, forkOf leader: Int32) {
         requests[i].inUse = true
         requests[i].phase = request.maxTokens == 0 ? .finished : .waiting
         requests[i].stopReason = request.maxTokens == 0 ? .length : nil
@@ -120,8 +151,10 @@ public final class Scheduler {
             requests[i].logprobs.reserveCapacity(request.maxTokens)
             requests[i].alternatives.reserveCapacity(request.maxTokens * k)
         }
-        if request.maxTokens > 0 { queue.append(slot) }
-        return RequestID(raw: slot)
+        requests[i].pendingForks = 0
+        requests[i].promptCounted = false
+        requests[i].forkOf = request.maxTokens > 0 ? leader : -1
+        if request.maxTokens > 0, leader < 0 { queue.append(Int32(i)) }
     }
 
     public func phase(of id: RequestID) -> RequestPhase { requests[Int(id.raw)].phase }
@@ -231,7 +264,8 @@ public final class Scheduler {
                 admissions += 1
                 requests[r].admittedAt = admissions
                 statistics.admitted += 1
-                statistics.promptTokens += requests[r].promptCount
+                if !requests[r].promptCounted { statistics.promptTokens += requests[r].promptCount }
+                requests[r].promptCounted = true
             }
             requests[r].phase = .running
             queue.remove(at: i)
@@ -319,24 +353,68 @@ public final class Scheduler {
             requests[r].entry = -1
             requests[r].inBatch = false
             guard entry >= 0 else { index += 1; continue }
-            let token = samplers[r].sample(runner.logits(entry: entry), recent: requests[r].history)
-            requests[r].history.append(token)
-            if requests[r].alternativeCount >= 0 { recordLogprobs(r) }
-            statistics.generatedTokens += 1
-            let generated = requests[r].history.count - requests[r].promptCount
-            // The token-level stop rules (the text-level one is `stopAtString`).
-            if isEndOfGeneration(token) {
-                finish(r, .endOfGeneration)
-            } else if requests[r].stopTokens.contains(token) {
-                finish(r, .stopToken)
-            } else if generated >= requests[r].maxTokens {
-                finish(r, .length)
-            } else if requests[r].history.count >= cache.maxTokensPerSequence {
-                finish(r, .contextFull)
-            } else {
-                index += 1
-            }
+            // The prompt's logits, before its first token goes in: the other choices fork here.
+            if requests[r].pendingForks > 0 { forkChoices(of: r, entry: entry) }
+            if !sampleToken(r, entry: entry) { index += 1 }
         }
+    }
+
+    /// Samples request `r`'s next token from batch entry `entry` and applies the token-level
+    /// stop rules (the text-level one is `stopAtString`); true when that finished it.
+    private func sampleToken(_ r: Int, entry: Int) -> Bool {
+        let token = samplers[r].sample(runner.logits(entry: entry), recent: requests[r].history)
+        requests[r].history.append(token)
+        if requests[r].alternativeCount >= 0 { recordLogprobs(r) }
+        statistics.generatedTokens += 1
+        let generated = requests[r].history.count - requests[r].promptCount
+        if isEndOfGeneration(token) {
+            finish(r, .endOfGeneration)
+        } else if requests[r].stopTokens.contains(token) {
+            finish(r, .stopToken)
+        } else if generated >= requests[r].maxTokens {
+            finish(r, .length)
+        } else if requests[r].history.count >= cache.maxTokensPerSequence {
+            finish(r, .contextFull)
+        } else {
+            return false
+        }
+        return true
+    }
+
+    /// Starts the choices waiting on request `r`, whose prompt has just been evaluated: each
+    /// forks its KV and samples its first token from the same logits; one that finds no room in
+    /// the running set or no sequence slot queues as its own request instead.
+    private func forkChoices(of r: Int, entry: Int) {
+        guard let source = requests[r].sequence else { return }
+        for f in 0..<requests.count where requests[f].inUse && requests[f].forkOf == Int32(r) {
+            requests[f].forkOf = -1
+            requests[r].pendingForks -= 1
+            requests[f].promptCounted = true
+            guard running.count < maxRunning, let sequence = try? cache.fork(source) else {
+                queue.append(Int32(f))
+                continue
+            }
+            requests[f].sequence = sequence
+            admissions += 1
+            requests[f].admittedAt = admissions
+            requests[f].phase = .running
+            statistics.admitted += 1
+            statistics.forkedChoices += 1
+            // Its KV is the prompt's (shared); the new token goes in on the next step.
+            if !sampleToken(f, entry: entry) { insertRunning(Int32(f)) }
+        }
+        requests[r].pendingForks = 0
+    }
+
+    /// Sends the choices still waiting on request `r` (ended before its prompt was evaluated)
+    /// to the queue as requests of their own.
+    private func releaseForks(of r: Int) {
+        guard requests[r].pendingForks > 0 else { return }
+        for f in 0..<requests.count where requests[f].inUse && requests[f].forkOf == Int32(r) {
+            requests[f].forkOf = -1
+            queue.append(Int32(f))
+        }
+        requests[r].pendingForks = 0
     }
 
     private func recordLogprobs(_ r: Int) {
@@ -361,6 +439,11 @@ public final class Scheduler {
     }
 
     private func retire(_ r: Int) {
+        releaseForks(of: r)
+        if requests[r].forkOf >= 0 {
+            requests[Int(requests[r].forkOf)].pendingForks -= 1
+            requests[r].forkOf = -1
+        }
         requests[r].phase = .finished
         if let sequence = requests[r].sequence { cache.release(sequence) }
         requests[r].sequence = nil

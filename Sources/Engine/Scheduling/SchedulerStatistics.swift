@@ -19,6 +19,8 @@ public struct SchedulerStatistics: Sendable, Equatable {
     public var recomputedTokens = 0
     /// Steps in which admissions were held because nothing else relieved memory.
     public var heldSteps = 0
+    /// Extra choices (n > 1) that forked their first choice's prompt KV instead of evaluating it.
+    public var forkedChoices = 0
     /// Most sequences running at once.
     public var peakRunning = 0
 }

@@ -8,12 +8,16 @@ public struct CompletionParameters: Sendable, Equatable {
     /// Generation stops at any of these tokens, beside the model's end-of-generation ones; the
     /// text returned excludes it.
     public var stopTokens: [TokenID]
+    /// Completions of the prompt to generate (OpenAI's `n`), choice i seeded `seed + i`.
+    public var choices: Int
 
-    public init(maxTokens: Int = 16, sampling: SamplingParameters = SamplingParameters(), stop: [String] = [], stopTokens: [TokenID] = []) {
+    public init(maxTokens: Int = 16, sampling: SamplingParameters = SamplingParameters(), stop: [String] = [], stopTokens: [TokenID] = [],
+                choices: Int = 1) {
         self.maxTokens = maxTokens
         self.sampling = sampling
         self.stop = stop
         self.stopTokens = stopTokens
+        self.choices = choices
     }
 }
 
@@ -78,13 +82,24 @@ public enum CompletionEvent: Sendable, Equatable {
     case failed(String)
 }
 
-/// A submitted completion: its events, and a way to cancel it (idempotent; frees its KV).
+/// A submitted completion: the events of each of its choices, and a way to cancel them all
+/// (idempotent; frees their KV).
 public struct CompletionHandle: Sendable {
-    public let events: AsyncStream<CompletionEvent>
+    /// One stream per choice, in choice order; each carries its own `finished` (whose usage
+    /// counts the shared prompt in every choice).
+    public let choices: [AsyncStream<CompletionEvent>]
     public let cancel: @Sendable () -> Void
 
+    /// The first choice's events (the only one's with n = 1).
+    public var events: AsyncStream<CompletionEvent> { choices[0] }
+
     public init(events: AsyncStream<CompletionEvent>, cancel: @escaping @Sendable () -> Void) {
-        self.events = events
+        self.init(choices: [events], cancel: cancel)
+    }
+
+    public init(choices: [AsyncStream<CompletionEvent>], cancel: @escaping @Sendable () -> Void) {
+        precondition(!choices.isEmpty, "a completion has at least one choice")
+        self.choices = choices
         self.cancel = cancel
     }
 }
@@ -110,6 +125,8 @@ public struct BackendSnapshot: Sendable, Equatable {
     public var kvCompressions = 0, kvDecompressions = 0, kvEvictions = 0
     /// KV blocks a prompt reused from the prefix cache instead of computing them.
     public var prefixHitBlocks = 0
+    /// KV pages the extra choices of n > 1 requests shared with their first instead of holding their own.
+    public var forkSharedPages = 0
     /// KV bytes held (hot and cold) over what the budget leaves for them after pools: how full
     /// the cache is, 0...1 (what a gateway's scheduler reads).
     public var kvCacheUsageRatio = 0.0
@@ -148,7 +165,8 @@ public protocol CompletionBackend: ModelBackend {
     func pieceBytes(_ token: TokenID) -> [UInt8]
     /// Renders and tokenizes a chat with the model's template, ready for the assistant's turn.
     func tokenizeChat(_ messages: [ChatMessage]) throws(ChatTemplateError) -> [TokenID]
-    /// Queues a completion; throws `.queueFull`, `.tooLong`, `.invalidPrompt` or `.sampling` at once.
+    /// Queues a completion of `parameters.choices` choices; throws `.queueFull`, `.tooLong`,
+    /// `.tooManyChoices`, `.invalidPrompt` or `.sampling` at once.
     func submit(prompt: [TokenID], parameters: CompletionParameters) throws(SchedulerError) -> CompletionHandle
     /// Stop strings the chat format itself needs (added to a chat request's own).
     var chatStopStrings: [String] { get }

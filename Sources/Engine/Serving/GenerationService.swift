@@ -28,10 +28,12 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
     private let thread = EngineThread()
 
     struct Submission {
+        /// Choice i is `key + i`.
         let key: UInt64
         let prompt: [TokenID]
         let parameters: CompletionParameters
-        let continuation: AsyncStream<CompletionEvent>.Continuation
+        /// One per choice.
+        let continuations: [AsyncStream<CompletionEvent>.Continuation]
     }
 
     struct Inbox {
@@ -104,20 +106,28 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
         } catch {
             throw .sampling(error)
         }
-        // Reserve a slot first, so the engine thread never sees more than it can queue.
-        guard outstanding.add(1, ordering: .acquiringAndReleasing).newValue <= capacity else {
-            outstanding.subtract(1, ordering: .acquiringAndReleasing)
+        let n = parameters.choices
+        guard n >= 1, n <= engine.scheduler.maxRunning else { throw .tooManyChoices(n, limit: engine.scheduler.maxRunning) }
+        // Reserve the slots first, so the engine thread never sees more than it can queue.
+        guard outstanding.add(n, ordering: .acquiringAndReleasing).newValue <= capacity else {
+            outstanding.subtract(n, ordering: .acquiringAndReleasing)
             throw .queueFull(limit: capacity)
         }
-        let key = nextKey.add(1, ordering: .relaxed).oldValue
-        let (events, continuation) = AsyncStream.makeStream(of: CompletionEvent.self, bufferingPolicy: .unbounded)
-        let cancel: @Sendable () -> Void = { [weak self] in self?.requestCancel(key) }
-        continuation.onTermination = { termination in
-            if case .cancelled = termination { cancel() }
+        let key = nextKey.add(UInt64(n), ordering: .relaxed).oldValue
+        let cancel: @Sendable () -> Void = { [weak self] in self?.requestCancel(key, choices: n) }
+        var streams: [AsyncStream<CompletionEvent>] = []
+        var continuations: [AsyncStream<CompletionEvent>.Continuation] = []
+        for _ in 0..<n {
+            let (events, continuation) = AsyncStream.makeStream(of: CompletionEvent.self, bufferingPolicy: .unbounded)
+            continuation.onTermination = { termination in
+                if case .cancelled = termination { cancel() }
+            }
+            streams.append(events)
+            continuations.append(continuation)
         }
-        inbox.withLock { $0.submissions.append(Submission(key: key, prompt: prompt, parameters: parameters, continuation: continuation)) }
+        inbox.withLock { $0.submissions.append(Submission(key: key, prompt: prompt, parameters: parameters, continuations: continuations)) }
         thread.wake()
-        return CompletionHandle(events: events, cancel: cancel)
+        return CompletionHandle(choices: streams, cancel: cancel)
     }
 
     public var chatStopStrings: [String] { chatTemplate.stopStrings }
@@ -142,8 +152,8 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
         await thread.join()
     }
 
-    private func requestCancel(_ key: UInt64) {
-        inbox.withLock { $0.cancellations.append(key) }
+    private func requestCancel(_ key: UInt64, choices: Int) {
+        inbox.withLock { $0.cancellations.append(contentsOf: key..<key + UInt64(choices)) }
         thread.wake()
     }
 
@@ -189,17 +199,21 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
         let request = GenerationRequest(prompt: s.prompt, maxTokens: s.parameters.maxTokens, sampling: s.parameters.sampling,
                                         stopTokens: s.parameters.stopTokens)
         do {
-            let id = try engine.scheduler.submit(request)
-            active[s.key] = Active(
-                id: id, continuation: s.continuation,
-                text: GeneratedText(tokenizer: tokenizer, after: s.prompt, stops: s.parameters.stop),
-                promptCount: s.prompt.count)
-            if engine.scheduler.phase(of: id) == .finished { deliver() }  // max_tokens 0
+            let ids = try engine.scheduler.submit(request, choices: s.continuations.count)
+            for (i, id) in ids.enumerated() {
+                active[s.key + UInt64(i)] = Active(
+                    id: id, continuation: s.continuations[i],
+                    text: GeneratedText(tokenizer: tokenizer, after: s.prompt, stops: s.parameters.stop),
+                    promptCount: s.prompt.count)
+            }
+            if engine.scheduler.phase(of: ids[0]) == .finished { deliver() }  // max_tokens 0
         } catch {
-            outstanding.subtract(1, ordering: .acquiringAndReleasing)
+            outstanding.subtract(s.continuations.count, ordering: .acquiringAndReleasing)
             failures += 1
-            s.continuation.yield(.failed(error.description))
-            s.continuation.finish()
+            for continuation in s.continuations {
+                continuation.yield(.failed(error.description))
+                continuation.finish()
+            }
         }
     }
 
@@ -287,6 +301,7 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
         snapshot.kvDecompressions = k.decompressions
         snapshot.kvEvictions = k.evictions
         snapshot.prefixHitBlocks = k.prefixHits
+        snapshot.forkSharedPages = k.forkSharedBlocks
         let room = engine.budget.limitBytes - m.poolBytes
         snapshot.kvCacheUsageRatio = room > 0 ? min(1, Double(m.hotBytes + m.coldBytes) / Double(room)) : 1
         snapshot.promptTokens = s.promptTokens

@@ -7,16 +7,24 @@ protocol CompletionFormat: Sendable {
     associatedtype Chunk: Encodable
 
     var identity: CompletionIdentity { get }
-    /// The response when not streaming; `logprobs` nil when the request asked for none.
-    func response(text: String, logprobs: [ShownLogprob]?, finishReason: String, usage: CompletionUsage) -> Whole
-    /// The event before any text (chat's `role`), if the format has one.
-    func openingChunk() -> Chunk?
-    /// One piece of generated text, with its tokens' log-probabilities when asked for.
-    func textChunk(_ text: String, logprobs: [ShownLogprob]?) -> Chunk
-    /// The event that carries `finish_reason`.
-    func finishChunk(_ finishReason: String) -> Chunk
+    /// The response when not streaming, its choices in order.
+    func response(choices: [ChoiceResult], usage: CompletionUsage) -> Whole
+    /// The event before any text of a choice (chat's `role`), if the format has one.
+    func openingChunk(choice: Int) -> Chunk?
+    /// One piece of a choice's generated text, with its tokens' log-probabilities when asked for.
+    func textChunk(_ text: String, logprobs: [ShownLogprob]?, choice: Int) -> Chunk
+    /// The event that carries a choice's `finish_reason`.
+    func finishChunk(_ finishReason: String, choice: Int) -> Chunk
     /// The last event when `stream_options.include_usage`: empty choices and the usage.
     func usageChunk(_ usage: CompletionUsage) -> Chunk
+}
+
+/// One finished choice of a whole (not streamed) response.
+struct ChoiceResult: Sendable {
+    var text: String
+    /// nil when the request asked for none.
+    var logprobs: [ShownLogprob]?
+    var finishReason: String
 }
 
 /// What identifies one response: its id, creation time, model, and whether stream chunks carry `usage`.
@@ -43,19 +51,22 @@ struct TextCompletionFormat: CompletionFormat {
     /// `echo`: the prompt's text, before the completion's (empty without echo).
     var echo = ""
 
-    func response(text: String, logprobs: [ShownLogprob]?, finishReason: String, usage: CompletionUsage) -> CompletionResponse {
-        make([.init(text: echo + text, finishReason: Nullable(finishReason), logprobs: Nullable(logprobs.map(CompletionLogprobs.init)))],
-             usage: Nullable(Usage(usage)))
+    func response(choices: [ChoiceResult], usage: CompletionUsage) -> CompletionResponse {
+        make(choices.enumerated().map { i, c in
+            .init(index: i, text: echo + c.text, finishReason: Nullable(c.finishReason),
+                  logprobs: Nullable(c.logprobs.map(CompletionLogprobs.init)))
+        }, usage: Nullable(Usage(usage)))
     }
 
-    func openingChunk() -> CompletionResponse? { echo.isEmpty ? nil : textChunk(echo, logprobs: nil) }
+    func openingChunk(choice: Int) -> CompletionResponse? { echo.isEmpty ? nil : textChunk(echo, logprobs: nil, choice: choice) }
 
-    func textChunk(_ text: String, logprobs: [ShownLogprob]?) -> CompletionResponse {
-        make([.init(text: text, finishReason: .null, logprobs: Nullable(logprobs.map(CompletionLogprobs.init)))], usage: streamUsage)
+    func textChunk(_ text: String, logprobs: [ShownLogprob]?, choice: Int) -> CompletionResponse {
+        make([.init(index: choice, text: text, finishReason: .null, logprobs: Nullable(logprobs.map(CompletionLogprobs.init)))],
+             usage: streamUsage)
     }
 
-    func finishChunk(_ finishReason: String) -> CompletionResponse {
-        make([.init(text: "", finishReason: Nullable(finishReason))], usage: streamUsage)
+    func finishChunk(_ finishReason: String, choice: Int) -> CompletionResponse {
+        make([.init(index: choice, text: "", finishReason: Nullable(finishReason))], usage: streamUsage)
     }
 
     func usageChunk(_ usage: CompletionUsage) -> CompletionResponse {
@@ -74,23 +85,27 @@ struct TextCompletionFormat: CompletionFormat {
 struct ChatCompletionFormat: CompletionFormat {
     var identity: CompletionIdentity
 
-    func response(text: String, logprobs: [ShownLogprob]?, finishReason: String, usage: CompletionUsage) -> ChatCompletionResponse {
+    func response(choices: [ChoiceResult], usage: CompletionUsage) -> ChatCompletionResponse {
         ChatCompletionResponse(
             id: identity.id, created: identity.created, model: identity.model,
-            choices: [.init(message: .init(content: text), logprobs: Nullable(logprobs.map(ChatLogprobs.init)), finishReason: finishReason)],
+            choices: choices.enumerated().map { i, c in
+                .init(index: i, message: .init(content: c.text), logprobs: Nullable(c.logprobs.map(ChatLogprobs.init)),
+                      finishReason: c.finishReason)
+            },
             usage: Usage(usage))
     }
 
-    func openingChunk() -> ChatCompletionChunk? {
-        make([.init(delta: .init(role: "assistant", content: ""), finishReason: .null)], usage: streamUsage)
+    func openingChunk(choice: Int) -> ChatCompletionChunk? {
+        make([.init(index: choice, delta: .init(role: "assistant", content: ""), finishReason: .null)], usage: streamUsage)
     }
 
-    func textChunk(_ text: String, logprobs: [ShownLogprob]?) -> ChatCompletionChunk {
-        make([.init(delta: .init(content: text), logprobs: Nullable(logprobs.map(ChatLogprobs.init)), finishReason: .null)], usage: streamUsage)
+    func textChunk(_ text: String, logprobs: [ShownLogprob]?, choice: Int) -> ChatCompletionChunk {
+        make([.init(index: choice, delta: .init(content: text), logprobs: Nullable(logprobs.map(ChatLogprobs.init)), finishReason: .null)],
+             usage: streamUsage)
     }
 
-    func finishChunk(_ finishReason: String) -> ChatCompletionChunk {
-        make([.init(delta: .init(), finishReason: Nullable(finishReason))], usage: streamUsage)
+    func finishChunk(_ finishReason: String, choice: Int) -> ChatCompletionChunk {
+        make([.init(index: choice, delta: .init(), finishReason: Nullable(finishReason))], usage: streamUsage)
     }
 
     func usageChunk(_ usage: CompletionUsage) -> ChatCompletionChunk {

@@ -34,17 +34,19 @@ struct CompletionRunner: Sendable {
         let events = CompletionEvents(handle, metrics: metrics, tokens: context.tokens)
 
         guard stream else {
-            return try await collect(events, format: format, logprobs: logprobs, watcher: watcher)
+            return try await collect(events, format: format, logprobs: logprobs, watcher: watcher, cancel: handle.cancel)
         }
         let first = await events.nextNonEmpty()
-        switch first {
+        switch first.event {
         case .failed, .finished(.cancelled, _):
+            handle.cancel()
             await watcher.stop()
-            throw Self.error(ending: first, clientGone: watcher.clientGone).closingConnection()
+            throw Self.error(ending: first.event, clientGone: watcher.clientGone).closingConnection()
         case .text, .logprobs, .finished:
             return Response(status: .ok, headers: SSEWriter.headers, body: ResponseBody { writer in
                 do {
-                    try await Self.stream(from: first, events, format: format, logprobs: logprobs, watcher: watcher, to: &writer)
+                    try await Self.stream(from: first, events, format: format, logprobs: logprobs, watcher: watcher,
+                                          cancel: handle.cancel, to: &writer)
                 } catch {
                     handle.cancel()
                     await watcher.stop()
@@ -54,67 +56,73 @@ struct CompletionRunner: Sendable {
         }
     }
 
-    /// Reads the whole completion and answers with one JSON object.
+    /// Reads every choice to its end and answers with one JSON object.
     private func collect<Format: CompletionFormat>(
-        _ events: CompletionEvents, format: Format, logprobs renderer: LogprobRenderer?, watcher: DisconnectWatcher
+        _ events: CompletionEvents, format: Format, logprobs renderer: LogprobRenderer?, watcher: DisconnectWatcher,
+        cancel: @Sendable () -> Void
     ) async throws(OpenAIError) -> Response {
-        var text = ""
-        var renderer = renderer
-        var shown: [ShownLogprob]? = renderer == nil ? nil : []
-        while true {
-            let event = await events.next()
+        var results = (0..<events.choices).map { _ in ChoiceResult(text: "", logprobs: renderer == nil ? nil : [], finishReason: "") }
+        var renderers = (0..<events.choices).map { _ in renderer }
+        while !events.allEnded {
+            let (choice, event) = await events.next()
             switch event {
             case .text(let piece):
-                text += piece
+                results[choice].text += piece
             case .logprobs(let entries):
-                if let rendered = renderer?.render(entries) { shown?.append(contentsOf: rendered) }
-            case .finished(let reason, let usage) where reason != .cancelled:
-                await watcher.stop()
-                // The watch consumed the connection's inbound stream: the server closes it after this response.
-                return JSONCoding.response(
-                    format.response(text: text, logprobs: shown, finishReason: reason.rawValue, usage: usage), headers: [.connection: "close"])
+                if let rendered = renderers[choice]?.render(entries) { results[choice].logprobs?.append(contentsOf: rendered) }
+            case .finished(let reason, _) where reason != .cancelled:
+                results[choice].finishReason = reason.rawValue
             case .finished, .failed:
+                cancel()  // the other choices are of no use without this one
                 await watcher.stop()
                 throw Self.error(ending: event, clientGone: watcher.clientGone).closingConnection()
             }
         }
+        await watcher.stop()
+        // The watch consumed the connection's inbound stream: the server closes it after this response.
+        return JSONCoding.response(format.response(choices: results, usage: events.totalUsage), headers: [.connection: "close"])
     }
 
-    /// Writes the events from `first` on, then `[DONE]`.
+    /// Writes the events from `first` on, each chunk naming its choice, then `[DONE]`.
     private static func stream<Format: CompletionFormat>(
-        from first: CompletionEvent, _ events: CompletionEvents, format: Format, logprobs renderer: LogprobRenderer?,
-        watcher: DisconnectWatcher, to writer: inout any ResponseBodyWriter
+        from first: (choice: Int, event: CompletionEvent), _ events: CompletionEvents, format: Format, logprobs renderer: LogprobRenderer?,
+        watcher: DisconnectWatcher, cancel: @Sendable () -> Void, to writer: inout any ResponseBodyWriter
     ) async throws {
         let sse = SSEWriter()
-        if let opening = format.openingChunk() {
-            try await sse.write(opening, to: &writer)
+        for choice in 0..<events.choices {
+            if let opening = format.openingChunk(choice: choice) { try await sse.write(opening, to: &writer) }
         }
-        var renderer = renderer
+        var renderers = (0..<events.choices).map { _ in renderer }
         // Log-probabilities go out with the text of their tokens (the event after them).
-        var pending: [ShownLogprob] = []
-        var event = first
+        var pending = (0..<events.choices).map { _ in [ShownLogprob]() }
+        var (choice, event) = first
         loop: while true {
             switch event {
             case .logprobs(let entries):
-                pending += renderer?.render(entries) ?? []
+                pending[choice] += renderers[choice]?.render(entries) ?? []
             case .text(let text):
-                if !text.isEmpty || !pending.isEmpty {
-                    try await sse.write(format.textChunk(text, logprobs: renderer == nil ? nil : pending), to: &writer)
-                    pending.removeAll()
+                if !text.isEmpty || !pending[choice].isEmpty {
+                    try await sse.write(format.textChunk(text, logprobs: renderer == nil ? nil : pending[choice], choice: choice), to: &writer)
+                    pending[choice].removeAll()
                 }
-            case .finished(let reason, let usage) where reason != .cancelled:
-                if !pending.isEmpty { try await sse.write(format.textChunk("", logprobs: pending), to: &writer) }
-                try await sse.write(format.finishChunk(reason.rawValue), to: &writer)
-                if format.identity.includeUsage { try await sse.write(format.usageChunk(usage), to: &writer) }
-                try await writer.write(SSEWriter.done)
-                break loop
+            case .finished(let reason, _) where reason != .cancelled:
+                if !pending[choice].isEmpty {
+                    try await sse.write(format.textChunk("", logprobs: pending[choice], choice: choice), to: &writer)
+                }
+                try await sse.write(format.finishChunk(reason.rawValue, choice: choice), to: &writer)
+                if events.allEnded {
+                    if format.identity.includeUsage { try await sse.write(format.usageChunk(events.totalUsage), to: &writer) }
+                    try await writer.write(SSEWriter.done)
+                    break loop
+                }
             case .finished, .failed:
+                cancel()
                 let error = Self.error(ending: event, clientGone: watcher.clientGone)
                 guard !watcher.clientGone else { throw error }
                 try await sse.writeError(error, to: &writer)
                 break loop
             }
-            event = await events.next()
+            (choice, event) = await events.next()
         }
         await watcher.stop()
         try await writer.finish(nil)

@@ -28,7 +28,7 @@ final class ServerMetrics: Sendable {
     private let preemptions: MirroredCounter
     private let cancelledRequests: MirroredCounter
     private let finishedStop, finishedLength, finishedCancelled, finishedFailed: MirroredCounter
-    private let kvCompressions, kvDecompressions, kvEvictions, prefixHits: MirroredCounter
+    private let kvCompressions, kvDecompressions, kvEvictions, prefixHits, forkSharedPages: MirroredCounter
     private let kvCacheUsage: Gauge
 
     private static var requestsDescriptor: MetricNameDescriptor { descriptor("requests", unit: "total", "HTTP requests by route and status.") }
@@ -84,6 +84,9 @@ final class ServerMetrics: Sendable {
             descriptor: Self.descriptor("kv_evictions", unit: "total", "Cached prefix blocks evicted (pressure or the prefix cache's cap).")))
         prefixHits = MirroredCounter(registry.makeCounter(
             descriptor: Self.descriptor("kv_prefix_hits", unit: "total", "KV blocks prompts reused from the prefix cache instead of computing them.")))
+        forkSharedPages = MirroredCounter(registry.makeCounter(
+            descriptor: Self.descriptor("kv_fork_shared_pages", unit: "total",
+                                        "KV pages the extra choices of n > 1 requests shared with the first instead of holding their own.")))
         kvCacheUsage = registry.makeGauge(descriptor: Self.descriptor(
             "kv_cache_usage_ratio", "KV bytes held (hot and cold) over the budget left after pools, 0 to 1."))
         // Declare the request counter up front so that a scrape before any request shows its family.
@@ -136,6 +139,7 @@ final class ServerMetrics: Sendable {
         kvDecompressions.mirror(snapshot.kvDecompressions)
         kvEvictions.mirror(snapshot.kvEvictions)
         prefixHits.mirror(snapshot.prefixHitBlocks)
+        forkSharedPages.mirror(snapshot.forkSharedPages)
         kvCacheUsage.set(snapshot.kvCacheUsageRatio)
         var bytes: [UInt8] = []
         registry.emit(into: &bytes)

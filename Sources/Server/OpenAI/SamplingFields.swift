@@ -73,9 +73,8 @@ struct SamplingFields: Decodable {
     ///   - maxTokens: tokens to generate, already checked by the route.
     ///   - vocabularySize: the model's, for the token ids of `logit_bias`.
     func completionParameters(maxTokens: Int, vocabularySize: Int) throws(OpenAIError) -> CompletionParameters {
-        if let n, n != 1 {
-            throw .unsupported("n", "n = \(n) is not supported: this server returns one choice per request (n = 1).")
-        }
+        // The upper bound is the backend's (the sequences it runs at once).
+        if let n, n < 1 { throw .invalidValue("n", "n = \(n) is out of range: at least 1 choice.") }
         if includeUsage != nil, !stream {
             throw .invalidValue("stream_options", "The 'stream_options' parameter is only allowed when 'stream' is enabled.")
         }
@@ -98,7 +97,7 @@ struct SamplingFields: Decodable {
         } catch {
             throw OpenAIError(error)
         }
-        return CompletionParameters(maxTokens: maxTokens, sampling: sampling, stop: stop, stopTokens: stopTokenIDs)
+        return CompletionParameters(maxTokens: maxTokens, sampling: sampling, stop: stop, stopTokens: stopTokenIDs, choices: n ?? 1)
     }
 
     /// `logit_bias` keys are token ids written as strings; the vocabulary's range is the backend's check.

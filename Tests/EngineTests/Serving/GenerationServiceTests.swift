@@ -233,6 +233,44 @@ import TestSupport
         await service.shutdown()
     }
 
+    @Test("n = 3: one stream per choice, each with its own text and usage; seeded choices as seed + i alone; cancel ends all (issue 16)")
+    func choices() async throws {
+        let service = try Self.service()
+        let prompt = service.tokenize("Once upon a time")
+        var parameters = CompletionParameters(maxTokens: 16)
+        parameters.sampling.seed = 9
+        parameters.choices = 3
+        let handle = try service.submit(prompt: prompt, parameters: parameters)
+        #expect(handle.choices.count == 3)
+        var texts: [String] = []
+        for stream in handle.choices {
+            let (text, end) = await Self.collect(CompletionHandle(events: stream, cancel: {}))
+            texts.append(text)
+            guard case .finished(_, let usage) = end else { Issue.record("\(String(describing: end))"); continue }
+            #expect(usage.promptTokens == prompt.count)
+        }
+        for (i, text) in texts.enumerated() {
+            var alone = parameters
+            alone.choices = 1
+            alone.sampling.seed = 9 + UInt64(i)
+            #expect(await Self.collect(try service.submit(prompt: prompt, parameters: alone)).text == text, "choice \(i)")
+        }
+        #expect(service.snapshot().forkSharedPages == 0, "a 5-token prompt fills no block")
+        #expect(throws: SchedulerError.tooManyChoices(9, limit: 8)) {
+            try service.submit(prompt: prompt, parameters: CompletionParameters(maxTokens: 4, choices: 9))
+        }
+
+        let long = CompletionParameters(maxTokens: 400, sampling: .greedy, choices: 4)
+        let cancelled = try service.submit(prompt: service.tokenize(String(repeating: "Once upon a time there was a cat. ", count: 8)),
+                                           parameters: long)
+        cancelled.cancel()
+        for stream in cancelled.choices {
+            let (_, end) = await Self.collect(CompletionHandle(events: stream, cancel: {}))
+            guard case .finished(.cancelled, _) = end else { Issue.record("\(String(describing: end))"); continue }
+        }
+        await service.shutdown()
+    }
+
     @Test("a full queue refuses with queueFull; bad requests are refused at once")
     func backPressure() async throws {
         let service = try Self.service(parallel: 2, queue: 3)

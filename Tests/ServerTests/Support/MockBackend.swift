@@ -100,6 +100,7 @@ final class MockBackend: CompletionBackend {
     }
 
     func submit(prompt: [TokenID], parameters: CompletionParameters) throws(SchedulerError) -> CompletionHandle {
+        guard (1...Self.maxChoices).contains(parameters.choices) else { throw .tooManyChoices(parameters.choices, limit: Self.maxChoices) }
         let script = state.withLock { state in
             state.submissions.append((prompt, parameters))
             return state.script
@@ -114,12 +115,19 @@ final class MockBackend: CompletionBackend {
             throw .tooLong(promptTokens: prompt.count, maxTokens: parameters.maxTokens, capacity: contextLength)
         }
         let words = String(decoding: prompt.dropFirst().map { UInt8($0 - 2) }, as: UTF8.self).split(separator: " ").map(String.init)
-        let completion = Completion(
-            words: words, script: script, parameters: parameters, promptTokens: prompt.count,
-            onCancel: { [weak self] in self?.recordCancellation() },
-            onHang: { [hangingSignal] in hangingSignal.continuation.yield() })
-        return completion.start()
+        // Choice i starts i words into the prompt, so that choices differ.
+        let completions = (0..<parameters.choices).map { i in
+            Completion(
+                words: Array(words.dropFirst(i)) + words.prefix(i), script: script, parameters: parameters, promptTokens: prompt.count,
+                onCancel: { [weak self] in self?.recordCancellation() },
+                onHang: { [hangingSignal] in hangingSignal.continuation.yield() })
+        }
+        let handles = completions.map { $0.start() }
+        return CompletionHandle(choices: handles.map(\.events), cancel: { for handle in handles { handle.cancel() } })
     }
+
+    /// Choices a request may ask for (`--parallel` of the real server).
+    static let maxChoices = 4
 
     func snapshot() -> BackendSnapshot { snapshotValue }
 
