@@ -17,7 +17,7 @@ struct BenchGroup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmark a model (default) or load-test a running server.",
-        subcommands: [BenchCommand.self, BenchServeCommand.self],
+        subcommands: [BenchCommand.self, BenchServeCommand.self, BenchGrammarCommand.self],
         defaultSubcommand: BenchCommand.self
     )
 }

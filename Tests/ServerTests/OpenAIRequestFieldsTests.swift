@@ -24,16 +24,16 @@ import Testing
         ("max_completion_tokens", { 3 }, .served), ("max_tokens", { 3 }, .served), ("seed", { 7 }, .served),
         ("stop", { ["zz"] }, .served), ("stream", { false }, .served), ("temperature", { 0.5 }, .served),
         ("top_p", { 0.9 }, .served), ("n", { 1 }, .served), ("modalities", { ["text"] }, .served),
-        ("stream_options", { NSNull() }, .served), ("response_format", { ["type": "text"] }, .served),
+        ("stream_options", { NSNull() }, .served), ("response_format", { ["type": "json_object"] }, .served),
+        ("tools", { [["type": "function", "function": ["name": "f"]]] }, .served), ("functions", { [["name": "f"]] }, .served),
         ("tool_choice", { "none" }, .served),
         ("metadata", { ["k": "v"] }, .noEffect), ("store", { false }, .noEffect), ("user", { "u1" }, .noEffect),
         ("service_tier", { "auto" }, .noEffect), ("prompt_cache_key", { "key" }, .noEffect),
-        ("safety_identifier", { "id" }, .noEffect), ("parallel_tool_calls", { false }, .noEffect),
+        ("safety_identifier", { "id" }, .noEffect), ("parallel_tool_calls", { false }, .served),
         ("prediction", { ["type": "content", "content": "a"] }, .noEffect),
         ("audio", { ["voice": "alloy", "format": "wav"] }, .refused), ("web_search_options", { [String: Any]() }, .refused),
         ("reasoning_effort", { "low" }, .refused), ("verbosity", { "low" }, .refused),
-        ("tools", { [["type": "function", "function": ["name": "f"]]] }, .refused),
-        ("functions", { [["name": "f"]] }, .refused), ("function_call", { ["name": "f"] }, .refused),
+        ("function_call", { ["name": "f"] }, .refused),
     ]
 
     static let completionFields: [(String, @Sendable () -> Any, Handling)] = [
@@ -41,7 +41,7 @@ import Testing
         ("logit_bias", { ["5": 1] }, .served), ("logprobs", { 2 }, .served), ("max_tokens", { 3 }, .served),
         ("n", { 1 }, .served), ("presence_penalty", { 0.5 }, .served), ("seed", { 7 }, .served), ("stop", { "zz" }, .served),
         ("stream", { false }, .served), ("stream_options", { NSNull() }, .served), ("temperature", { 0.5 }, .served),
-        ("top_p", { 0.9 }, .served), ("best_of", { 1 }, .served),
+        ("top_p", { 0.9 }, .served), ("best_of", { 1 }, .served), ("response_format", { ["type": "json_object"] }, .served),
         ("user", { "u1" }, .noEffect),
         ("suffix", { "end" }, .refused), ("best_of", { 3 }, .refused),
     ]

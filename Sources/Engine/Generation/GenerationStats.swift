@@ -14,6 +14,8 @@ public enum StopReason: String, Sendable {
     case stopString
     /// The model produced one of the request's stop tokens (its text is left out).
     case stopToken
+    /// The request's grammar is complete and allows nothing more (the last token is kept).
+    case grammarComplete
 }
 
 /// One generated token and the text it completes (possibly empty while a multi-byte

@@ -54,10 +54,13 @@ public final class Sampler {
     }
 
     /// Picks the next token. `recent` is the sequence so far (the penalties read its tail).
-    public func sample(_ logits: UnsafeBufferPointer<Float>, recent: [TokenID] = []) -> TokenID {
+    /// With `allowed` (a bit per token, as a grammar computes it), every other token is banned
+    /// before anything else; at least one must be allowed.
+    public func sample(_ logits: UnsafeBufferPointer<Float>, recent: [TokenID] = [], allowed: UnsafePointer<UInt64>? = nil) -> TokenID {
         precondition(logits.count == candidates.count, "logits do not match the vocabulary")
         let c = candidates.unsafeBuffer
         for i in 0..<c.count { c[i] = Candidate(id: Int32(i), logit: logits[i]) }
+        if let allowed { Self.ban(c, outside: allowed) }
         applyPenalties(c, recent: recent)
         for (token, bias) in parameters.logitBias {
             c[Int(token)].logit = biased(c[Int(token)].logit, bias)
@@ -67,6 +70,19 @@ public final class Sampler {
         let token = choose(c)  // reorders and rewrites c: the chosen logit is worked out again
         chosen = TokenLogprob(token: token, logprob: adjustedLogit(of: token, logits, recent: recent) - logNormalizer)
         return token
+    }
+
+    /// Bans (logit -inf) every candidate whose bit in `allowed` is clear; whole words at a time.
+    private static func ban(_ c: UnsafeMutableBufferPointer<Candidate>, outside allowed: UnsafePointer<UInt64>) {
+        var word = 0
+        while word * 64 < c.count {
+            let bits = allowed[word]
+            if bits != ~0 {
+                let end = min(c.count, word * 64 + 64)
+                for i in (word * 64)..<end where bits & (1 << UInt64(i & 63)) == 0 { c[i].logit = -.infinity }
+            }
+            word += 1
+        }
     }
 
     /// The last draw's chosen token and its log-probability, and the `logprobs` most likely

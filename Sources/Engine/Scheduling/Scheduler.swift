@@ -47,6 +47,8 @@ public final class Scheduler {
         var pendingForks = 0
         /// Whether its prompt was already counted in `statistics.promptTokens` (an extra choice's is its first's).
         var promptCounted = false
+        /// Its grammar's state, when it has one.
+        var constraint: GrammarConstraint?
     }
 
     private var requests: [Request]
@@ -153,6 +155,7 @@ public final class Scheduler {
         }
         requests[i].pendingForks = 0
         requests[i].promptCounted = false
+        requests[i].constraint = request.grammar.map(GrammarConstraint.init)
         requests[i].forkOf = request.maxTokens > 0 ? leader : -1
         if request.maxTokens > 0, leader < 0 { queue.append(Int32(i)) }
     }
@@ -362,15 +365,34 @@ public final class Scheduler {
     /// Samples request `r`'s next token from batch entry `entry` and applies the token-level
     /// stop rules (the text-level one is `stopAtString`); true when that finished it.
     private func sampleToken(_ r: Int, entry: Int) -> Bool {
-        let token = samplers[r].sample(runner.logits(entry: entry), recent: requests[r].history)
+        var allowed: UnsafePointer<UInt64>?
+        if let constraint = requests[r].constraint {
+            let generated = requests[r].history.count - requests[r].promptCount
+            let room = min(requests[r].maxTokens - generated, cache.maxTokensPerSequence - requests[r].history.count)
+            guard let mask = constraint.allowedTokens(remaining: room) else {
+                if constraint.isComplete {
+                    finish(r, .grammarComplete)
+                } else {
+                    fail(r, .grammar("no token of the vocabulary can continue the text within the grammar"))
+                }
+                return true
+            }
+            allowed = mask
+        }
+        let token = samplers[r].sample(runner.logits(entry: entry), recent: requests[r].history, allowed: allowed)
         requests[r].history.append(token)
         if requests[r].alternativeCount >= 0 { recordLogprobs(r) }
         statistics.generatedTokens += 1
         let generated = requests[r].history.count - requests[r].promptCount
+        if let constraint = requests[r].constraint, !isEndOfGeneration(token) {
+            constraint.accept(token)
+        }
         if isEndOfGeneration(token) {
             finish(r, .endOfGeneration)
         } else if requests[r].stopTokens.contains(token) {
             finish(r, .stopToken)
+        } else if requests[r].constraint?.isFinished == true {
+            finish(r, .grammarComplete)
         } else if generated >= requests[r].maxTokens {
             finish(r, .length)
         } else if requests[r].history.count >= cache.maxTokensPerSequence {
@@ -445,6 +467,11 @@ public final class Scheduler {
             requests[r].forkOf = -1
         }
         requests[r].phase = .finished
+        if let constraint = requests[r].constraint {
+            statistics.grammarMaskHits += constraint.cacheHits
+            statistics.grammarMaskWalks += constraint.walks
+            requests[r].constraint = nil
+        }
         if let sequence = requests[r].sequence { cache.release(sequence) }
         requests[r].sequence = nil
         Self.remove(Int32(r), from: &running)

@@ -14,6 +14,8 @@ public enum SchedulerError: Error, Equatable, Sendable, CustomStringConvertible 
     case sampling(SamplingError)
     /// The request alone needs more KV than the memory budget can ever hold.
     case outOfMemory(String)
+    /// The request's grammar cannot continue (it allows no token of the vocabulary).
+    case grammar(String)
     /// The service is shutting down and takes no new work.
     case shuttingDown
 
@@ -26,6 +28,7 @@ public enum SchedulerError: Error, Equatable, Sendable, CustomStringConvertible 
         case .tooLong(let p, let m, let c): return "prompt of \(p) tokens plus \(m) to generate exceed the context of \(c)"
         case .sampling(let e): return e.description
         case .outOfMemory(let why): return "out of memory: \(why)"
+        case .grammar(let why): return "constrained output failed: \(why)"
         case .shuttingDown: return "the server is shutting down"
         }
     }

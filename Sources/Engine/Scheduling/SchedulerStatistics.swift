@@ -21,6 +21,9 @@ public struct SchedulerStatistics: Sendable, Equatable {
     public var heldSteps = 0
     /// Extra choices (n > 1) that forked their first choice's prompt KV instead of evaluating it.
     public var forkedChoices = 0
+    /// Constrained steps' token masks taken from a request's mask cache, and computed by walking
+    /// the vocabulary's trie (counted when the request ends).
+    public var grammarMaskHits = 0, grammarMaskWalks = 0
     /// Most sequences running at once.
     public var peakRunning = 0
 }

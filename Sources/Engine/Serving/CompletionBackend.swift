@@ -1,5 +1,5 @@
 /// What a completion asks for, beyond its prompt.
-public struct CompletionParameters: Sendable, Equatable {
+public struct CompletionParameters: Sendable {
     /// Tokens to generate at most.
     public var maxTokens: Int
     public var sampling: SamplingParameters
@@ -10,6 +10,8 @@ public struct CompletionParameters: Sendable, Equatable {
     public var stopTokens: [TokenID]
     /// Completions of the prompt to generate (OpenAI's `n`), choice i seeded `seed + i`.
     public var choices: Int
+    /// A grammar the text must follow (`response_format`, `grammar`), over the backend's vocabulary.
+    public var grammar: ConstrainedGrammar?
 
     public init(maxTokens: Int = 16, sampling: SamplingParameters = SamplingParameters(), stop: [String] = [], stopTokens: [TokenID] = [],
                 choices: Int = 1) {
@@ -33,7 +35,7 @@ public enum FinishReason: String, Sendable, Equatable {
     /// The OpenAI reason for how the scheduler ended a request.
     public init(_ reason: StopReason) {
         switch reason {
-        case .endOfGeneration, .stopString, .stopToken: self = .stop
+        case .endOfGeneration, .stopString, .stopToken, .grammarComplete: self = .stop
         case .length, .contextFull: self = .length
         case .cancelled: self = .cancelled
         }
@@ -163,8 +165,13 @@ public protocol CompletionBackend: ModelBackend {
     func detokenize(_ tokens: [TokenID]) -> String
     /// The bytes a token stands for (empty for control tokens).
     func pieceBytes(_ token: TokenID) -> [UInt8]
-    /// Renders and tokenizes a chat with the model's template, ready for the assistant's turn.
-    func tokenizeChat(_ messages: [ChatMessage]) throws(ChatTemplateError) -> [TokenID]
+    /// `grammar` over this backend's vocabulary, for `CompletionParameters.grammar`.
+    func constrain(_ grammar: Grammar) -> ConstrainedGrammar
+    /// Renders and tokenizes a chat with the model's template, ready for the assistant's turn,
+    /// showing the model `tools` (as `toolCallFormat` prepares them) when there are any.
+    func tokenizeChat(_ messages: [ChatMessage], tools: [ToolDefinition]) throws(ChatTemplateError) -> [TokenID]
+    /// How the model writes tool calls (from its chat template).
+    var toolCallFormat: ToolCallFormat { get }
     /// Queues a completion of `parameters.choices` choices; throws `.queueFull`, `.tooLong`,
     /// `.tooManyChoices`, `.invalidPrompt` or `.sampling` at once.
     func submit(prompt: [TokenID], parameters: CompletionParameters) throws(SchedulerError) -> CompletionHandle
@@ -175,6 +182,11 @@ public protocol CompletionBackend: ModelBackend {
 extension CompletionBackend {
     public var chatStopStrings: [String] { [] }
 
+    /// Renders and tokenizes a chat without tools.
+    public func tokenizeChat(_ messages: [ChatMessage]) throws(ChatTemplateError) -> [TokenID] {
+        try tokenizeChat(messages, tools: [])
+    }
+
     /// Tokenizes a plain prompt (BOS added as the model expects; special tokens not parsed).
     public func tokenize(_ text: String) -> [TokenID] {
         tokenize(text, addSpecial: true, parseSpecial: false)
@@ -182,13 +194,36 @@ extension CompletionBackend {
 }
 
 /// One message of a chat.
-public struct ChatMessage: Sendable, Equatable, Codable {
+public struct ChatMessage: Sendable, Equatable {
     public var role: String
     public var content: String
+    /// An assistant message's calls of tools.
+    public var toolCalls: [ToolCall]
+    /// A `tool` message: the id of the call it answers.
+    public var toolCallID: String?
+    /// A `tool` message: the name of the function that answered (some templates read it).
+    public var name: String?
 
-    public init(role: String, content: String) {
+    public init(role: String, content: String, toolCalls: [ToolCall] = [], toolCallID: String? = nil, name: String? = nil) {
         self.role = role
         self.content = content
+        self.toolCalls = toolCalls
+        self.toolCallID = toolCallID
+        self.name = name
+    }
+}
+
+/// One call of a function the model asked for (OpenAI's `tool_calls[]` entry).
+public struct ToolCall: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    /// The arguments as a JSON text (an object).
+    public var arguments: String
+
+    public init(id: String, name: String, arguments: String) {
+        self.id = id
+        self.name = name
+        self.arguments = arguments
     }
 }
 
@@ -201,7 +236,7 @@ public enum ChatTemplateError: Error, Equatable, Sendable, CustomStringConvertib
     public var description: String {
         switch self {
         case .noMessages: return "messages must not be empty"
-        case .unknownRole(let r): return "unknown role '\(r)' (expected system, user or assistant)"
+        case .unknownRole(let r): return "unknown role '\(r)' (expected system, user, assistant or tool)"
         case .invalidOrder(let why): return "invalid message order: \(why)"
         }
     }

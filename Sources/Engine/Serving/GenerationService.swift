@@ -26,6 +26,8 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
     private let nextKey = Atomic<UInt64>(1)
     private let thread = EngineThread()
+    /// The vocabulary's byte trie for constrained sampling, built on first use.
+    private let tokenTrie = Mutex<TokenTrie?>(nil)
 
     struct Submission {
         /// Choice i is `key + i`.
@@ -84,9 +86,22 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
         tokenizer.isSpecial(token) ? Array(tokenizer.vocabulary.tokens[Int(token)].utf8) : tokenizer.pieceBytes(token)
     }
 
-    public func tokenizeChat(_ messages: [ChatMessage]) throws(ChatTemplateError) -> [TokenID] {
-        try tokenizer.encodeChat(messages, template: chatTemplate)
+    public func constrain(_ grammar: Grammar) -> ConstrainedGrammar {
+        let trie = tokenTrie.withLock { cached in
+            if let cached { return cached }
+            let built = TokenTrie(tokenizer: tokenizer, vocabularySize: vocabularySize)
+            cached = built
+            return built
+        }
+        return ConstrainedGrammar(grammar: grammar, trie: trie)
     }
+
+    public func tokenizeChat(_ messages: [ChatMessage], tools: [ToolDefinition]) throws(ChatTemplateError) -> [TokenID] {
+        let (prepared, options) = toolCallFormat.prepare(messages, tools: tools)
+        return try tokenizer.encodeChat(prepared, template: chatTemplate, options: options)
+    }
+
+    public var toolCallFormat: ToolCallFormat { ToolCallFormat(template: chatTemplate) }
 
     public func submit(prompt: [TokenID], parameters: CompletionParameters) throws(SchedulerError) -> CompletionHandle {
         guard !stopping.load(ordering: .acquiring) else { throw .shuttingDown }
@@ -197,7 +212,7 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
 
     private func admit(_ s: Submission) {
         let request = GenerationRequest(prompt: s.prompt, maxTokens: s.parameters.maxTokens, sampling: s.parameters.sampling,
-                                        stopTokens: s.parameters.stopTokens)
+                                        stopTokens: s.parameters.stopTokens, grammar: s.parameters.grammar)
         do {
             let ids = try engine.scheduler.submit(request, choices: s.continuations.count)
             for (i, id) in ids.enumerated() {

@@ -14,6 +14,8 @@ extension OpenAIError {
             self = .invalidValue("prompt", "Invalid prompt: \(why).")
         case .invalidStopToken:
             self = .invalidValue("stop_token_ids", "Invalid stop_token_ids: \(error.description).")
+        case .grammar:
+            self = .invalidValue("response_format", "The requested output format cannot be produced: \(error.description).")
         case .tooManyChoices:
             self = .invalidValue("n", "Invalid n: \(error.description).")
         case .tooLong(let promptTokens, let maxTokens, let capacity):

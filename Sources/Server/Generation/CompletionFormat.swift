@@ -17,6 +17,10 @@ protocol CompletionFormat: Sendable {
     func finishChunk(_ finishReason: String, choice: Int) -> Chunk
     /// The last event when `stream_options.include_usage`: empty choices and the usage.
     func usageChunk(_ usage: CompletionUsage) -> Chunk
+    /// How replies are read for tool calls; nil when the request has no tools to call.
+    var toolReplies: ToolReplies? { get }
+    /// The event that carries a choice's tool calls (only formats with `toolReplies` send it).
+    func toolCallsChunk(_ calls: [ToolCall], choice: Int) -> Chunk
 }
 
 /// One finished choice of a whole (not streamed) response.
@@ -25,6 +29,18 @@ struct ChoiceResult: Sendable {
     /// nil when the request asked for none.
     var logprobs: [ShownLogprob]?
     var finishReason: String
+    /// The tools the reply calls (chat with `tools`).
+    var toolCalls: [ToolCall] = []
+}
+
+extension CompletionFormat {
+    /// How replies are read for tool calls; nil when the request has no tools to call.
+    var toolReplies: ToolReplies? { nil }
+
+    /// The event that carries a choice's tool calls (only formats with `toolReplies` send it).
+    func toolCallsChunk(_ calls: [ToolCall], choice: Int) -> Chunk {
+        preconditionFailure("\(Self.self) has no tool calls")
+    }
 }
 
 /// What identifies one response: its id, creation time, model, and whether stream chunks carry `usage`.
@@ -84,15 +100,23 @@ struct TextCompletionFormat: CompletionFormat {
 /// `chat.completion` responses and `chat.completion.chunk` events.
 struct ChatCompletionFormat: CompletionFormat {
     var identity: CompletionIdentity
+    var toolReplies: ToolReplies?
 
     func response(choices: [ChoiceResult], usage: CompletionUsage) -> ChatCompletionResponse {
         ChatCompletionResponse(
             id: identity.id, created: identity.created, model: identity.model,
             choices: choices.enumerated().map { i, c in
-                .init(index: i, message: .init(content: c.text), logprobs: Nullable(c.logprobs.map(ChatLogprobs.init)),
-                      finishReason: c.finishReason)
+                let calls = c.toolCalls.isEmpty ? nil : c.toolCalls.map { ToolCallJSON($0) }
+                let content = Nullable(calls != nil && c.text.isEmpty ? nil : c.text)
+                return .init(index: i, message: .init(content: content, toolCalls: calls), logprobs: Nullable(c.logprobs.map(ChatLogprobs.init)),
+                             finishReason: c.finishReason)
             },
             usage: Usage(usage))
+    }
+
+    func toolCallsChunk(_ calls: [ToolCall], choice: Int) -> ChatCompletionChunk {
+        let deltas = calls.enumerated().map { ToolCallJSON($1, index: $0) }
+        return make([.init(index: choice, delta: .init(toolCalls: deltas), finishReason: .null)], usage: streamUsage)
     }
 
     func openingChunk(choice: Int) -> ChatCompletionChunk? {

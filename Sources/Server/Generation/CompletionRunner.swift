@@ -79,6 +79,12 @@ struct CompletionRunner: Sendable {
             }
         }
         await watcher.stop()
+        if let replies = format.toolReplies {
+            for i in results.indices {
+                guard let (content, calls) = replies.read(results[i].text) else { continue }
+                (results[i].text, results[i].toolCalls, results[i].finishReason) = (content, calls, "tool_calls")
+            }
+        }
         // The watch consumed the connection's inbound stream: the server closes it after this response.
         return JSONCoding.response(format.response(choices: results, usage: events.totalUsage), headers: [.connection: "close"])
     }
@@ -95,21 +101,35 @@ struct CompletionRunner: Sendable {
         var renderers = (0..<events.choices).map { _ in renderer }
         // Log-probabilities go out with the text of their tokens (the event after them).
         var pending = (0..<events.choices).map { _ in [ShownLogprob]() }
+        // With tools, text that may be a call is held back until the choice ends.
+        var toolStreams = (0..<events.choices).map { _ in format.toolReplies.map(ToolCallStream.init) }
         var (choice, event) = first
         loop: while true {
             switch event {
             case .logprobs(let entries):
                 pending[choice] += renderers[choice]?.render(entries) ?? []
-            case .text(let text):
+            case .text(var text):
+                if toolStreams[choice] != nil { text = toolStreams[choice]!.feed(text) }
                 if !text.isEmpty || !pending[choice].isEmpty {
                     try await sse.write(format.textChunk(text, logprobs: renderer == nil ? nil : pending[choice], choice: choice), to: &writer)
                     pending[choice].removeAll()
                 }
             case .finished(let reason, _) where reason != .cancelled:
+                var finishReason = reason.rawValue
+                if let (rest, calls) = toolStreams[choice]?.finish() {
+                    if !rest.isEmpty || !pending[choice].isEmpty {
+                        try await sse.write(format.textChunk(rest, logprobs: renderer == nil ? nil : pending[choice], choice: choice), to: &writer)
+                        pending[choice].removeAll()
+                    }
+                    if !calls.isEmpty {
+                        try await sse.write(format.toolCallsChunk(calls, choice: choice), to: &writer)
+                        finishReason = "tool_calls"
+                    }
+                }
                 if !pending[choice].isEmpty {
                     try await sse.write(format.textChunk("", logprobs: pending[choice], choice: choice), to: &writer)
                 }
-                try await sse.write(format.finishChunk(reason.rawValue, choice: choice), to: &writer)
+                try await sse.write(format.finishChunk(finishReason, choice: choice), to: &writer)
                 if events.allEnded {
                     if format.identity.includeUsage { try await sse.write(format.usageChunk(events.totalUsage), to: &writer) }
                     try await writer.write(SSEWriter.done)

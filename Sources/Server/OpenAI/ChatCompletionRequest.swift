@@ -46,11 +46,26 @@ struct ChatCompletionRequest: Decodable {
     private struct Message: Decodable {
         var chatMessage: ChatMessage
 
-        enum CodingKeys: String, CodingKey { case role, content }
+        enum CodingKeys: String, CodingKey {
+            case role, content, name
+            case toolCalls = "tool_calls"
+            case toolCallID = "tool_call_id"
+        }
 
         private struct Part: Decodable {
             var type: String
             var text: String?
+        }
+
+        /// `{id, type: "function", function: {name, arguments}}`; `arguments` is a JSON text.
+        private struct Call: Decodable {
+            struct Function: Decodable {
+                var name: String
+                var arguments: String
+            }
+            var id: String?
+            var type: String?
+            var function: Function
         }
 
         init(from decoder: any Decoder) throws {
@@ -72,7 +87,14 @@ struct ChatCompletionRequest: Decodable {
             } else {
                 throw OpenAIError.invalidType(contentPath, expected: "a string or an array of text parts")
             }
-            chatMessage = ChatMessage(role: role, content: content)
+            let calls = try container.decodeIfPresent([Call].self, forKey: .toolCalls) ?? []
+            chatMessage = ChatMessage(
+                role: role, content: content,
+                toolCalls: calls.enumerated().map { i, call in
+                    ToolCall(id: call.id ?? "call_\(i)", name: call.function.name, arguments: call.function.arguments)
+                },
+                toolCallID: try container.decodeIfPresent(String.self, forKey: .toolCallID),
+                name: try container.decodeIfPresent(String.self, forKey: .name))
         }
     }
 }

@@ -1,9 +1,18 @@
+import Engine
+
 /// The body of a `/v1/chat/completions` response:
 /// `{id, object: "chat.completion", created, model, choices: [{index, message: {role, content}, finish_reason}], usage}`.
 struct ChatCompletionResponse: Encodable {
     struct Message: Encodable {
         var role = "assistant"
-        var content: String
+        /// Null when the reply is only tool calls.
+        var content: Nullable<String>
+        var toolCalls: [ToolCallJSON]?
+
+        enum CodingKeys: String, CodingKey {
+            case role, content
+            case toolCalls = "tool_calls"
+        }
     }
 
     struct Choice: Encodable {
@@ -33,6 +42,12 @@ struct ChatCompletionChunk: Encodable {
     struct Delta: Encodable {
         var role: String?
         var content: String?
+        var toolCalls: [ToolCallJSON]?
+
+        enum CodingKeys: String, CodingKey {
+            case role, content
+            case toolCalls = "tool_calls"
+        }
     }
 
     struct Choice: Encodable {
@@ -54,4 +69,24 @@ struct ChatCompletionChunk: Encodable {
     var choices: [Choice]
     /// Absent unless `stream_options.include_usage`; then null except in the last chunk.
     var usage: Nullable<Usage>?
+}
+
+/// One tool call in a message or a stream delta: `{index?, id, type: "function", function: {name, arguments}}`
+/// (`index` only in deltas; `arguments` a JSON text).
+struct ToolCallJSON: Encodable {
+    struct Function: Encodable {
+        var name: String
+        var arguments: String
+    }
+
+    var index: Int?
+    var id: String
+    var type = "function"
+    var function: Function
+
+    init(_ call: ToolCall, index: Int? = nil) {
+        self.index = index
+        self.id = call.id
+        self.function = Function(name: call.name, arguments: call.arguments)
+    }
 }

@@ -22,6 +22,8 @@ struct SamplingFields: Decodable {
     var logitBias: [String: Double]
     var stream: Bool
     var includeUsage: Bool?
+    /// Whether the request has fields read from its ordered JSON (`response_format`, `tools`, ...).
+    var hasOrderedFields: Bool
 
     enum CodingKeys: String, CodingKey {
         case temperature, seed, stop, n, stream
@@ -43,6 +45,7 @@ struct SamplingFields: Decodable {
 
     init(from decoder: any Decoder) throws {
         try UnsupportedFields.check(decoder)
+        hasOrderedFields = try UnsupportedFields.hasAny(ResponseFormat.fields + ToolFields.fields, decoder)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         temperature = try container.decodeIfPresent(Double.self, forKey: .temperature)
         topP = try container.decodeIfPresent(Double.self, forKey: .topP)

@@ -20,27 +20,14 @@ enum UnsupportedFields {
         func refuse(_ name: String, _ what: String) -> OpenAIError {
             .unsupported(name, "'\(name)' is not supported by this server yet: \(what).")
         }
-        if has("response_format") {
-            struct Format: Decodable { var type: String? }
-            let format = try? container.decode(Format.self, forKey: Key(stringValue: "response_format"))
-            if format?.type != "text" { throw refuse("response_format", "only {\"type\": \"text\"} is accepted; structured output is not constrained") }
-        }
-        for name in ["tools", "functions"] where has(name) {
-            if let list = try? container.decode([Ignored].self, forKey: Key(stringValue: name)), list.isEmpty { continue }
-            throw refuse(name, "tool calls are not parsed or forced")
-        }
-        for name in ["tool_choice", "function_call"] where has(name) {
-            if let choice = try? container.decode(String.self, forKey: Key(stringValue: name)), choice == "none" || choice == "auto" { continue }
-            throw refuse(name, "a tool cannot be forced")
-        }
         if has("best_of"), (try? container.decode(Int.self, forKey: Key(stringValue: "best_of"))) != 1 {
             throw refuse("best_of", "one candidate is generated per request")
         }
         if has("suffix"), (try? container.decode(String.self, forKey: Key(stringValue: "suffix"))) != "" {
             throw refuse("suffix", "text after the completion (fill-in-the-middle) is not used")
         }
-        for name in ["grammar", "json_schema"] where has(name) {
-            throw refuse(name, "constrained sampling is not implemented")
+        if has("grammar") {
+            throw refuse("grammar", "GBNF grammars are not implemented; use 'response_format' with a JSON schema")
         }
         if has("modalities"), (try? container.decode([String].self, forKey: Key(stringValue: "modalities"))) != ["text"] {
             throw refuse("modalities", "only [\"text\"] output is produced")
@@ -52,8 +39,12 @@ enum UnsupportedFields {
         }
     }
 
-    /// Any JSON value, decoded only to count array elements.
-    private struct Ignored: Decodable {
-        init(from decoder: any Decoder) throws {}
+    /// Whether the request has any of `names` with a value other than null.
+    static func hasAny(_ names: [String], _ decoder: any Decoder) throws -> Bool {
+        let container = try decoder.container(keyedBy: Key.self)
+        return names.contains { name in
+            let key = Key(stringValue: name)
+            return container.contains(key) && (try? container.decodeNil(forKey: key)) != true
+        }
     }
 }

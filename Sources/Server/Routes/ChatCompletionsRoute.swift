@@ -16,11 +16,14 @@ struct ChatCompletionsRoute: Sendable {
 
     func respond(to request: Request, context: ServerRequestContext) async throws(OpenAIError) -> Response {
         var request = request
-        let body = try await request.decodeJSONBody(as: ChatCompletionRequest.self, limits: bodyLimits)
+        let buffer = try await request.readJSONBody(limits: bodyLimits)
+        let body = try Request.decodeJSON(ChatCompletionRequest.self, from: buffer)
         if let model = body.model, model != backend.modelID { throw .modelNotFound(model) }
+        let ordered = body.sampling.hasOrderedFields ? try Request.orderedJSON(from: buffer) : nil
+        let tools = try ToolFields(body: ordered ?? .object([]))
         let prompt: [TokenID]
         do {
-            prompt = try backend.tokenizeChat(body.messages)
+            prompt = try backend.tokenizeChat(body.messages, tools: tools.active ? tools.tools : [])
         } catch {
             throw OpenAIError(error)
         }
@@ -29,12 +32,25 @@ struct ChatCompletionsRoute: Sendable {
             contextLength: backend.contextLength, param: body.maxTokensParam)
         var parameters = try body.sampling.completionParameters(maxTokens: maxTokens, vocabularySize: backend.vocabularySize)
         parameters.sampling.logprobs = body.logprobs
+        var grammar = try ordered.flatMap { (o) throws(OpenAIError) in try ResponseFormat.grammar(in: o) }
+        if tools.active, tools.choice != .auto {
+            guard grammar == nil else {
+                throw .invalidValue("tool_choice", "A forced tool call and 'response_format' cannot be combined: the reply is the call.")
+            }
+            do {
+                grammar = try backend.toolCallFormat.grammar(tools: tools.tools, choice: tools.choice, parallel: tools.parallel)
+            } catch {
+                throw ResponseFormat.error(error, param: "tools")
+            }
+        }
+        parameters.grammar = grammar.map(backend.constrain)
         // The chat format's own turn markers end the assistant's turn too.
         parameters.stop += backend.chatStopStrings.filter { !parameters.stop.contains($0) }
         let identity = CompletionIdentity(prefix: "chatcmpl", model: backend.modelID, includeUsage: body.sampling.includeUsage ?? false)
         return try await runner.run(
             prompt: prompt, parameters: parameters, stream: body.sampling.stream,
-            format: ChatCompletionFormat(identity: identity),
+            format: ChatCompletionFormat(identity: identity,
+                                         toolReplies: tools.active ? ToolReplies(format: backend.toolCallFormat, tools: tools.tools) : nil),
             logprobs: body.logprobs.map { _ in LogprobRenderer(backend: backend, textOffset: 0) }, request: request, context: context)
     }
 }

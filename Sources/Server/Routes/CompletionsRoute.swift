@@ -15,7 +15,8 @@ struct CompletionsRoute: Sendable {
 
     func respond(to request: Request, context: ServerRequestContext) async throws(OpenAIError) -> Response {
         var request = request
-        let body = try await request.decodeJSONBody(as: CompletionRequest.self, limits: bodyLimits)
+        let buffer = try await request.readJSONBody(limits: bodyLimits)
+        let body = try Request.decodeJSON(CompletionRequest.self, from: buffer)
         if let model = body.model, model != backend.modelID { throw .modelNotFound(model) }
         let prompt: [TokenID]
         let promptText: String
@@ -31,6 +32,13 @@ struct CompletionsRoute: Sendable {
             contextLength: backend.contextLength, param: "max_tokens")
         var parameters = try body.sampling.completionParameters(maxTokens: maxTokens, vocabularySize: backend.vocabularySize)
         parameters.sampling.logprobs = body.logprobs
+        if body.sampling.hasOrderedFields {
+            let ordered = try Request.orderedJSON(from: buffer)
+            if !(ordered["tools"]?.arrayValue ?? []).isEmpty || !(ordered["functions"]?.arrayValue ?? []).isEmpty {
+                throw .unsupported("tools", "'tools' are for /v1/chat/completions; a completion has no tool calls.")
+            }
+            parameters.grammar = try ResponseFormat.grammar(in: ordered).map(backend.constrain)
+        }
         let identity = CompletionIdentity(prefix: "cmpl", model: backend.modelID, includeUsage: body.sampling.includeUsage ?? false)
         return try await runner.run(
             prompt: prompt, parameters: parameters, stream: body.sampling.stream,

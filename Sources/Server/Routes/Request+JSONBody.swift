@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Engine
 import Hummingbird
 
 /// The most a request body may be and take.
@@ -18,6 +19,11 @@ extension Request {
     /// decodes it as `T`; every decoding failure becomes a 400 naming the field. A body not
     /// declared JSON is a 415.
     mutating func decodeJSONBody<T: Decodable>(as type: T.Type, limits: BodyLimits) async throws(OpenAIError) -> T {
+        try Self.decodeJSON(T.self, from: try await readJSONBody(limits: limits))
+    }
+
+    /// Reads the body as `decodeJSONBody` does, without decoding it.
+    mutating func readJSONBody(limits: BodyLimits) async throws(OpenAIError) -> ByteBuffer {
         let limit = limits.maxBytes
         let contentType = headers[.contentType]
         let mediaType = contentType?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
@@ -56,6 +62,11 @@ extension Request {
         }
         // Keeps the connection's stream behind the collected body, as `DisconnectWatcher` needs.
         body = RequestBody(buffer: buffer)
+        return buffer
+    }
+
+    /// Decodes a JSON body read by `readJSONBody`; every failure is a 400 naming the field.
+    static func decodeJSON<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws(OpenAIError) -> T {
         do {
             return try JSONCoding.makeDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as OpenAIError {
@@ -64,6 +75,16 @@ extension Request {
             throw OpenAIError(error)
         } catch {
             throw OpenAIError(status: .badRequest, message: "The request body could not be decoded: \(error).", code: "invalid_json")
+        }
+    }
+
+    /// The body read by `readJSONBody` as ordered JSON (object members in document order, as
+    /// schemas need them), for requests whose decoding already succeeded.
+    static func orderedJSON(from buffer: ByteBuffer) throws(OpenAIError) -> JSONValue {
+        do {
+            return try JSONValue.parse(bytes: buffer.readableBytesView)
+        } catch {
+            throw OpenAIError(status: .badRequest, message: "The request body is not valid JSON: \(error.description).", code: "invalid_json")
         }
     }
 }

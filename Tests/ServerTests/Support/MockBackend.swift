@@ -20,6 +20,8 @@ final class MockBackend: CompletionBackend {
         case cancelledByServer
         /// Refuse at submission.
         case refuse(SchedulerError)
+        /// Reply with this text (one word a token), whatever the prompt.
+        case reply(String)
     }
 
     let modelID: String
@@ -31,6 +33,8 @@ final class MockBackend: CompletionBackend {
         var snapshot = BackendSnapshot()
         var submissions: [(prompt: [TokenID], parameters: CompletionParameters)] = []
         var cancellations = 0
+        /// The tools of the last chat rendered.
+        var tools: [ToolDefinition] = []
     }
 
     private let state = Mutex(State())
@@ -61,6 +65,7 @@ final class MockBackend: CompletionBackend {
 
     var submissions: [(prompt: [TokenID], parameters: CompletionParameters)] { state.withLock { $0.submissions } }
     var cancellations: Int { state.withLock { $0.cancellations } }
+    var lastTools: [ToolDefinition] { state.withLock { $0.tools } }
 
     /// Returns once a completion has been cancelled (once per cancellation).
     func waitForCancellation() async {
@@ -91,8 +96,16 @@ final class MockBackend: CompletionBackend {
         token >= 2 && token < 258 ? [UInt8(token - 2)] : []
     }
 
-    func tokenizeChat(_ messages: [ChatMessage]) throws(ChatTemplateError) -> [TokenID] {
+    func constrain(_ grammar: Grammar) -> ConstrainedGrammar {
+        ConstrainedGrammar(grammar: grammar, trie: TokenTrie(vocabularySize: vocabularySize, piece: pieceBytes, isEnd: { $0 == 0 }))
+    }
+
+    var toolCallFormat: ToolCallFormat { .generic }
+
+    func tokenizeChat(_ messages: [ChatMessage], tools: [ToolDefinition]) throws(ChatTemplateError) -> [TokenID] {
         guard !messages.isEmpty else { throw .noMessages }
+        state.withLock { $0.tools = tools }
+        let messages = toolCallFormat.prepare(messages, tools: tools).messages
         for message in messages where !["system", "user", "assistant"].contains(message.role) {
             throw .unknownRole(message.role)
         }
@@ -114,7 +127,9 @@ final class MockBackend: CompletionBackend {
         guard prompt.count + parameters.maxTokens <= contextLength else {
             throw .tooLong(promptTokens: prompt.count, maxTokens: parameters.maxTokens, capacity: contextLength)
         }
-        let words = String(decoding: prompt.dropFirst().map { UInt8($0 - 2) }, as: UTF8.self).split(separator: " ").map(String.init)
+        var source = String(decoding: prompt.dropFirst().map { UInt8($0 - 2) }, as: UTF8.self)
+        if case .reply(let text) = script { source = text }
+        let words = source.split(separator: " ").map(String.init)
         // Choice i starts i words into the prompt, so that choices differ.
         let completions = (0..<parameters.choices).map { i in
             Completion(
@@ -197,7 +212,7 @@ private final class Completion: Sendable {
 
         let wordLimit: Int
         switch script {
-        case .echo, .refuse: wordLimit = words.count
+        case .echo, .refuse, .reply: wordLimit = words.count
         case .hang(let count), .fail(let count, _): wordLimit = count
         case .cancelledByServer:
             events.yield(.finished(.cancelled, usage()))
