@@ -47,10 +47,11 @@ models/minilm/model.safetensors:
 serve-embeddings: release models
 	.build/release/strata serve --model models/minilm
 
-# The end-to-end tests drive the server with the official openai Python client (from PyPI).
+# The end-to-end tests drive the server with the official openai Python client, and check
+# structured output with the jsonschema package (both from PyPI).
 test-deps:
-	@python3 -c "import openai" 2>/dev/null || python3 -m pip install -q --disable-pip-version-check openai \
-	  || python3 -m pip install -q --disable-pip-version-check --break-system-packages openai
+	@python3 -c "import openai, jsonschema" 2>/dev/null || python3 -m pip install -q --disable-pip-version-check openai jsonschema \
+	  || python3 -m pip install -q --disable-pip-version-check --break-system-packages openai jsonschema
 
 release: deps
 	$(SWIFT) build -c release --product strata

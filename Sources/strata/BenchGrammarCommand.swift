@@ -87,8 +87,8 @@ struct BenchGrammarCommand: ParsableCommand {
         let s = engine.scheduler.statistics
         print("model \(loaded.path), vocabulary \(trie.vocabularySize) tokens (trie of \(trie.nodeCount) nodes built in \(String(format: "%.1f", Self.milliseconds(trieTime))) ms), \(threads) threads")
         print(String(format: "free decode step        %.3f ms (median of %d)", Self.median(free), repetitions))
-        print(String(format: "constrained decode step %.3f ms (%d tokens a run; masks: %d cached, %d walked)",
-                     Self.median(masked), constrainedTokens, s.grammarMaskHits, s.grammarMaskWalks))
+        print(String(format: "constrained decode step %.3f ms (%d tokens a run; masks: %d cached, %d walked over %d trie nodes)",
+                     Self.median(masked), constrainedTokens, s.grammarMaskHits, s.grammarMaskWalks, s.grammarWalkedNodes))
         print(String(format: "constrained / free      %.3f (median per-round ratio)", Self.median(ratios)))
     }
 

@@ -42,6 +42,13 @@ import TestSupport
         try Self.runPythonCheck("openai_api_breadth_check.py", against: server)
     }
 
+    @Test("the openai Python client: json_schema replies validate against 20 schemas, forced tool calls parse (issue 16)")
+    func openaiClientStructuredOutput() async throws {
+        let server = try await ServerProcess.start()
+        defer { server.stop() }
+        try Self.runPythonCheck("openai_structured_check.py", against: server)
+    }
+
     /// Runs `Tests/StrataTests/<script> BASE_URL` with python3; it must exit 0 and print OK.
     static func runPythonCheck(_ script: String, against server: ServerProcess) throws {
         let python = Process()

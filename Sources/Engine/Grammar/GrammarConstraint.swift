@@ -18,9 +18,10 @@ public struct ConstrainedGrammar: Sendable {
 /// and cached by state: inside a string or a number the state repeats, and the walk is skipped.
 /// All storage is allocated here, once; a step allocates nothing.
 ///
-/// With a token budget, once the budget comes within reach of the shortest completion, only
-/// tokens that still leave room to complete the sentence are allowed, so output cut by
-/// `max_tokens` still parses when the budget allows any sentence at all.
+/// With a token budget, a drawn token that would leave too few tokens to complete the sentence
+/// is refused and the draw repeated over the tokens that leave enough (`fits`,
+/// `allowedTokens(within:)`), so output cut by `max_tokens` still parses when the budget
+/// allows any sentence at all.
 final class GrammarConstraint {
     private var matcher: GrammarMatcher
     private let trie: TokenTrie
@@ -34,13 +35,14 @@ final class GrammarConstraint {
     private var cacheKeys: [StackSet]
     private var cacheHashes: [UInt64]
     private let cacheMasks: AlignedBuffer<UInt64>
-    private var cacheNext = 0
+    private var lastUse: [Int]
+    private var clock = 0
     private var cacheUsed = 0
     /// Masks taken from the cache, and trie walks (cache misses and budgeted steps).
     private(set) var cacheHits = 0, walks = 0
-    /// The walk stays exact beyond this many tokens of slack over the shortest completion.
-    static let budgetSlack: Int32 = 64
-    static let cacheSlots = 16
+    /// Trie nodes the walks visited.
+    private(set) var walkedNodes = 0
+    static let cacheSlots = 64
 
     init(_ constrained: ConstrainedGrammar) {
         matcher = GrammarMatcher(constrained.grammar)
@@ -50,6 +52,7 @@ final class GrammarConstraint {
         levels = (0...trie.maxDepth).map { _ in StackSet() }
         cacheKeys = (0..<Self.cacheSlots).map { _ in StackSet() }
         cacheHashes = [UInt64](repeating: 0, count: Self.cacheSlots)
+        lastUse = [Int](repeating: 0, count: Self.cacheSlots)
         cacheMasks = AlignedBuffer(count: words * Self.cacheSlots)
         matcher.start(into: &state)
     }
@@ -60,34 +63,52 @@ final class GrammarConstraint {
     /// Whether the text is complete and the grammar allows nothing after it.
     var isFinished: Bool { state.count == 1 && state.isAccepting }
 
-    /// The tokens allowed next, as a bit mask over the vocabulary (valid until the next call),
-    /// for a request that may generate `remaining` more tokens (this one included); nil when
-    /// none is.
-    func allowedTokens(remaining: Int) -> UnsafePointer<UInt64>? {
-        let need = matcher.minRemaining(state)
-        let budgeted = need < GrammarMatcher.unreachable && Int32(clamping: remaining) <= need + Self.budgetSlack
-        let out: UnsafeMutablePointer<UInt64>
-        if budgeted {
-            out = mask.pointer
-            walk(budget: Int32(clamping: remaining - 1), into: out)
-            // A budget no sentence fits: the grammar alone (the output will be cut).
-            if isEmpty(out) { walk(budget: nil, into: out) }
-        } else {
-            out = cachedMask()
-        }
+    /// The tokens the grammar allows next, as a bit mask over the vocabulary (valid until the
+    /// next call); nil when none is.
+    func allowedTokens() -> UnsafePointer<UInt64>? {
+        let out = cachedMask()
         return isEmpty(out) ? nil : UnsafePointer(out)
     }
 
-    /// The mask for the current state from the cache, walked and stored on a miss.
+    /// Whether `token` (allowed by the grammar) still leaves a sentence reachable in `remaining`
+    /// more tokens, at one code point a token: checked on each draw, so the cached masks serve
+    /// until a draw would strand the text.
+    func fits(_ token: TokenID, remaining: Int) -> Bool {
+        if Int(token) < trie.pieces.count, trie.pieces[Int(token)].isEmpty { return state.isAccepting }  // an end token
+        spare.copy(from: state)
+        for byte in trie.pieces[Int(token)] {
+            guard matcher.advance(spare, byte: byte, into: &levels[0]) else { return false }
+            spare.copy(from: levels[0])
+        }
+        return matcher.minRemaining(spare) <= Int32(clamping: remaining)
+    }
+
+    /// The tokens allowed next that leave a sentence reachable in `remaining` more tokens after
+    /// them (the whole grammar mask when none does: the text will be cut); nil when none is.
+    func allowedTokens(within remaining: Int) -> UnsafePointer<UInt64>? {
+        walk(budget: Int32(clamping: remaining), into: mask.pointer)
+        if isEmpty(mask.pointer) { return allowedTokens() }
+        return UnsafePointer(mask.pointer)
+    }
+
+    /// The mask for the current state from the cache (least recently used slot replaced),
+    /// walked and stored on a miss.
     private func cachedMask() -> UnsafeMutablePointer<UInt64> {
         let hash = state.hash()
+        clock += 1
         for slot in 0..<cacheUsed where cacheHashes[slot] == hash && cacheKeys[slot].equals(state) {
             cacheHits += 1
+            lastUse[slot] = clock
             return cacheMasks.pointer + slot * words
         }
-        let slot = cacheNext
-        cacheNext = (cacheNext + 1) % Self.cacheSlots
-        cacheUsed = max(cacheUsed, slot + 1)
+        var slot = cacheUsed
+        if cacheUsed == Self.cacheSlots {
+            slot = 0
+            for s in 1..<Self.cacheSlots where lastUse[s] < lastUse[slot] { slot = s }
+        } else {
+            cacheUsed += 1
+        }
+        lastUse[slot] = clock
         cacheHashes[slot] = hash
         cacheKeys[slot].copy(from: state)
         walk(budget: nil, into: cacheMasks.pointer + slot * words)
@@ -120,7 +141,9 @@ final class GrammarConstraint {
         let count = trie.nodeCount
         while node < count {
             let d = Int(trie.depth[node])
-            guard matcher.advance(levels[d - 1], byte: trie.bytes[node], into: &levels[d]) else {
+            walkedNodes += 1
+            let advanced = levels.withUnsafeMutableBufferPointer { lv in matcher.advance(lv[d - 1], byte: trie.bytes[node], into: &lv[d]) }
+            guard advanced else {
                 node = Int(trie.subtreeEnd[node])
                 continue
             }

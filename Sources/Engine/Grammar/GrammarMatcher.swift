@@ -23,7 +23,7 @@ struct GrammarMatcher {
     }
 
     /// Feeds one byte; false (and `next` undefined) when no continuation accepts it.
-    mutating func advance(_ set: StackSet, byte: UInt8, into next: inout StackSet) -> Bool {
+    mutating func advance(_ set: borrowing StackSet, byte: UInt8, into next: inout StackSet) -> Bool {
         // `partial` holds the sequence's length in bits 24...26 above the bits read so far.
         var scalar: UInt32
         var remaining: UInt8
@@ -82,7 +82,7 @@ struct GrammarMatcher {
     }
 
     /// The fewest code points that complete a sentence from `set` (`unreachable` if none can).
-    func minRemaining(_ set: StackSet) -> Int32 {
+    func minRemaining(_ set: borrowing StackSet) -> Int32 {
         var best = Self.unreachable
         for i in 0..<set.count {
             var total: Int32 = 0
@@ -127,7 +127,7 @@ struct GrammarMatcher {
     }
 
     /// Whether some stack's top could match a code point in `low...high`.
-    private func mayMatch(_ set: StackSet, _ low: UInt32, _ high: UInt32) -> Bool {
+    private func mayMatch(_ set: borrowing StackSet, _ low: UInt32, _ high: UInt32) -> Bool {
         for i in 0..<set.count {
             let b = set.bounds(i)
             guard !b.isEmpty else { continue }

@@ -80,10 +80,17 @@ extension JSONSchemaCompiler {
         return try orderedMembers(members, path: path, depth: depth)
     }
 
-    /// `"{" space first0 "}"`, where `first(i)` writes the members from `i` on before any was
-    /// written and `next(i)` after one was (so each starts with a comma): one rule of each per
-    /// member, and the commas are right whichever optional members are skipped.
+    /// `"{" space first(0) "}"`, with one rule of each kind per member, so the commas are right
+    /// whichever optional members are skipped:
+    /// - `first(i)`: members from `i` on, none written yet: `pair(i) next(i+1)`, or (if `i` is
+    ///   optional) `first(i+1)`; `first(n)` is empty.
+    /// - `next(i)`: after a member: `"," space pick(i)`, or nothing if all from `i` on are optional.
+    /// - `pick(i)`: one member from `i` on, after a comma: `pair(i) next(i+1)`, or (if `i` is
+    ///   optional) `pick(i+1)`.
+    /// The comma and the space after it are shared by every member that may follow, so the
+    /// matcher keeps one stack per candidate name, not three.
     private mutating func orderedMembers(_ members: [Member], path: String, depth: Int) throws(GrammarError) -> Rule {
+        let n = members.count
         var pairs: [Rule] = []
         for m in members {
             let propertyPath = "\(path)/properties/\(Self.escapePointer(m.key))"
@@ -93,23 +100,26 @@ extension JSONSchemaCompiler {
             builder.define(pair, [[.literal(JSONValue.string(m.key).serialized), space, .literal(":"), space, .rule(v), space]])
             pairs.append(pair)
         }
-        let n = members.count
-        let end = builder.freshRule(ruleName(path + "/end"))
-        builder.define(end, [[]])
-        var next = [Rule](repeating: end, count: n + 1)
-        for i in stride(from: n - 1, through: 1, by: -1) {
-            next[i] = builder.freshRule(ruleName("\(path)/next\(i)"))
-            let written: [Item] = [.literal(","), .rule(lexicon.space), .rule(pairs[i]), .rule(next[i + 1])]
-            builder.define(next[i], members[i].required ? [written] : [written, [.rule(next[i + 1])]])
-        }
-        // Only members up to the first required one can come first.
-        let firstRequired = members.firstIndex { $0.required } ?? n
-        var first = end
-        for i in stride(from: min(firstRequired, n - 1), through: 0, by: -1) {
-            let rule = builder.freshRule(ruleName("\(path)/first\(i)"))
-            let written: [Item] = [.rule(pairs[i]), .rule(next[i + 1])]
-            builder.define(rule, members[i].required ? [written] : [written, [.rule(first)]])
-            first = rule
+        let empty = builder.freshRule(ruleName(path + "/end"))
+        builder.define(empty, [[]])
+        // Built back to front: next(i) needs pick(i), which needs next(i+1).
+        var next = empty, pick: Rule?, first = empty
+        var optionalFrom = true  // whether every member from i on is optional
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            let written: [Item] = [.rule(pairs[i]), .rule(next)]
+            let optional = !members[i].required
+            optionalFrom = optionalFrom && optional
+            let p = builder.freshRule(ruleName("\(path)/pick\(i)"))
+            builder.define(p, optional && pick != nil ? [written, [.rule(pick!)]] : [written])
+            let f = builder.freshRule(ruleName("\(path)/first\(i)"))
+            builder.define(f, optional ? [written, [.rule(first)]] : [written])
+            first = f
+            pick = p
+            if i > 0 {
+                let nx = builder.freshRule(ruleName("\(path)/next\(i)"))
+                builder.define(nx, optionalFrom ? [[.literal(","), .rule(lexicon.space), .rule(p)], []] : [[.literal(","), .rule(lexicon.space), .rule(p)]])
+                next = nx
+            }
         }
         let r = builder.freshRule(ruleName(path + "/object"))
         builder.define(r, [[.literal("{"), .rule(lexicon.space), .rule(first), .literal("}")]])

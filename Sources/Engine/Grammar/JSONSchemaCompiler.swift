@@ -52,13 +52,13 @@ struct JSONSchemaCompiler {
         switch schema {
         case .bool(true): return lexicon.value
         case .bool(false): throw .invalidSchema("the schema at \(path) is false, which no value satisfies")
-        case .object(let members): return try object(members, schema: schema, path: path, depth: depth)
+        case .object(let members): return try schemaObject(members, schema: schema, path: path, depth: depth)
         default: throw .invalidSchema("the schema at \(path) must be an object or a boolean, not \(schema.kind)")
         }
     }
 
     /// A schema written as an object: checks its keywords, then compiles the one form it takes.
-    private mutating func object(_ members: [JSONMember], schema: JSONValue, path: String, depth: Int) throws(GrammarError) -> Rule {
+    private mutating func schemaObject(_ members: [JSONMember], schema: JSONValue, path: String, depth: Int) throws(GrammarError) -> Rule {
         var keywords: [String] = []
         for m in members where !Self.annotations.contains(m.key) {
             guard Self.enforced.contains(m.key) else { throw .unsupportedSchema(keyword: m.key, why: Self.whyUnsupported(m.key) + " (at \(path))") }
@@ -90,8 +90,10 @@ struct JSONSchemaCompiler {
 
     /// A schema by its `type` (or, without one, by the keywords present; none means any value).
     private mutating func typed(_ schema: JSONValue, keywords: [String], path: String, depth: Int) throws(GrammarError) -> Rule {
-        var types = try Self.types(schema, path: path)
-        if types == nil {
+        let types: [String]
+        if let declared = try Self.types(schema, path: path) {
+            types = declared
+        } else {
             let present = Set(keywords)
             var inferred: [String] = []
             if !present.isDisjoint(with: Self.objectKeywords) { inferred.append("object") }
@@ -101,12 +103,12 @@ struct JSONSchemaCompiler {
             types = inferred
         }
         var branches: [Rule] = []
-        for type in types! {
+        for type in types {
             switch type {
             case "null": branches.append(lexicon.null)
             case "boolean": branches.append(lexicon.boolean)
             case "number": branches.append(lexicon.number)
-            case "integer" where !types!.contains("number"): branches.append(lexicon.integer)  // numbers include integers
+            case "integer" where !types.contains("number"): branches.append(lexicon.integer)  // numbers include integers
             case "integer": break
             case "string": branches.append(try string(schema, path: path))
             case "array": branches.append(try array(schema, path: path, depth: depth))

@@ -32,8 +32,8 @@ public enum JSONSchemaGrammar {
     /// matches the value alone, without whitespace around it; the shared lexical rules are named
     /// `json-*` and added once per builder.
     public static func addValue(_ schema: JSONValue, to builder: inout GrammarBuilder, name: String) throws(GrammarError) -> GrammarBuilder.Rule {
+        // The compiler works on a copy, so `builder` is unchanged when the schema is refused.
         var compiler = JSONSchemaCompiler(builder: builder, document: schema, prefix: name)
-        builder = GrammarBuilder()  // the compiler owns it until it is done
         let rule = try compiler.compileDocument()
         builder = compiler.builder
         return rule

@@ -366,10 +366,12 @@ public final class Scheduler {
     /// stop rules (the text-level one is `stopAtString`); true when that finished it.
     private func sampleToken(_ r: Int, entry: Int) -> Bool {
         var allowed: UnsafePointer<UInt64>?
-        if let constraint = requests[r].constraint {
-            let generated = requests[r].history.count - requests[r].promptCount
-            let room = min(requests[r].maxTokens - generated, cache.maxTokensPerSequence - requests[r].history.count)
-            guard let mask = constraint.allowedTokens(remaining: room) else {
+        let constraint = requests[r].constraint
+        // Tokens after this one the request may still generate.
+        let room = min(requests[r].maxTokens - (requests[r].history.count - requests[r].promptCount),
+                       cache.maxTokensPerSequence - requests[r].history.count) - 1
+        if let constraint {
+            guard let mask = constraint.allowedTokens() else {
                 if constraint.isComplete {
                     finish(r, .grammarComplete)
                 } else {
@@ -379,7 +381,11 @@ public final class Scheduler {
             }
             allowed = mask
         }
-        let token = samplers[r].sample(runner.logits(entry: entry), recent: requests[r].history, allowed: allowed)
+        var token = samplers[r].sample(runner.logits(entry: entry), recent: requests[r].history, allowed: allowed)
+        if let constraint, !constraint.fits(token, remaining: room), let within = constraint.allowedTokens(within: room) {
+            // That token would leave too few to finish the grammar's text: draw again among those that leave enough.
+            token = samplers[r].sample(runner.logits(entry: entry), recent: requests[r].history, allowed: within)
+        }
         requests[r].history.append(token)
         if requests[r].alternativeCount >= 0 { recordLogprobs(r) }
         statistics.generatedTokens += 1
@@ -470,6 +476,7 @@ public final class Scheduler {
         if let constraint = requests[r].constraint {
             statistics.grammarMaskHits += constraint.cacheHits
             statistics.grammarMaskWalks += constraint.walks
+            statistics.grammarWalkedNodes += constraint.walkedNodes
             requests[r].constraint = nil
         }
         if let sequence = requests[r].sequence { cache.release(sequence) }

@@ -24,6 +24,8 @@ public struct SchedulerStatistics: Sendable, Equatable {
     /// Constrained steps' token masks taken from a request's mask cache, and computed by walking
     /// the vocabulary's trie (counted when the request ends).
     public var grammarMaskHits = 0, grammarMaskWalks = 0
+    /// Trie nodes those walks visited.
+    public var grammarWalkedNodes = 0
     /// Most sequences running at once.
     public var peakRunning = 0
 }

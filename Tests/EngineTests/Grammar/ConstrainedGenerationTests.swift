@@ -29,7 +29,7 @@ import TestSupport
         var text = ""
         var step = 0
         while text.utf8.count < target.count {
-            let mask = try #require(constraint.allowedTokens(remaining: 1000))
+            let mask = try #require(constraint.allowedTokens())
             var expected: [Int] = [], got: [Int] = []
             let complete = grammar.accepts(text)
             for t in 0..<trie.vocabularySize {

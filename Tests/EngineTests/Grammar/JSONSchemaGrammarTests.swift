@@ -85,6 +85,16 @@ import Testing
         ], invalid: [#"{,}"#, #"{"a":null,}"#, #"{,"b":null}"#, #"{"a":null "b":null}"#, #"{"d":null}"#, "{  }"])
     }
 
+    @Test("hundreds of optional properties stay within the matcher's stack limit")
+    func manyOptional() throws {
+        // After a comma every later optional name is a candidate: one stack each (300 here), under
+        // the matcher's 512; a comma and space per candidate would need 900 and drop some.
+        let properties = (0..<300).map { "\"p\($0)\":{\"type\":\"integer\"}" }.joined(separator: ",")
+        try Self.check("{\"type\":\"object\",\"properties\":{\(properties)}}", valid: [
+            "{}", #"{"p0":1}"#, #"{"p299":1}"#, #"{"p0":1,"p299":2}"#, "{\"p5\":1, \"p150\":2,\n \"p298\":3}",
+        ], invalid: [#"{"p300":1}"#, #"{"p2":1,"p1":2}"#, #"{"p1":1,}"#])
+    }
+
     @Test("nested objects and arrays of objects")
     func nested() throws {
         let schema = """
@@ -258,6 +268,10 @@ import Testing
         #expect([#"get({"city":"Paris"})"#, "add([1, 2])"].filter { !g.accepts($0) } == [])
         #expect(["get([1])", "add([1,2,3])", #"add({"city":"Paris"})"#].filter { g.accepts($0) } == [])
         #expect(g.names.filter { $0 == "json-string" }.count == 1)
+        // A refused schema leaves the builder as it was.
+        let bad = try JSONValue.parse(#"{"type":"object","properties":{"a":{"type":"string","pattern":"x"}}}"#)
+        #expect(throws: GrammarError.self) { try JSONSchemaGrammar.addValue(bad, to: &b, name: "bad") }
+        #expect(try b.build(root: root) == g)
     }
 
     // MARK: - Refusals
