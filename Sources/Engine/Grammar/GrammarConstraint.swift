@@ -27,8 +27,9 @@ final class GrammarConstraint {
     private let trie: TokenTrie
     private var state = StackSet()
     private var spare = StackSet()
-    /// Per trie depth, the state after that node's bytes (the walk's stack).
+    /// Scratch for `accept` and `fits`.
     private var levels: [StackSet]
+    private let walker: TrieWalk
     private let words: Int
     private let mask: AlignedBuffer<UInt64>
     /// Masks by state (hash, then exact comparison), filled round robin.
@@ -49,7 +50,8 @@ final class GrammarConstraint {
         trie = constrained.trie
         words = (trie.vocabularySize + 63) / 64
         mask = AlignedBuffer(count: words)
-        levels = (0...trie.maxDepth).map { _ in StackSet() }
+        levels = [StackSet()]
+        walker = TrieWalk(maxDepth: trie.maxDepth)
         cacheKeys = (0..<Self.cacheSlots).map { _ in StackSet() }
         cacheHashes = [UInt64](repeating: 0, count: Self.cacheSlots)
         lastUse = [Int](repeating: 0, count: Self.cacheSlots)
@@ -134,28 +136,7 @@ final class GrammarConstraint {
     /// only if at most `budget` code points (one token each at best) then complete a sentence.
     private func walk(budget: Int32?, into out: UnsafeMutablePointer<UInt64>) {
         walks += 1
-        out.initialize(repeating: 0, count: words)
-        if state.isAccepting { for t in trie.endTokens { out[Int(t) >> 6] |= 1 << UInt64(t & 63) } }
-        levels[0].copy(from: state)
-        var node = 1
-        let count = trie.nodeCount
-        while node < count {
-            let d = Int(trie.depth[node])
-            walkedNodes += 1
-            let advanced = levels.withUnsafeMutableBufferPointer { lv in matcher.advance(lv[d - 1], byte: trie.bytes[node], into: &lv[d]) }
-            guard advanced else {
-                node = Int(trie.subtreeEnd[node])
-                continue
-            }
-            let first = Int(trie.tokenStart[node]), last = Int(trie.tokenStart[node + 1])
-            if first < last, budget.map({ matcher.minRemaining(levels[d]) <= $0 }) ?? true {
-                for i in first..<last {
-                    let t = trie.tokens[i]
-                    out[Int(t) >> 6] |= 1 << UInt64(t & 63)
-                }
-            }
-            node += 1
-        }
+        walkedNodes += walker.run(from: state, matcher: &matcher, trie: trie, budget: budget, into: out, words: words)
     }
 
     private func isEmpty(_ m: UnsafeMutablePointer<UInt64>) -> Bool {
