@@ -28,7 +28,7 @@ public struct Grammar: Sendable, Equatable {
         var i = Int(e.a)
         var found = false
         while i < Int(e.b) {
-            if ranges[i].contains(scalar) { found = true; break }
+            if ranges[i].lowerBound <= scalar && scalar <= ranges[i].upperBound { found = true; break }
             i += 1
         }
         return found != (e.kind == .negatedChars)

@@ -23,7 +23,7 @@ public struct ConstrainedGrammar: Sendable {
 /// `allowedTokens(within:)`), so output cut by `max_tokens` still parses when the budget
 /// allows any sentence at all.
 final class GrammarConstraint {
-    private var matcher: GrammarMatcher
+    private let matcher: GrammarMatcher
     private let trie: TokenTrie
     private var state = StackSet()
     private var spare = StackSet()
@@ -77,11 +77,7 @@ final class GrammarConstraint {
     /// until a draw would strand the text.
     func fits(_ token: TokenID, remaining: Int) -> Bool {
         if Int(token) < trie.pieces.count, trie.pieces[Int(token)].isEmpty { return state.isAccepting }  // an end token
-        spare.copy(from: state)
-        for byte in trie.pieces[Int(token)] {
-            guard matcher.advance(spare, byte: byte, into: &levels[0]) else { return false }
-            spare.copy(from: levels[0])
-        }
+        guard advanceSpare(by: token) else { return false }
         return matcher.minRemaining(spare) <= Int32(clamping: remaining)
     }
 
@@ -120,15 +116,23 @@ final class GrammarConstraint {
     /// Moves past `token`; false when the grammar refuses it (the state is then unchanged).
     @discardableResult
     func accept(_ token: TokenID) -> Bool {
-        for t in trie.endTokens where t == Int32(token) { return state.isAccepting }
-        spare.copy(from: state)
-        var ok = true
-        for byte in trie.pieces[Int(token)] {
-            guard matcher.advance(spare, byte: byte, into: &levels[0]) else { ok = false; break }
-            spare.copy(from: levels[0])
-        }
-        guard ok, !trie.pieces[Int(token)].isEmpty else { return false }
+        if trie.pieces[Int(token)].isEmpty { return trie.isEnd(token) && state.isAccepting }
+        guard advanceSpare(by: token) else { return false }
         swap(&state, &spare)
+        return true
+    }
+
+    /// `spare` := the state after `token`'s bytes; false when the grammar refuses one.
+    /// (Index loops: iterating an array allocates in debug builds.)
+    private func advanceSpare(by token: TokenID) -> Bool {
+        spare.copy(from: state)
+        let piece = trie.pieces[Int(token)]
+        var i = 0
+        while i < piece.count {
+            guard matcher.advance(spare, byte: piece[i], into: &levels[0]) else { return false }
+            spare.copy(from: levels[0])
+            i += 1
+        }
         return true
     }
 
@@ -136,7 +140,7 @@ final class GrammarConstraint {
     /// only if at most `budget` code points (one token each at best) then complete a sentence.
     private func walk(budget: Int32?, into out: UnsafeMutablePointer<UInt64>) {
         walks += 1
-        walkedNodes += walker.run(from: state, matcher: &matcher, trie: trie, budget: budget, into: out, words: words)
+        walkedNodes += walker.run(from: state, matcher: matcher, trie: trie, budget: budget, into: out, words: words)
     }
 
     private func isEmpty(_ m: UnsafeMutablePointer<UInt64>) -> Bool {

@@ -1,29 +1,46 @@
 /// Matches text against a `Grammar` one byte at a time (UTF-8 decoded to code points), keeping
 /// every way the grammar can continue (`StackSet`). Knows, for any state, the fewest code points
 /// that complete a sentence (so a token budget can be honoured).
-struct GrammarMatcher {
+final class GrammarMatcher {
     let grammar: Grammar
     /// Per element position: the fewest code points that finish its alternative from there.
     private let minTail: [Int32]
-    /// The stack being built during expansion (a prefix shared by recursive calls).
-    private var scratch: [Int32]
+    /// The stack being built during expansion (a prefix shared by recursive calls), and its room.
+    private var scratch: UnsafeMutablePointer<Int32>
+    private var scratchCount = 1024
 
     static let unreachable = Int32.max / 4
 
     init(_ grammar: Grammar) {
         self.grammar = grammar
         self.minTail = Self.minimalTails(grammar)
-        self.scratch = [Int32](repeating: 0, count: 1024)
+        self.scratch = .allocate(capacity: scratchCount)
+    }
+
+    deinit { scratch.deallocate() }
+
+    /// Makes `scratch` hold at least `count` entries (rare: only deeper nesting than seen before).
+    private func reserveScratch(_ count: Int) {
+        guard count > scratchCount else { return }
+        let bigger = UnsafeMutablePointer<Int32>.allocate(capacity: count * 2)
+        bigger.update(from: scratch, count: scratchCount)
+        scratch.deallocate()
+        scratch = bigger
+        scratchCount = count * 2
     }
 
     /// The state before any text.
-    mutating func start(into set: inout StackSet) {
+    func start(into set: inout StackSet) {
         set.removeAll()
-        for alternative in grammar.alternatives[0] { expand(into: &set, depth: 0, position: alternative) }
+        var k = 0
+        while k < grammar.alternatives[0].count {
+            expand(into: &set, depth: 0, position: grammar.alternatives[0][k])
+            k += 1
+        }
     }
 
     /// Feeds one byte; false (and `next` undefined) when no continuation accepts it.
-    mutating func advance(_ set: borrowing StackSet, byte: UInt8, into next: inout StackSet) -> Bool {
+    func advance(_ set: borrowing StackSet, byte: UInt8, into next: inout StackSet) -> Bool {
         // `partial` holds the sequence's length in bits 24...26 above the bits read so far.
         var scalar: UInt32
         var remaining: UInt8
@@ -57,23 +74,23 @@ struct GrammarMatcher {
             next.partialRemaining = remaining
             return true
         }
-        guard scalar >= smallest, scalar <= 0x10FFFF, !(0xD800...0xDFFF).contains(scalar) else { return false }
+        guard scalar >= smallest, scalar <= 0x10FFFF, scalar < 0xD800 || scalar > 0xDFFF else { return false }
         next.removeAll()
         for i in 0..<set.count {
-            let b = set.bounds(i)
-            guard !b.isEmpty else { continue }
-            let top = set.entries[b.upperBound - 1]
+            let lower = Int(set.starts[i]), upper = Int(set.starts[i + 1])
+            guard upper > lower else { continue }
+            let top = set.entries[upper - 1]
             guard grammar.matches(top, scalar) else { continue }
-            let depth = b.count - 1
-            if scratch.count < depth + 64 { scratch += [Int32](repeating: 0, count: depth + 64) }
-            for j in 0..<depth { scratch[j] = set.entries[b.lowerBound + j] }
+            let depth = upper - lower - 1
+            reserveScratch(depth + 1)
+            for j in 0..<depth { scratch[j] = set.entries[lower + j] }
             expand(into: &next, depth: depth, position: top + 1)
         }
         return !next.isEmpty
     }
 
     /// Feeds a whole byte string; false when some byte is refused.
-    mutating func advance(_ set: inout StackSet, bytes: some Sequence<UInt8>, spare: inout StackSet) -> Bool {
+    func advance(_ set: inout StackSet, bytes: some Sequence<UInt8>, spare: inout StackSet) -> Bool {
         for byte in bytes {
             guard advance(set, byte: byte, into: &spare) else { return false }
             swap(&set, &spare)
@@ -83,13 +100,18 @@ struct GrammarMatcher {
 
     /// The fewest code points that complete a sentence from `set` (`unreachable` if none can).
     func minRemaining(_ set: borrowing StackSet) -> Int32 {
+        // (A pending partial code point is counted in its top's tail.)
         var best = Self.unreachable
         for i in 0..<set.count {
             var total: Int32 = 0
-            for j in set.bounds(i) { total += minTail[Int(set.entries[j])] }
-            best = min(best, total)
+            var j = Int(set.starts[i])
+            while j < Int(set.starts[i + 1]) {
+                total += minTail[Int(set.entries[j])]
+                j += 1
+            }
+            if total < best { best = total }
         }
-        return set.partialRemaining > 0 ? best : best  // the pending code point is inside the top's count
+        return best
     }
 
     // MARK: - Expansion
@@ -97,13 +119,13 @@ struct GrammarMatcher {
     /// Adds to `set` every stack `scratch[0..<depth] + [position]` becomes once rule references
     /// are entered and finished alternatives return, so that each top is a character set (or the
     /// stack is empty).
-    private mutating func expand(into set: inout StackSet, depth: Int, position: Int32) {
+    private func expand(into set: inout StackSet, depth: Int, position: Int32) {
         let e = grammar.elements[Int(position)]
         switch e.kind {
         case .chars, .negatedChars:
-            if scratch.count <= depth { scratch += [Int32](repeating: 0, count: depth + 64) }
+            reserveScratch(depth + 1)
             scratch[depth] = position
-            scratch.withUnsafeBufferPointer { set.add(UnsafeBufferPointer(rebasing: $0[0...depth])) }
+            set.add(UnsafeBufferPointer(start: scratch, count: depth + 1))
         case .end:
             if depth == 0 {
                 set.add(UnsafeBufferPointer(start: nil, count: 0))
@@ -115,23 +137,29 @@ struct GrammarMatcher {
             }
         case .rule:
             // A reference last in its alternative leaves no return entry (a tail call), so
-            // right recursion (repetition) keeps the stack flat.
+            // right recursion (repetition) keeps the stack flat. (Index loops: iterating an
+            // array allocates in debug builds, and this runs for every byte of a walk.)
             var d = depth
             if grammar.elements[Int(position) + 1].kind != .end {
-                if scratch.count <= d { scratch += [Int32](repeating: 0, count: d + 64) }
+                reserveScratch(d + 1)
                 scratch[d] = position + 1
                 d += 1
             }
-            for alternative in grammar.alternatives[Int(e.a)] { expand(into: &set, depth: d, position: alternative) }
+            let rule = Int(e.a)
+            var k = 0
+            while k < grammar.alternatives[rule].count {
+                expand(into: &set, depth: d, position: grammar.alternatives[rule][k])
+                k += 1
+            }
         }
     }
 
     /// Whether some stack's top could match a code point in `low...high`.
     private func mayMatch(_ set: borrowing StackSet, _ low: UInt32, _ high: UInt32) -> Bool {
         for i in 0..<set.count {
-            let b = set.bounds(i)
-            guard !b.isEmpty else { continue }
-            let e = grammar.elements[Int(set.entries[b.upperBound - 1])]
+            let upper = Int(set.starts[i + 1])
+            guard upper > Int(set.starts[i]) else { continue }
+            let e = grammar.elements[Int(set.entries[upper - 1])]
             var covered = false, overlaps = false
             for r in Int(e.a)..<Int(e.b) {
                 let range = grammar.ranges[r]
@@ -175,7 +203,7 @@ struct GrammarMatcher {
 extension Grammar {
     /// Whether `text` is a whole sentence of the grammar.
     public func accepts(_ text: String) -> Bool {
-        var matcher = GrammarMatcher(self)
+        let matcher = GrammarMatcher(self)
         var set = StackSet(), spare = StackSet()
         matcher.start(into: &set)
         return matcher.advance(&set, bytes: text.utf8, spare: &spare) && set.isAccepting
@@ -183,7 +211,7 @@ extension Grammar {
 
     /// Whether `text` can begin a sentence of the grammar.
     public func acceptsPrefix(_ text: String) -> Bool {
-        var matcher = GrammarMatcher(self)
+        let matcher = GrammarMatcher(self)
         var set = StackSet(), spare = StackSet()
         matcher.start(into: &set)
         return matcher.advance(&set, bytes: text.utf8, spare: &spare)

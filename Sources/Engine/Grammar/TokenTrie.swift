@@ -77,6 +77,26 @@ public final class TokenTrie: Sendable {
         self.maxDepth = Int(depth.max() ?? 0)
     }
 
+    /// Whether `token` ends generation.
+    func isEnd(_ token: TokenID) -> Bool {
+        var i = 0
+        while i < endTokens.count {
+            if endTokens[i] == Int32(token) { return true }
+            i += 1
+        }
+        return false
+    }
+
+    /// Sets `token`'s bit in `mask` for every end token.
+    func markEndTokens(in mask: UnsafeMutablePointer<UInt64>) {
+        var i = 0
+        while i < endTokens.count {
+            let t = endTokens[i]
+            mask[Int(t) >> 6] |= 1 << UInt64(t & 63)
+            i += 1
+        }
+    }
+
     /// Nodes, the root included.
     public var nodeCount: Int { bytes.count }
 }

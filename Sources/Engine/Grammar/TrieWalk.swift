@@ -33,10 +33,10 @@ final class TrieWalk {
     /// Sets the bits of `out` (cleared first, `words` long) for every token of `trie` the grammar
     /// allows after `start`; with `budget`, only tokens after which at most `budget` code points
     /// complete a sentence. Returns the trie nodes visited.
-    func run(from start: StackSet, matcher: inout GrammarMatcher, trie: TokenTrie, budget: Int32?,
+    func run(from start: StackSet, matcher: GrammarMatcher, trie: TokenTrie, budget: Int32?,
                       into out: UnsafeMutablePointer<UInt64>, words: Int) -> Int {
         out.initialize(repeating: 0, count: words)
-        if start.isAccepting { for t in trie.endTokens { out[Int(t) >> 6] |= 1 << UInt64(t & 63) } }
+        if start.isAccepting { trie.markEndTokens(in: out) }
         stateCount = 0
         levelState[0] = intern(start, matcher: matcher)
         if levelState[0] == Self.unmemoized { levels[0].copy(from: start) }

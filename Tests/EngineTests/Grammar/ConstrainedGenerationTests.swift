@@ -89,4 +89,28 @@ import TestSupport
             #expect(tokenizer.decode(kept) == text || tokenizer.decode(kept) == String(text.dropFirst()), "the text as decoded")
         }
     }
+
+    @Test("steady-state constrained decode allocates nothing: masks cached or walked in storage sized up front",
+          .enabled(if: Sanitizer.isOff, Comment(rawValue: Sanitizer.replacesAllocator)))
+    func zeroAllocation() throws {
+        let engine = try SchedulerTests.engine(try TestModels.stories260K(), budget: 1 << 30, sequences: 4, pagesPerSlab: 64)
+        let tokenizer = engine.model.tokenizer
+        let schema = try JSONValue.parse(#"{"type": "array", "minItems": 10, "items": {"type": "object", "properties": {"word": {"type": "string"}, "n": {"type": "integer"}}, "required": ["word", "n"]}}"#)
+        let constrained = ConstrainedGrammar(grammar: try JSONSchemaGrammar.compile(schema), trie: Self.trie(tokenizer))
+        for seed in 0..<4 {
+            var sampling = SamplingParameters()
+            sampling.temperature = 1.2
+            sampling.seed = UInt64(seed)
+            sampling.logprobs = seed == 0 ? 3 : nil
+            _ = try engine.scheduler.submit(GenerationRequest(prompt: TestModels.prompt(12, seed: seed), maxTokens: 240, sampling: sampling,
+                                                             grammar: constrained))
+        }
+        for _ in 0..<40 { engine.scheduler.step() }
+        let pool = (engine.backend as! CPUBackend).pool
+        let before = AllocatorStatistics.threadAllocatedBytes(), workersBefore = pool.workerAllocatedBytes()
+        for _ in 0..<60 { engine.scheduler.step() }
+        #expect(AllocatorStatistics.threadAllocatedBytes() - before == 0, "engine thread")
+        #expect(pool.workerAllocatedBytes() - workersBefore == 0, "worker threads")
+        #expect(engine.scheduler.runningCount > 0, "still decoding under the grammar")
+    }
 }

@@ -9,7 +9,14 @@ extension ToolCallFormat {
         var options = options
         if templateRendersTools {
             if !tools.isEmpty { options.tools = tools.compactMap { try? JinjaValue(json: $0.openAIValue.serialized) } }
-            return (messages, options)
+            guard self == .mistral else { return (messages, options) }
+            // Mistral's templates refuse call ids that are not 9 letters and digits.
+            return (messages.map { message in
+                var m = message
+                m.toolCalls = m.toolCalls.map { ToolCall(id: Self.mistralID($0.id), name: $0.name, arguments: $0.arguments) }
+                m.toolCallID = m.toolCallID.map(Self.mistralID)
+                return m
+            }, options)
         }
         var out = messages.map { message -> ChatMessage in
             if message.role == "tool" {
@@ -38,5 +45,11 @@ extension ToolCallFormat {
             out.insert(ChatMessage(role: "system", content: system), at: 0)
         }
         return (out, options)
+    }
+
+    /// A call id as Mistral's templates take them: its last 9 letters and digits (zeros first when fewer).
+    static func mistralID(_ id: String) -> String {
+        let kept = id.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) }.suffix(9)
+        return String(repeating: "0", count: 9 - kept.count) + String(String.UnicodeScalarView(kept))
     }
 }
