@@ -24,6 +24,7 @@ public struct GrammarBuilder: Sendable {
     private var names: [String] = []
     private var definitions: [[[Item]]?] = []
     private var byName: [String: Int] = [:]
+    private var nextSuffix: [String: Int] = [:]
 
     public init() {}
 
@@ -38,12 +39,15 @@ public struct GrammarBuilder: Sendable {
 
     /// A new rule whose name starts with `prefix` and is unused so far.
     public mutating func freshRule(_ prefix: String) -> Rule {
-        var name = prefix
-        var n = 1
+        // Numbering resumes where the prefix's last fresh rule left it (not from 1 each time:
+        // nested repetitions ask for hundreds under one prefix).
+        var n = nextSuffix[prefix, default: 0]
+        var name = n == 0 ? prefix : "\(prefix)-\(n)"
         while byName[name] != nil {
-            name = "\(prefix)-\(n)"
             n += 1
+            name = "\(prefix)-\(n)"
         }
+        nextSuffix[prefix] = n + 1
         return rule(name)
     }
 

@@ -105,12 +105,7 @@ import TestSupport
             _ = try engine.scheduler.submit(GenerationRequest(prompt: TestModels.prompt(12, seed: seed), maxTokens: 240, sampling: sampling,
                                                              grammar: constrained))
         }
-        for _ in 0..<40 { engine.scheduler.step() }
-        let pool = (engine.backend as! CPUBackend).pool
-        let before = AllocatorStatistics.threadAllocatedBytes(), workersBefore = pool.workerAllocatedBytes()
-        for _ in 0..<60 { engine.scheduler.step() }
-        #expect(AllocatorStatistics.threadAllocatedBytes() - before == 0, "engine thread")
-        #expect(pool.workerAllocatedBytes() - workersBefore == 0, "worker threads")
+        SchedulerTests.expectNoAllocation(engine)
         #expect(engine.scheduler.runningCount > 0, "still decoding under the grammar")
     }
 }

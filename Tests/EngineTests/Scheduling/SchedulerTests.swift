@@ -129,13 +129,18 @@ import TestSupport
         let engine = try Self.engine(loaded, budget: 1 << 30, sequences: 4, pagesPerSlab: 64)
         let sampling = Self.samplingModes[mode]
         for p in Self.prompts(4) { _ = try engine.scheduler.submit(GenerationRequest(prompt: p, maxTokens: 200, sampling: sampling)) }
-        // Warm-up: prompts, the first blocks of decode, lazy runtime metadata.
+        Self.expectNoAllocation(engine)
+    }
+
+    /// After 40 warm-up steps (prompts, the first blocks of decode, lazy runtime metadata), 60
+    /// steps allocate nothing on the engine thread or the workers.
+    static func expectNoAllocation(_ engine: InferenceEngine, sourceLocation: SourceLocation = #_sourceLocation) {
         for _ in 0..<40 { engine.scheduler.step() }
         let pool = (engine.backend as! CPUBackend).pool
         let before = AllocatorStatistics.threadAllocatedBytes(), workersBefore = pool.workerAllocatedBytes()
         for _ in 0..<60 { engine.scheduler.step() }
-        #expect(AllocatorStatistics.threadAllocatedBytes() - before == 0, "engine thread")
-        #expect(pool.workerAllocatedBytes() - workersBefore == 0, "worker threads")
+        #expect(AllocatorStatistics.threadAllocatedBytes() - before == 0, "engine thread", sourceLocation: sourceLocation)
+        #expect(pool.workerAllocatedBytes() - workersBefore == 0, "worker threads", sourceLocation: sourceLocation)
     }
 
     @Test("a request whose KV can never fit ends with an explicit error; the others complete")
