@@ -80,6 +80,14 @@ import TestSupport
         try Self.runPythonCheck("openai_smollm2_check.py", against: server)
     }
 
+    @Test("SmolLM2 (the default model): json_schema replies validate, forced tool calls parse (issue 16)",
+          .enabled(if: TestModels.smollm2IsPresent, Comment(rawValue: TestModels.smollm2Missing)))
+    func openaiClientStructuredSmolLM2() async throws {
+        let server = try await ServerProcess.start(["--model", TestModels.smollm2Path])
+        defer { server.stop() }
+        try Self.runPythonCheck("openai_structured_check.py", against: server)
+    }
+
     @Test("8 concurrent greedy requests return exactly what each returns alone")
     func concurrentEqualsAlone() async throws {
         let server = try await ServerProcess.start(["--parallel", "8"])
