@@ -17,6 +17,8 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
     /// How `/v1/chat/completions` turns messages into a prompt: the family recognised in the
     /// model's `tokenizer.chat_template`, or the fallback.
     public let chatTemplate: ChatTemplate
+    /// How the model writes tool calls (read from `chatTemplate` once).
+    public let toolCallFormat: ToolCallFormat
     private let inbox = Mutex(Inbox())
     private let published = Mutex(BackendSnapshot())
     private let outstanding = Atomic<Int>(0)
@@ -63,6 +65,7 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
         self.engine = engine
         self.tokenizer = engine.model.tokenizer
         self.chatTemplate = ChatTemplate(gguf: engine.model.chatTemplate, vocabulary: engine.model.tokenizer.vocabulary)
+        self.toolCallFormat = ToolCallFormat(template: chatTemplate)
         self.modelID = ModelNaming.id(for: engine.model)
         self.contextLength = engine.cache.maxTokensPerSequence
         self.capacity = engine.scheduler.maxRequests
@@ -101,7 +104,7 @@ public final class GenerationService: CompletionBackend, @unchecked Sendable {
         return try tokenizer.encodeChat(prepared, template: chatTemplate, options: options)
     }
 
-    public var toolCallFormat: ToolCallFormat { ToolCallFormat(template: chatTemplate) }
+
 
     public func submit(prompt: [TokenID], parameters: CompletionParameters) throws(SchedulerError) -> CompletionHandle {
         guard !stopping.load(ordering: .acquiring) else { throw .shuttingDown }
