@@ -26,5 +26,6 @@ let package = Package(
         .executableTarget(name: "FuzzTokenizerJSON", dependencies: [strata, "FuzzSupport"]),
         .executableTarget(name: "FuzzChatTemplate", dependencies: [strata, "FuzzSupport"]),
         .executableTarget(name: "FuzzRequest", dependencies: [strata, "FuzzSupport"]),
+        .executableTarget(name: "FuzzStructuredOutput", dependencies: [strata, "FuzzSupport"]),
     ]
 )

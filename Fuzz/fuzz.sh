@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SECONDS_PER_TARGET=${FUZZ_SECONDS:-60}
-ALL="FuzzGGUF FuzzSafetensors FuzzLlama2C FuzzLlama2CTokenizer FuzzTokenizerJSON FuzzChatTemplate FuzzRequest"
+ALL="FuzzGGUF FuzzSafetensors FuzzLlama2C FuzzLlama2CTokenizer FuzzTokenizerJSON FuzzChatTemplate FuzzRequest FuzzStructuredOutput"
 TARGETS=${FUZZ_TARGETS:-$ALL}
 SCRATCH=.build-fuzz
 BIN=Fuzz/.build/release
@@ -23,7 +23,7 @@ dictionary() {
         FuzzSafetensors) echo Fuzz/Dictionaries/safetensors.dict ;;
         FuzzTokenizerJSON) echo Fuzz/Dictionaries/tokenizer-json.dict ;;
         FuzzChatTemplate) echo Fuzz/Dictionaries/jinja.dict ;;
-        FuzzRequest) echo Fuzz/Dictionaries/request.dict ;;
+        FuzzRequest | FuzzStructuredOutput) echo Fuzz/Dictionaries/request.dict ;;
     esac
 }
 

@@ -30,11 +30,11 @@ private func decode<T: Decodable>(_: T.Type, _ body: Data) -> Result<T, OpenAIEr
 }
 
 /// The route's checks after decoding: the completion length against a 2048-token context with
-/// a 16-token prompt, then the sampling ranges.
+/// a 16-token prompt, then the sampling ranges (token ids against a 32,000-token vocabulary).
 private func check(maxTokens: Int?, param: String, sampling: SamplingFields) -> OpenAIError? {
     do throws(OpenAIError) {
         let length = try CompletionLength.resolve(requested: maxTokens, defaultTokens: .max, promptTokens: 16, contextLength: 2048, param: param)
-        _ = try sampling.completionParameters(maxTokens: length)
+        _ = try sampling.completionParameters(maxTokens: length, vocabularySize: 32000)
         return nil
     } catch {
         return error
