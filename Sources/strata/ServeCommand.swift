@@ -121,6 +121,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let service = GenerationService(engine: engine)
         logger.info("chat template: \(Self.describe(service.chatTemplate, jinja: loaded.chatTemplate))")
+        logger.info("tool calls: \(service.toolCallFormat.rawValue) format\(service.toolCallFormat.templateRendersTools ? " (the template renders tools)" : " (tools described in a system message)")")
         logger.info("serving \(service.modelID) on http://\(host):\(port) (parallel \(parallel), context \(service.contextLength), budget \(formatBytes(engine.budget.limitBytes)))")
         let app = StrataServer.makeApplication(backend: service, configuration: configuration, logger: logger)
         try await StrataServer.run(app, gracePeriod: .seconds(shutdownGrace), logger: logger) { grace in
