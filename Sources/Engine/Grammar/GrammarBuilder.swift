@@ -66,7 +66,8 @@ public struct GrammarBuilder: Sendable {
         return r
     }
 
-    /// A new rule for `items` repeated `min` to `max` times (nil: unbounded).
+    /// A new rule for `items` repeated `min` to `max` times (nil: unbounded); linear in the bound
+    /// to build (`freshRule` numbers on from the prefix's last rule).
     public mutating func repeated(_ items: [Item], min: Int, max: Int?, name: String = "rep") -> Rule {
         precondition(min >= 0 && (max.map { $0 >= min } ?? true))
         let r = freshRule(name)

@@ -27,8 +27,9 @@ final class GrammarConstraint {
     private let trie: TokenTrie
     private var state = StackSet()
     private var spare = StackSet()
-    /// Scratch for `accept` and `fits`.
-    private var levels: [StackSet]
+    /// Scratch for `accept` and `fits`; `spare` holds the state after `spareToken` (-1: none).
+    private var scratch = StackSet()
+    private var spareToken: TokenID = -1
     private let walker: TrieWalk
     private let words: Int
     private let mask: AlignedBuffer<UInt64>
@@ -50,7 +51,6 @@ final class GrammarConstraint {
         trie = constrained.trie
         words = (trie.vocabularySize + 63) / 64
         mask = AlignedBuffer(count: words)
-        levels = [StackSet()]
         walker = TrieWalk(maxDepth: trie.maxDepth)
         cacheKeys = (0..<Self.cacheSlots).map { _ in StackSet() }
         cacheHashes = [UInt64](repeating: 0, count: Self.cacheSlots)
@@ -119,20 +119,18 @@ final class GrammarConstraint {
         if trie.pieces[Int(token)].isEmpty { return trie.isEnd(token) && state.isAccepting }
         guard advanceSpare(by: token) else { return false }
         swap(&state, &spare)
+        spareToken = -1
         return true
     }
 
-    /// `spare` := the state after `token`'s bytes; false when the grammar refuses one.
-    /// (Index loops: iterating an array allocates in debug builds.)
+    /// `spare` := the state after `token`'s bytes; false when the grammar refuses one. The
+    /// drawn token's state, worked out by `fits`, serves `accept` as it is.
     private func advanceSpare(by token: TokenID) -> Bool {
+        if spareToken == token { return true }
+        spareToken = -1
         spare.copy(from: state)
-        let piece = trie.pieces[Int(token)]
-        var i = 0
-        while i < piece.count {
-            guard matcher.advance(spare, byte: piece[i], into: &levels[0]) else { return false }
-            spare.copy(from: levels[0])
-            i += 1
-        }
+        guard matcher.advance(&spare, bytes: trie.pieces[Int(token)], spare: &scratch) else { return false }
+        spareToken = token
         return true
     }
 

@@ -90,10 +90,13 @@ final class GrammarMatcher {
     }
 
     /// Feeds a whole byte string; false when some byte is refused.
-    func advance(_ set: inout StackSet, bytes: some Sequence<UInt8>, spare: inout StackSet) -> Bool {
-        for byte in bytes {
-            guard advance(set, byte: byte, into: &spare) else { return false }
+    /// (An index loop: iterating an array allocates in debug builds, and this runs every step.)
+    func advance(_ set: inout StackSet, bytes: [UInt8], spare: inout StackSet) -> Bool {
+        var i = 0
+        while i < bytes.count {
+            guard advance(set, byte: bytes[i], into: &spare) else { return false }
             swap(&set, &spare)
+            i += 1
         }
         return true
     }
@@ -206,7 +209,7 @@ extension Grammar {
         let matcher = GrammarMatcher(self)
         var set = StackSet(), spare = StackSet()
         matcher.start(into: &set)
-        return matcher.advance(&set, bytes: text.utf8, spare: &spare) && set.isAccepting
+        return matcher.advance(&set, bytes: Array(text.utf8), spare: &spare) && set.isAccepting
     }
 
     /// Whether `text` can begin a sentence of the grammar.
@@ -214,6 +217,6 @@ extension Grammar {
         let matcher = GrammarMatcher(self)
         var set = StackSet(), spare = StackSet()
         matcher.start(into: &set)
-        return matcher.advance(&set, bytes: text.utf8, spare: &spare)
+        return matcher.advance(&set, bytes: Array(text.utf8), spare: &spare)
     }
 }

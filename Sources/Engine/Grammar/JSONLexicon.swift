@@ -45,7 +45,7 @@ struct JSONLexicon {
     }
 
     private func define(_ b: inout GrammarBuilder) {
-        let indent = Self.repeated([.anyOf(" \t")], min: 0, max: Self.indentLimit, name: "json-indent", in: &b)
+        let indent = b.repeated([.anyOf(" \t")], min: 0, max: Self.indentLimit, name: "json-indent")
         b.define(space, [[.literal(" ")], [.literal("\n"), .rule(indent)], []])
         defineString(&b)
         defineNumbers(&b)
@@ -65,20 +65,20 @@ struct JSONLexicon {
             [.literal("\\"), .anyOf("\"\\/bfnrt")],
             [.literal("\\u"), hex, hex, hex, hex],
         ])
-        let body = Self.repeated([.rule(char)], min: 0, max: nil, name: "json-string-body", in: &b)
+        let body = b.repeated([.rule(char)], min: 0, max: nil, name: "json-string-body")
         b.define(string, [[.literal("\""), .rule(body), .literal("\"")]])
     }
 
     private func defineNumbers(_ b: inout GrammarBuilder) {
         let digit = Self.digit
-        let digits = Self.repeated([digit], min: 0, max: Self.integerDigits - 1, name: "json-integer-digits", in: &b)
+        let digits = b.repeated([digit], min: 0, max: Self.integerDigits - 1, name: "json-integer-digits")
         let magnitude = b.rule("json-integer-magnitude")
         b.define(magnitude, [[.literal("0")], [.chars([0x31...0x39], negated: false), .rule(digits)]])
         b.define(integer, [[.literal("-"), .rule(magnitude)], [.rule(magnitude)]])
-        let fractionDigits = Self.repeated([digit], min: 1, max: Self.fractionDigits, name: "json-fraction-digits", in: &b)
+        let fractionDigits = b.repeated([digit], min: 1, max: Self.fractionDigits, name: "json-fraction-digits")
         let fraction = b.rule("json-fraction")
         b.define(fraction, [[.literal("."), .rule(fractionDigits)], []])
-        let exponentDigits = Self.repeated([digit], min: 1, max: Self.exponentDigits, name: "json-exponent-digits", in: &b)
+        let exponentDigits = b.repeated([digit], min: 1, max: Self.exponentDigits, name: "json-exponent-digits")
         let exponent = b.rule("json-exponent")
         b.define(exponent, [[.anyOf("eE"), .anyOf("-+"), .rule(exponentDigits)], [.anyOf("eE"), .rule(exponentDigits)], []])
         b.define(number, [[.rule(integer), .rule(fraction), .rule(exponent)]])
@@ -93,37 +93,12 @@ struct JSONLexicon {
                      in b: inout GrammarBuilder) -> [Item] {
         precondition(min >= 0 && (max.map { $0 >= min } ?? true))
         if max == 0 { return [.literal(open), .rule(space), .literal(close)] }
-        let more = repeated([.literal(","), .rule(space), .rule(item), .rule(space)],
-                            min: Swift.max(min - 1, 0), max: max.map { $0 - 1 }, name: name + "-more", in: &b)
+        let more = b.repeated([.literal(","), .rule(space), .rule(item), .rule(space)],
+                              min: Swift.max(min - 1, 0), max: max.map { $0 - 1 }, name: name + "-more")
         let items: [Item] = [.rule(item), .rule(space), .rule(more)]
         if min > 0 { return [.literal(open), .rule(space)] + items + [.literal(close)] }
         let optional = b.freshRule(name + "-items")
         b.define(optional, [items, []])
         return [.literal(open), .rule(space), .rule(optional), .literal(close)]
-    }
-
-    /// A new rule for `items` repeated `min` to `max` times (nil: unbounded), as
-    /// `GrammarBuilder.repeated` builds it (nested options, right-recursive), but naming each
-    /// level in one look-up so that long bounds stay linear to build.
-    static func repeated(_ items: [Item], min: Int, max: Int?, name: String, in b: inout GrammarBuilder) -> Rule {
-        precondition(min >= 0 && (max.map { $0 >= min } ?? true))
-        let r = b.freshRule(name)
-        var tail: [Item] = []
-        if let max {
-            // Innermost level first: level k allows k more copies.
-            var next: Rule?
-            for level in stride(from: 1, through: max - min, by: 1) {
-                let o = b.freshRule("\(name)-upto\(level)")
-                b.define(o, [items + (next.map { [.rule($0)] } ?? []), []])
-                next = o
-            }
-            if let next { tail = [.rule(next)] }
-        } else {
-            let star = b.freshRule(name + "-star")
-            b.define(star, [items + [.rule(star)], []])
-            tail = [.rule(star)]
-        }
-        b.define(r, [Array(repeating: items, count: min).flatMap { $0 } + tail])
-        return r
     }
 }

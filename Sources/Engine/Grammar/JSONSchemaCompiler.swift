@@ -225,7 +225,7 @@ struct JSONSchemaCompiler {
     /// `items` repeated `min` to `max` times, counted against `maxRepetitionLevels`.
     mutating func repeated(_ items: [Item], min: Int, max: Int?, name: String) throws(GrammarError) -> Rule {
         try charge(max ?? min, path: name)
-        return JSONLexicon.repeated(items, min: min, max: max, name: ruleName(name), in: &builder)
+        return builder.repeated(items, min: min, max: max, name: ruleName(name))
     }
 
     /// Counts `levels` repetition rules against `maxRepetitionLevels`.

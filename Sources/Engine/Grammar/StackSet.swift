@@ -13,9 +13,8 @@ struct StackSet {
     /// A code point begun by earlier bytes: its length and bits so far, and how many bytes it still needs.
     var partial: UInt32 = 0
     var partialRemaining: UInt8 = 0
-    /// Set when a grammar's ambiguity produced more stacks than `maxStacks` (some were dropped).
-    var overflowed = false
-
+    /// Stacks a set holds at most: a grammar ambiguous beyond it loses the extra ways to continue
+    /// (stricter, never looser).
     static let maxStacks = 512
 
     init(capacity: Int = 256) {
@@ -30,7 +29,6 @@ struct StackSet {
         count = 0
         partial = 0
         partialRemaining = 0
-        overflowed = false
     }
 
     mutating func copy(from other: StackSet) {
@@ -50,10 +48,7 @@ struct StackSet {
         count = other.count
         partial = other.partial
         partialRemaining = other.partialRemaining
-        overflowed = other.overflowed
     }
-
-    @inline(__always) func bounds(_ i: Int) -> Range<Int> { Int(starts[i])..<Int(starts[i + 1]) }
 
     /// Adds `stack` unless an equal one is there.
     mutating func add(_ stack: UnsafeBufferPointer<Int32>) {
@@ -73,10 +68,7 @@ struct StackSet {
             }
         }
         if duplicate { return }
-        guard count < Self.maxStacks else {
-            overflowed = true
-            return
-        }
+        guard count < Self.maxStacks else { return }
         if entries.count < entryCount + stack.count { entries += [Int32](repeating: 0, count: max(entries.count, stack.count)) }
         if starts.count < count + 2 { starts += [Int32](repeating: 0, count: starts.count) }
         entries.withUnsafeMutableBufferPointer { e in

@@ -13,10 +13,7 @@ enum UnsupportedFields {
     /// Throws `.unsupported` for the first field of the request that asks for what is not implemented.
     static func check(_ decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: Key.self)
-        func has(_ name: String) -> Bool {
-            let key = Key(stringValue: name)
-            return container.contains(key) && (try? container.decodeNil(forKey: key)) != true
-        }
+        func has(_ name: String) -> Bool { isSet(name, in: container) }
         func refuse(_ name: String, _ what: String) -> OpenAIError {
             .unsupported(name, "'\(name)' is not supported by this server yet: \(what).")
         }
@@ -42,9 +39,12 @@ enum UnsupportedFields {
     /// Whether the request has any of `names` with a value other than null.
     static func hasAny(_ names: [String], _ decoder: any Decoder) throws -> Bool {
         let container = try decoder.container(keyedBy: Key.self)
-        return names.contains { name in
-            let key = Key(stringValue: name)
-            return container.contains(key) && (try? container.decodeNil(forKey: key)) != true
-        }
+        return names.contains { isSet($0, in: container) }
+    }
+
+    /// Whether `name` is present with a value other than null.
+    private static func isSet(_ name: String, in container: KeyedDecodingContainer<Key>) -> Bool {
+        let key = Key(stringValue: name)
+        return container.contains(key) && (try? container.decodeNil(forKey: key)) != true
     }
 }
